@@ -1,0 +1,275 @@
+//! The socket layer (`sys/socketvar.h`, `kern/uipc_socket.c`; book
+//! chapters 15 and 16). The system-call side (`uipc_syscalls.c`) is
+//! Linux's: `rust/linux/socket.rs` turns each call into one of these.
+
+use crate::bsd::kern::uipc_domain::{
+    pffindproto, pffindtype, Domain, Protosw, PR_ATOMIC, PR_CONNREQUIRED,
+};
+use crate::bsd::kern::uipc_socket2::{socantrcvmore, Sockbuf};
+use crate::bsd::netinet::in_::SockaddrIn;
+use crate::bsd::stack::Stack;
+use crate::bsd::sys::errno::*;
+use crate::bsd::sys::socket::{SHUT_RD, SHUT_RDWR, SHUT_WR};
+
+// so_state bits.
+/// No file descriptor refers to the socket any more.
+pub const SS_NOFDREF: u16 = 0x001;
+/// Connected to a peer.
+pub const SS_ISCONNECTED: u16 = 0x002;
+/// Connecting to a peer.
+pub const SS_ISCONNECTING: u16 = 0x004;
+/// Disconnecting.
+pub const SS_ISDISCONNECTING: u16 = 0x008;
+/// Can send no more data.
+pub const SS_CANTSENDMORE: u16 = 0x010;
+/// Can receive no more data.
+pub const SS_CANTRCVMORE: u16 = 0x020;
+/// Created by a privileged user (here: with CAP_NET_RAW).
+pub const SS_PRIV: u16 = 0x080;
+
+/// so_options bit: the socket is listening (set by `solisten`).
+pub const SO_ACCEPTCONN: u16 = 0x0002;
+
+/// A user request to a protocol (the book's PRU_* codes, with their
+/// arguments). Addresses come as the caller's bytes, for the protocol to
+/// check, as the book passes them in an mbuf.
+pub enum Pru<'a> {
+    /// A socket was created (PRU_ATTACH); `proto` is socket()'s protocol.
+    Attach { proto: i32 },
+    /// The socket goes away (PRU_DETACH).
+    Detach,
+    /// bind() (PRU_BIND).
+    Bind(&'a [u8]),
+    /// listen() (PRU_LISTEN).
+    Listen,
+    /// connect() (PRU_CONNECT).
+    Connect(&'a [u8]),
+    /// Break the association (PRU_DISCONNECT).
+    Disconnect,
+    /// No more sending (PRU_SHUTDOWN).
+    Shutdown,
+    /// Send data (PRU_SEND), to `nam` when given.
+    Send { data: &'a [u8], nam: Option<&'a [u8]> },
+    /// The local address (PRU_SOCKADDR).
+    Sockaddr(&'a mut SockaddrIn),
+    /// The peer's address (PRU_PEERADDR).
+    Peeraddr(&'a mut SockaddrIn),
+}
+
+/// A socket (`struct socket`).
+pub struct Socket {
+    pub so_type: i32,
+    pub so_options: u16,
+    pub so_state: u16,
+    pub so_proto: &'static Protosw,
+    /// The protocol control block (index into the stack's `inpcbs`).
+    pub so_pcb: Option<usize>,
+    pub so_error: Errno,
+    pub so_rcv: Sockbuf,
+    pub so_snd: Sockbuf,
+    /// Opaque to the stack: the platform's handle for waking this
+    /// socket's sleepers (4.4BSD's `so_upcallarg`).
+    pub so_upcallarg: usize,
+}
+
+/// Creates a socket (`socreate`). `privileged` stands for the book's
+/// `suser()` check that sets SS_PRIV.
+pub fn socreate(
+    st: &mut Stack,
+    dom: &'static Domain,
+    ty: i32,
+    proto: i32,
+    privileged: bool,
+    upcallarg: usize,
+) -> Result<usize> {
+    let prp = if proto != 0 { pffindproto(dom, proto, ty) } else { pffindtype(dom, ty) };
+    let prp = match prp {
+        Some(pr) if pr.pr_usrreq.is_some() => pr,
+        Some(_) => return Err(EPROTONOSUPPORT),
+        // The book answers EPROTONOSUPPORT for all of these; Linux and
+        // later BSDs tell the cases apart, and so do we.
+        None if !dom.dom_protosw.iter().any(|pr| pr.pr_type == ty) => {
+            return Err(ESOCKTNOSUPPORT)
+        }
+        None if dom.dom_protosw.iter().any(|pr| pr.pr_protocol == proto) => {
+            return Err(EPROTOTYPE)
+        }
+        None => return Err(EPROTONOSUPPORT),
+    };
+    if prp.pr_type != ty {
+        return Err(EPROTOTYPE);
+    }
+    let so = st.sockets.insert(Socket {
+        so_type: ty,
+        so_options: 0,
+        so_state: if privileged { SS_PRIV } else { 0 },
+        so_proto: prp,
+        so_pcb: None,
+        so_error: Errno(0),
+        so_rcv: Sockbuf::default(),
+        so_snd: Sockbuf::default(),
+        so_upcallarg: upcallarg,
+    })?;
+    if let Err(e) = usrreq(st, so, Pru::Attach { proto }) {
+        st.so(so).so_state |= SS_NOFDREF;
+        sofree(st, so);
+        return Err(e);
+    }
+    Ok(so)
+}
+
+/// Passes a request to the socket's protocol.
+pub fn usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
+    // socreate only makes sockets whose protocol has user requests.
+    match st.so(so).so_proto.pr_usrreq {
+        Some(f) => f(st, so, req),
+        None => Err(EOPNOTSUPP),
+    }
+}
+
+/// Frees the socket once neither a descriptor nor a PCB refers to it
+/// (`sofree`).
+pub fn sofree(st: &mut Stack, so: usize) {
+    let s = st.so(so);
+    if s.so_pcb.is_some() || s.so_state & SS_NOFDREF == 0 {
+        return;
+    }
+    st.sockets.remove(so);
+}
+
+/// The descriptor is closed (`soclose`): disconnect, detach, free.
+pub fn soclose(st: &mut Stack, so: usize) {
+    if st.so(so).so_pcb.is_some() {
+        if st.so(so).so_state & SS_ISCONNECTED != 0
+            && st.so(so).so_proto.pr_flags & PR_CONNREQUIRED != 0
+        {
+            let _ = usrreq(st, so, Pru::Disconnect);
+        }
+        // Detach cannot refuse: the descriptor is gone either way.
+        let _ = usrreq(st, so, Pru::Detach);
+    }
+    st.so(so).so_state |= SS_NOFDREF;
+    sofree(st, so);
+}
+
+/// bind() (`sobind`).
+pub fn sobind(st: &mut Stack, so: usize, nam: &[u8]) -> Result {
+    usrreq(st, so, Pru::Bind(nam))
+}
+
+/// listen() (`solisten`).
+pub fn solisten(st: &mut Stack, so: usize) -> Result {
+    usrreq(st, so, Pru::Listen)?;
+    st.so(so).so_options |= SO_ACCEPTCONN;
+    Ok(())
+}
+
+/// accept(): only a listening socket has connections to take (the check
+/// of the book's `accept()`; the queues come with TCP).
+pub fn soaccept(st: &mut Stack, so: usize) -> Result {
+    if st.so(so).so_options & SO_ACCEPTCONN == 0 {
+        return Err(EINVAL);
+    }
+    Err(EOPNOTSUPP)
+}
+
+/// connect() (`soconnect`). A connected datagram socket may connect
+/// again: it is disconnected first.
+pub fn soconnect(st: &mut Stack, so: usize, nam: &[u8]) -> Result {
+    let s = st.so(so);
+    if s.so_state & (SS_ISCONNECTED | SS_ISCONNECTING) != 0
+        && (s.so_proto.pr_flags & PR_CONNREQUIRED != 0 || sodisconnect(st, so).is_err())
+    {
+        return Err(EISCONN);
+    }
+    usrreq(st, so, Pru::Connect(nam))
+}
+
+/// Breaks the association (`sodisconnect`).
+pub fn sodisconnect(st: &mut Stack, so: usize) -> Result {
+    let s = st.so(so).so_state;
+    if s & SS_ISCONNECTED == 0 {
+        return Err(ENOTCONN);
+    }
+    if s & SS_ISDISCONNECTING != 0 {
+        return Err(EINVAL);
+    }
+    usrreq(st, so, Pru::Disconnect)
+}
+
+/// shutdown() (`soshutdown`).
+pub fn soshutdown(st: &mut Stack, so: usize, how: i32) -> Result {
+    if !(SHUT_RD..=SHUT_RDWR).contains(&how) {
+        return Err(EINVAL);
+    }
+    if how != SHUT_WR {
+        // sorflush: nothing is queued yet, so only the state changes.
+        socantrcvmore(st, so);
+    }
+    if how != SHUT_RD {
+        return usrreq(st, so, Pru::Shutdown);
+    }
+    Ok(())
+}
+
+/// sendto()/sendmsg() (`sosend`), for one record of `data`.
+pub fn sosend(st: &mut Stack, so: usize, nam: Option<&[u8]>, data: &[u8]) -> Result {
+    let s = st.so(so);
+    if s.so_state & SS_CANTSENDMORE != 0 {
+        return Err(EPIPE);
+    }
+    if s.so_error != Errno(0) {
+        let e = s.so_error;
+        s.so_error = Errno(0);
+        return Err(e);
+    }
+    if s.so_state & SS_ISCONNECTED == 0 {
+        if s.so_proto.pr_flags & PR_CONNREQUIRED != 0 {
+            return Err(ENOTCONN);
+        } else if nam.is_none() {
+            return Err(EDESTADDRREQ);
+        }
+    }
+    if s.so_proto.pr_flags & PR_ATOMIC != 0 && data.len() > s.so_snd.sb_hiwat {
+        return Err(EMSGSIZE);
+    }
+    usrreq(st, so, Pru::Send { data, nam })
+}
+
+/// recvfrom()/recvmsg() (`soreceive`): returns the bytes received, or
+/// EWOULDBLOCK when the caller must wait (the platform sleeps, or answers
+/// EAGAIN for a non-blocking call, and calls again).
+pub fn soreceive(st: &mut Stack, so: usize) -> Result<usize> {
+    let s = st.so(so);
+    if s.so_rcv.sb_cc == 0 {
+        if s.so_error != Errno(0) {
+            let e = s.so_error;
+            s.so_error = Errno(0);
+            return Err(e);
+        }
+        if s.so_state & SS_CANTRCVMORE != 0 {
+            return Ok(0);
+        }
+        if s.so_state & (SS_ISCONNECTED | SS_ISCONNECTING) == 0
+            && s.so_proto.pr_flags & PR_CONNREQUIRED != 0
+        {
+            return Err(ENOTCONN);
+        }
+    }
+    // Receive buffers fill once IP input exists (mbufs and ip_input).
+    Err(EWOULDBLOCK)
+}
+
+/// Readiness for poll/select: (readable, writable) as `soreadable` and
+/// `sowriteable` define them.
+pub fn soreadiness(st: &mut Stack, so: usize) -> (bool, bool) {
+    let s = st.so(so);
+    let err = s.so_error != Errno(0);
+    let readable =
+        s.so_rcv.sb_cc >= s.so_rcv.sb_lowat || s.so_state & SS_CANTRCVMORE != 0 || err;
+    let writable = (s.so_snd.sbspace() >= s.so_snd.sb_lowat
+        && (s.so_state & SS_ISCONNECTED != 0 || s.so_proto.pr_flags & PR_CONNREQUIRED == 0))
+        || s.so_state & SS_CANTSENDMORE != 0
+        || err;
+    (readable, writable)
+}

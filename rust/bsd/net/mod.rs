@@ -1,0 +1,3 @@
+//! `sys/net`: the interface layer.
+
+pub mod if_;

@@ -1,0 +1,6 @@
+//! `sys/netinet`: the internet protocols.
+
+pub mod in_;
+pub mod in_pcb;
+pub mod in_proto;
+pub mod raw_ip;

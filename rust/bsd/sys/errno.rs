@@ -1,0 +1,58 @@
+//! Error numbers (`sys/errno.h`), with Linux's values since the errors go
+//! back to Linux programs.
+
+use core::fmt;
+
+/// An error number, as a protocol's user request returns it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Errno(pub i32);
+
+/// The result of a request that can fail with an error number.
+pub type Result<T = ()> = core::result::Result<T, Errno>;
+
+macro_rules! errnos {
+    ($($name:ident = $val:expr, $text:expr;)*) => {
+        $(#[doc = $text] pub const $name: Errno = Errno($val);)*
+
+        impl Errno {
+            /// The symbolic name, as in `errno.h`.
+            pub fn name(self) -> &'static str {
+                match self.0 {
+                    $($val => stringify!($name),)*
+                    _ => "E?",
+                }
+            }
+        }
+    };
+}
+
+errnos! {
+    EPERM = 1, "Operation not permitted";
+    EINTR = 4, "Interrupted system call";
+    EACCES = 13, "Permission denied";
+    EFAULT = 14, "Bad address";
+    EINVAL = 22, "Invalid argument";
+    EPIPE = 32, "Broken pipe";
+    EWOULDBLOCK = 11, "Operation would block (EAGAIN)";
+    EDESTADDRREQ = 89, "Destination address required";
+    EMSGSIZE = 90, "Message too long";
+    EPROTOTYPE = 91, "Protocol wrong type for socket";
+    ENOPROTOOPT = 92, "Protocol not available";
+    EPROTONOSUPPORT = 93, "Protocol not supported";
+    ESOCKTNOSUPPORT = 94, "Socket type not supported";
+    EOPNOTSUPP = 95, "Operation not supported";
+    EAFNOSUPPORT = 97, "Address family not supported by protocol";
+    EADDRINUSE = 98, "Address already in use";
+    EADDRNOTAVAIL = 99, "Cannot assign requested address";
+    ENETUNREACH = 101, "Network is unreachable";
+    ENOBUFS = 105, "No buffer space available";
+    EISCONN = 106, "Transport endpoint is already connected";
+    ENOTCONN = 107, "Transport endpoint is not connected";
+    EHOSTUNREACH = 113, "No route to host";
+}
+
+impl fmt::Debug for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({})", self.name(), self.0)
+    }
+}

@@ -1,0 +1,5 @@
+//! Definitions shared by the whole stack (the book's `sys/*.h`).
+
+pub mod errno;
+pub mod slab;
+pub mod socket;

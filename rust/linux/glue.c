@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What Rust cannot reach through the kernel's generated bindings: the
+ * registration tables (they need THIS_MODULE and designated initializers),
+ * struct sock (net/sock.h is not in 6.12's bindings) and inline helpers.
+ * Every function here is a thin wrapper; the logic is in rust/.
+ */
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/wait.h>
+#include <net/sock.h>
+#include "../../include/uapi/linux/bsdinet.h"
+#include "glue.h"
+
+/* A Linux socket's struct sock, with the index of its BSD socket. */
+struct bsdinet_sock {
+	struct sock sk;		/* must be first */
+	long so;
+};
+
+static struct proto bsdinet_proto = {
+	.name = "BSDINET",
+	.owner = THIS_MODULE,
+	.obj_size = sizeof(struct bsdinet_sock),
+};
+
+const struct proto_ops bsdinet_ops = {
+	.family = AF_BSDINET,
+	.owner = THIS_MODULE,
+	.release = bsdinet_release,
+	.bind = bsdinet_bind,
+	.connect = bsdinet_connect,
+	.socketpair = sock_no_socketpair,
+	.accept = bsdinet_accept,
+	.getname = bsdinet_getname,
+	.poll = bsdinet_poll,
+	.ioctl = bsdinet_ioctl,
+	.listen = bsdinet_listen,
+	.shutdown = bsdinet_shutdown,
+	.setsockopt = bsdinet_setsockopt,
+	.getsockopt = bsdinet_getsockopt,
+	.sendmsg = bsdinet_sendmsg,
+	.recvmsg = bsdinet_recvmsg,
+	.mmap = sock_no_mmap,
+};
+
+const struct net_proto_family bsdinet_family_ops = {
+	.family = AF_BSDINET,
+	.create = bsdinet_create,
+	.owner = THIS_MODULE,
+};
+
+int bsdinet_proto_register(void)
+{
+	return proto_register(&bsdinet_proto, 0);
+}
+
+void bsdinet_proto_unregister(void)
+{
+	proto_unregister(&bsdinet_proto);
+}
+
+/* Gives @sock a struct sock that refers to BSD socket @so. */
+int bsdinet_sk_alloc(struct net *net, struct socket *sock, int kern)
+{
+	struct sock *sk = sk_alloc(net, AF_BSDINET, GFP_KERNEL, &bsdinet_proto, kern);
+
+	if (!sk)
+		return -ENOBUFS;
+	sock->ops = &bsdinet_ops;
+	sock_init_data(sock, sk);
+	/* bsdinet answers SOL_SOCKET options itself (BSD's sosetopt). */
+	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
+	((struct bsdinet_sock *)sk)->so = -1;
+	return 0;
+}
+
+void bsdinet_sk_set_so(struct sock *sk, long so)
+{
+	((struct bsdinet_sock *)sk)->so = so;
+}
+
+long bsdinet_sk_so(struct sock *sk)
+{
+	return ((struct bsdinet_sock *)sk)->so;
+}
+
+struct sock *bsdinet_sock_sk(struct socket *sock)
+{
+	return sock->sk;
+}
+
+/* Drops the socket's struct sock: on release, or when create fails. */
+void bsdinet_sk_free(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	sock_orphan(sk);
+	sock->sk = NULL;
+	sock_put(sk);
+}
+
+int bsdinet_sk_net_raw_capable(struct socket *sock, int kern)
+{
+	return kern || ns_capable(sock_net(sock->sk)->user_ns, CAP_NET_RAW);
+}
+
+/* Wakes everyone sleeping on or polling @sk (sorwakeup/sowwakeup). */
+void bsdinet_sk_wake(struct sock *sk)
+{
+	struct socket_wq *wq;
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_all(&wq->wait);
+	rcu_read_unlock();
+}
+
+void bsdinet_poll_wait(struct file *file, struct socket *sock, poll_table *p)
+{
+	sock_poll_wait(file, sock, p);
+}
+
+/* Sleeping for a socket (sbwait): the wait_woken() pattern, so that a
+ * wakeup between the test and the sleep is not lost. */
+void bsdinet_wait_add(struct sock *sk, struct wait_queue_entry *w)
+{
+	init_waitqueue_func_entry(w, woken_wake_function);
+	w->private = current;
+	add_wait_queue(sk_sleep(sk), w);
+}
+
+void bsdinet_wait_del(struct sock *sk, struct wait_queue_entry *w)
+{
+	remove_wait_queue(sk_sleep(sk), w);
+}
+
+long bsdinet_rcvtimeo(struct sock *sk, int nonblock)
+{
+	return sock_rcvtimeo(sk, nonblock);
+}
+
+int bsdinet_intr_errno(long timeo)
+{
+	return sock_intr_errno(timeo);
+}
+
+size_t bsdinet_copy_from_msg(struct msghdr *msg, void *buf, size_t len)
+{
+	return copy_from_iter(buf, len, &msg->msg_iter);
+}
+
+/* sosend's EPIPE raises SIGPIPE, as BSD's sendit() does. */
+void bsdinet_sigpipe(void)
+{
+	send_sig(SIGPIPE, current, 0);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The functions that cross between glue.c and the Rust code. */
+#ifndef BSDINET_GLUE_H
+#define BSDINET_GLUE_H
+
+#include <linux/net.h>
+#include <linux/wait.h>
+
+/* The socket calls, in rust/linux/socket.rs. */
+int bsdinet_create(struct net *net, struct socket *sock, int protocol, int kern);
+int bsdinet_release(struct socket *sock);
+int bsdinet_bind(struct socket *sock, struct sockaddr *addr, int len);
+int bsdinet_connect(struct socket *sock, struct sockaddr *addr, int len, int flags);
+int bsdinet_accept(struct socket *sock, struct socket *newsock, struct proto_accept_arg *arg);
+int bsdinet_getname(struct socket *sock, struct sockaddr *addr, int peer);
+__poll_t bsdinet_poll(struct file *file, struct socket *sock, struct poll_table_struct *wait);
+int bsdinet_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg);
+int bsdinet_listen(struct socket *sock, int backlog);
+int bsdinet_shutdown(struct socket *sock, int how);
+int bsdinet_setsockopt(struct socket *sock, int level, int name, sockptr_t val, unsigned int len);
+int bsdinet_getsockopt(struct socket *sock, int level, int name, char __user *val, int __user *len);
+int bsdinet_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
+int bsdinet_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags);
+
+/* Helpers, in glue.c. */
+int bsdinet_proto_register(void);
+void bsdinet_proto_unregister(void);
+int bsdinet_sk_alloc(struct net *net, struct socket *sock, int kern);
+void bsdinet_sk_set_so(struct sock *sk, long so);
+long bsdinet_sk_so(struct sock *sk);
+struct sock *bsdinet_sock_sk(struct socket *sock);
+void bsdinet_sk_free(struct socket *sock);
+int bsdinet_sk_net_raw_capable(struct socket *sock, int kern);
+void bsdinet_sk_wake(struct sock *sk);
+void bsdinet_poll_wait(struct file *file, struct socket *sock, poll_table *p);
+void bsdinet_wait_add(struct sock *sk, struct wait_queue_entry *w);
+void bsdinet_wait_del(struct sock *sk, struct wait_queue_entry *w);
+long bsdinet_rcvtimeo(struct sock *sk, int nonblock);
+int bsdinet_intr_errno(long timeo);
+size_t bsdinet_copy_from_msg(struct msghdr *msg, void *buf, size_t len);
+void bsdinet_sigpipe(void);
+
+#endif /* BSDINET_GLUE_H */

@@ -1,0 +1,427 @@
+//! AF_BSDINET sockets: Linux's `proto_ops` calls (see `glue.c` for the
+//! tables), each turned into a request of the BSD socket layer made under
+//! the stack lock, BSD's `splnet`.
+//!
+//! Invariants the callbacks rely on:
+//! - `STACK` points to the module's stack from before `sock_register`
+//!   until after `sock_unregister`, and sockets pin the module (the
+//!   tables' `owner`), so no callback runs without it.
+//! - Every Linux socket created by `bsdinet_create` has a `struct sock`
+//!   that names one BSD socket, from create until release.
+
+use kernel::ffi::{c_int, c_long, c_uint, c_ulong, c_void};
+use core::mem::MaybeUninit;
+use core::ptr::null_mut;
+use core::sync::atomic::{AtomicPtr, Ordering};
+
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
+use kernel::bindings;
+use kernel::prelude::*;
+use kernel::sync::Mutex;
+
+use crate::bsd::kern::uipc_socket::*;
+use crate::bsd::kern::uipc_socket2::SB_MAX;
+use crate::bsd::netinet::in_::{SockaddrIn, AF_BSDINET};
+use crate::bsd::netinet::in_proto::INETDOMAIN;
+use crate::bsd::stack::Stack;
+use crate::bsd::sys::errno::{self, Errno};
+use crate::bsd::sys::socket::SOCK_RAW;
+
+// bindgen gives opaque kernel structs no fields, which this lint dislikes;
+// they are only ever behind pointers here.
+#[allow(improper_ctypes)]
+extern "C" {
+    static bsdinet_family_ops: bindings::net_proto_family;
+    fn bsdinet_proto_register() -> c_int;
+    fn bsdinet_proto_unregister();
+    fn bsdinet_sk_alloc(net: *mut bindings::net, sock: *mut bindings::socket, kern: c_int) -> c_int;
+    fn bsdinet_sk_set_so(sk: *mut bindings::sock, so: c_long);
+    fn bsdinet_sk_so(sk: *mut bindings::sock) -> c_long;
+    fn bsdinet_sock_sk(sock: *mut bindings::socket) -> *mut bindings::sock;
+    fn bsdinet_sk_free(sock: *mut bindings::socket);
+    fn bsdinet_sk_net_raw_capable(sock: *mut bindings::socket, kern: c_int) -> c_int;
+    fn bsdinet_sk_wake(sk: *mut bindings::sock);
+    fn bsdinet_poll_wait(
+        file: *mut bindings::file,
+        sock: *mut bindings::socket,
+        p: *mut bindings::poll_table_struct,
+    );
+    fn bsdinet_wait_add(sk: *mut bindings::sock, w: *mut bindings::wait_queue_entry);
+    fn bsdinet_wait_del(sk: *mut bindings::sock, w: *mut bindings::wait_queue_entry);
+    fn bsdinet_rcvtimeo(sk: *mut bindings::sock, nonblock: c_int) -> c_long;
+    fn bsdinet_intr_errno(timeo: c_long) -> c_int;
+    fn bsdinet_copy_from_msg(msg: *mut bindings::msghdr, buf: *mut c_void, len: usize) -> usize;
+    fn bsdinet_sigpipe();
+}
+
+// Poll bits (uapi/linux/eventpoll.h; bindgen does not see them).
+const EPOLLIN: c_uint = 0x0001;
+const EPOLLOUT: c_uint = 0x0004;
+const EPOLLERR: c_uint = 0x0008;
+const EPOLLHUP: c_uint = 0x0010;
+const EPOLLRDNORM: c_uint = 0x0040;
+const EPOLLWRNORM: c_uint = 0x0100;
+const EPOLLWRBAND: c_uint = 0x0200;
+const EPOLLRDHUP: c_uint = 0x2000;
+
+static STACK: AtomicPtr<Mutex<Stack>> = AtomicPtr::new(null_mut());
+
+/// Runs `f` on the stack under its lock, then delivers the wakeups it
+/// asked for before the lock is dropped (so every socket named is alive).
+fn with_stack<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
+    // SAFETY: see the module invariants: `STACK` is valid while any
+    // callback can run.
+    let stack = unsafe { &*STACK.load(Ordering::Acquire) };
+    let mut st = stack.lock();
+    let r = f(&mut st);
+    st.take_wakeups(|sk| {
+        // SAFETY: upcall arguments are the `struct sock` of live sockets:
+        // a socket's sock is freed only after `soclose` removed it.
+        unsafe { bsdinet_sk_wake(sk as *mut bindings::sock) }
+    });
+    r
+}
+
+fn errno(r: errno::Result) -> c_int {
+    match r {
+        Ok(()) => 0,
+        Err(Errno(e)) => -e,
+    }
+}
+
+/// The BSD socket behind a Linux socket.
+///
+/// # Safety
+///
+/// `sock` must be an AF_BSDINET socket that `bsdinet_create` set up.
+unsafe fn so_of(sock: *mut bindings::socket) -> (usize, *mut bindings::sock) {
+    // SAFETY: per the function's contract, `sock` has a live bsdinet sock.
+    unsafe {
+        let sk = bsdinet_sock_sk(sock);
+        (bsdinet_sk_so(sk) as usize, sk)
+    }
+}
+
+/// A sockaddr the kernel copied in for us.
+///
+/// # Safety
+///
+/// `addr` must be valid for `len` bytes when `len` > 0.
+unsafe fn addr_bytes<'a>(addr: *const c_void, len: c_int) -> &'a [u8] {
+    if addr.is_null() || len <= 0 {
+        return &[];
+    }
+    // SAFETY: per the function's contract.
+    unsafe { core::slice::from_raw_parts(addr.cast::<u8>(), len as usize) }
+}
+
+/// `net_proto_family.create`: socket(AF_BSDINET, type, protocol).
+#[no_mangle]
+unsafe extern "C" fn bsdinet_create(
+    net: *mut bindings::net,
+    sock: *mut bindings::socket,
+    protocol: c_int,
+    kern: c_int,
+) -> c_int {
+    // Linux's range check: the protocol goes into one byte of IP header.
+    if !(0..=255).contains(&protocol) {
+        return -(bindings::EINVAL as c_int);
+    }
+    // SAFETY: the socket core hands us a fresh socket and its namespace.
+    let ty = c_int::from(unsafe { (*sock).type_ });
+    // SAFETY: as above; on success `sock` has a sock with our ops.
+    let err = unsafe { bsdinet_sk_alloc(net, sock, kern) };
+    if err != 0 {
+        return err;
+    }
+    // SAFETY: `bsdinet_sk_alloc` succeeded, so `sock->sk` is set.
+    let sk = unsafe { bsdinet_sock_sk(sock) };
+    // SAFETY: as above.
+    let privileged = ty == SOCK_RAW && unsafe { bsdinet_sk_net_raw_capable(sock, kern) } != 0;
+    match with_stack(|st| socreate(st, &INETDOMAIN, ty, protocol, privileged, sk as usize)) {
+        Ok(so) => {
+            // SAFETY: `sk` is the sock allocated above.
+            unsafe { bsdinet_sk_set_so(sk, so as c_long) };
+            0
+        }
+        Err(Errno(e)) => {
+            // SAFETY: no BSD socket refers to `sk`; it is ours to drop.
+            unsafe { bsdinet_sk_free(sock) };
+            -e
+        }
+    }
+}
+
+#[no_mangle]
+unsafe extern "C" fn bsdinet_release(sock: *mut bindings::socket) -> c_int {
+    // SAFETY: the core passes one of our sockets; `sk` may be gone already.
+    if unsafe { bsdinet_sock_sk(sock) }.is_null() {
+        return 0;
+    }
+    // SAFETY: one of our sockets, with its sock.
+    let (so, _) = unsafe { so_of(sock) };
+    with_stack(|st| soclose(st, so));
+    // SAFETY: the BSD socket is gone, so nothing refers to the sock.
+    unsafe { bsdinet_sk_free(sock) };
+    0
+}
+
+#[no_mangle]
+unsafe extern "C" fn bsdinet_bind(
+    sock: *mut bindings::socket,
+    addr: *mut bindings::sockaddr,
+    len: c_int,
+) -> c_int {
+    // SAFETY: one of our sockets; the core copied `len` bytes to `addr`.
+    let ((so, _), nam) = unsafe { (so_of(sock), addr_bytes(addr.cast(), len)) };
+    errno(with_stack(|st| sobind(st, so, nam)))
+}
+
+#[no_mangle]
+unsafe extern "C" fn bsdinet_connect(
+    sock: *mut bindings::socket,
+    addr: *mut bindings::sockaddr,
+    len: c_int,
+    _flags: c_int,
+) -> c_int {
+    // SAFETY: as in bind.
+    let ((so, _), nam) = unsafe { (so_of(sock), addr_bytes(addr.cast(), len)) };
+    errno(with_stack(|st| soconnect(st, so, nam)))
+}
+
+#[no_mangle]
+unsafe extern "C" fn bsdinet_accept(
+    sock: *mut bindings::socket,
+    _newsock: *mut bindings::socket,
+    _arg: *mut bindings::proto_accept_arg,
+) -> c_int {
+    // SAFETY: one of our sockets.
+    let (so, _) = unsafe { so_of(sock) };
+    errno(with_stack(|st| soaccept(st, so)))
+}
+
+#[no_mangle]
+unsafe extern "C" fn bsdinet_getname(
+    sock: *mut bindings::socket,
+    addr: *mut bindings::sockaddr,
+    peer: c_int,
+) -> c_int {
+    // SAFETY: one of our sockets.
+    let (so, _) = unsafe { so_of(sock) };
+    let mut sin = SockaddrIn::default();
+    let r = with_stack(|st| {
+        let req = if peer != 0 { Pru::Peeraddr(&mut sin) } else { Pru::Sockaddr(&mut sin) };
+        usrreq(st, so, req)
+    });
+    if let Err(Errno(e)) = r {
+        return -e;
+    }
+    let bytes = sin.emit();
+    // SAFETY: `addr` is a `sockaddr_storage`, larger than a sockaddr_in.
+    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), addr.cast::<u8>(), bytes.len()) };
+    bytes.len() as c_int
+}
+
+#[no_mangle]
+unsafe extern "C" fn bsdinet_poll(
+    file: *mut bindings::file,
+    sock: *mut bindings::socket,
+    wait: *mut bindings::poll_table_struct,
+) -> c_uint {
+    // SAFETY: one of our sockets, polled through its open file.
+    let (so, _) = unsafe {
+        bsdinet_poll_wait(file, sock, wait);
+        so_of(sock)
+    };
+    let (readable, writable, state, error) = with_stack(|st| {
+        let (r, w) = soreadiness(st, so);
+        let s = st.so(so);
+        (r, w, s.so_state, s.so_error != Errno(0))
+    });
+    let mut mask = 0;
+    if readable {
+        mask |= EPOLLIN | EPOLLRDNORM;
+    }
+    if writable {
+        mask |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
+    }
+    if error {
+        mask |= EPOLLERR;
+    }
+    if state & SS_CANTRCVMORE != 0 {
+        mask |= EPOLLRDHUP;
+    }
+    if state & SS_CANTRCVMORE != 0 && state & SS_CANTSENDMORE != 0 {
+        mask |= EPOLLHUP;
+    }
+    mask
+}
+
+#[no_mangle]
+unsafe extern "C" fn bsdinet_ioctl(_sock: *mut bindings::socket, _cmd: c_uint, _arg: c_ulong) -> c_int {
+    // The address and interface ioctls (in_control) come with interfaces.
+    -errno::EOPNOTSUPP.0
+}
+
+#[no_mangle]
+unsafe extern "C" fn bsdinet_listen(sock: *mut bindings::socket, _backlog: c_int) -> c_int {
+    // SAFETY: one of our sockets.
+    let (so, _) = unsafe { so_of(sock) };
+    errno(with_stack(|st| solisten(st, so)))
+}
+
+#[no_mangle]
+unsafe extern "C" fn bsdinet_shutdown(sock: *mut bindings::socket, how: c_int) -> c_int {
+    // SAFETY: one of our sockets.
+    let (so, _) = unsafe { so_of(sock) };
+    errno(with_stack(|st| soshutdown(st, so, how)))
+}
+
+#[no_mangle]
+unsafe extern "C" fn bsdinet_setsockopt(
+    _sock: *mut bindings::socket,
+    _level: c_int,
+    _name: c_int,
+    _val: bindings::sockptr_t,
+    _len: c_uint,
+) -> c_int {
+    // sosetopt and ip_ctloutput come with the datagram issue.
+    -errno::ENOPROTOOPT.0
+}
+
+#[no_mangle]
+unsafe extern "C" fn bsdinet_getsockopt(
+    _sock: *mut bindings::socket,
+    _level: c_int,
+    _name: c_int,
+    _val: *mut c_void,
+    _len: *mut c_int,
+) -> c_int {
+    -errno::ENOPROTOOPT.0
+}
+
+#[no_mangle]
+unsafe extern "C" fn bsdinet_sendmsg(
+    sock: *mut bindings::socket,
+    msg: *mut bindings::msghdr,
+    len: usize,
+) -> c_int {
+    // SAFETY: one of our sockets.
+    let (so, _) = unsafe { so_of(sock) };
+    // An atomic protocol refuses records longer than its send buffer
+    // (at most SB_MAX), so one byte more than that is all it must see.
+    let n = len.min(SB_MAX + 1);
+    let mut data = match KVec::<u8>::with_capacity(n, GFP_KERNEL) {
+        Ok(v) => v,
+        Err(_) => return -errno::ENOBUFS.0,
+    };
+    // SAFETY: `msg` is the caller's message; `data` has room for `n` bytes.
+    let copied = unsafe { bsdinet_copy_from_msg(msg, data.as_mut_ptr().cast(), n) };
+    if copied != n {
+        return -errno::EFAULT.0;
+    }
+    // SAFETY: the first `n` bytes were just written.
+    unsafe { data.set_len(n) };
+    // SAFETY: `msg_name` holds `msg_namelen` bytes copied in by the core.
+    let (nam, flags) = unsafe { (addr_bytes((*msg).msg_name, (*msg).msg_namelen), (*msg).msg_flags) };
+    let nam = if nam.is_empty() { None } else { Some(nam) };
+    match with_stack(|st| sosend(st, so, nam, &data)) {
+        Ok(()) => len as c_int,
+        Err(e) => {
+            if e == errno::EPIPE && flags & bindings::MSG_NOSIGNAL == 0 {
+                // SAFETY: signals the calling task, which is running.
+                unsafe { bsdinet_sigpipe() };
+            }
+            -e.0
+        }
+    }
+}
+
+#[no_mangle]
+unsafe extern "C" fn bsdinet_recvmsg(
+    sock: *mut bindings::socket,
+    _msg: *mut bindings::msghdr,
+    _len: usize,
+    flags: c_int,
+) -> c_int {
+    // SAFETY: one of our sockets.
+    let (so, sk) = unsafe { so_of(sock) };
+    let nonblock = flags & bindings::MSG_DONTWAIT as c_int != 0;
+    // SAFETY: `sk` is live for the whole call.
+    let mut timeo = unsafe { bsdinet_rcvtimeo(sk, nonblock as c_int) };
+    let mut wait = MaybeUninit::<bindings::wait_queue_entry>::uninit();
+    // SAFETY: `wait` stays in place until `bsdinet_wait_del` below.
+    unsafe { bsdinet_wait_add(sk, wait.as_mut_ptr()) };
+    let ret = loop {
+        match with_stack(|st| soreceive(st, so)) {
+            Ok(n) => break n as c_int,
+            Err(e) if e != errno::EWOULDBLOCK => break -e.0,
+            Err(_) if timeo == 0 => break -errno::EWOULDBLOCK.0,
+            Err(_) if kernel::current!().signal_pending() => {
+                // SAFETY: a pure function of its argument.
+                break unsafe { bsdinet_intr_errno(timeo) };
+            }
+            // SAFETY: `wait` was initialized and queued by `bsdinet_wait_add`.
+            Err(_) => timeo = unsafe {
+                bindings::wait_woken(wait.as_mut_ptr(), bindings::TASK_INTERRUPTIBLE, timeo)
+            },
+        }
+    };
+    // SAFETY: dequeues the entry queued above.
+    unsafe { bsdinet_wait_del(sk, wait.as_mut_ptr()) };
+    ret
+}
+
+/// AF_BSDINET registered with the socket core; unregistered on drop.
+pub struct Registration {
+    _stack: Pin<KBox<Mutex<Stack>>>,
+}
+
+impl Registration {
+    /// Registers the family and its protocol, with a fresh stack.
+    pub fn new() -> Result<Self> {
+        // SAFETY: a static the C side initialized at compile time.
+        let family = unsafe { bsdinet_family_ops.family };
+        if family != c_int::from(AF_BSDINET) {
+            pr_err!("glue.c and the Rust code disagree on AF_BSDINET\n");
+            return Err(EINVAL);
+        }
+        let stack = KBox::pin_init(kernel::new_mutex!(Stack::new(), "bsdinet_stack"), GFP_KERNEL)?;
+        STACK.store(&*stack as *const Mutex<Stack> as *mut Mutex<Stack>, Ordering::Release);
+        // SAFETY: registers a static `struct proto`; undone in `drop` or below.
+        let err = unsafe { bsdinet_proto_register() };
+        if err != 0 {
+            pr_err!("proto_register failed: {}\n", err);
+            return Err(Error::from_errno(err));
+        }
+        // SAFETY: a static family table, unregistered in `drop`.
+        let err = unsafe { bindings::sock_register(&bsdinet_family_ops) };
+        if err != 0 {
+            // SAFETY: registered just above.
+            unsafe { bsdinet_proto_unregister() };
+            if err == -(bindings::EEXIST as c_int) {
+                pr_err!(
+                    "address family {} (AF_BSDINET) is already registered by another module; not loading\n",
+                    family
+                );
+            } else {
+                pr_err!("sock_register({}) failed: {}\n", family, err);
+            }
+            return Err(Error::from_errno(err));
+        }
+        Ok(Registration { _stack: stack })
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: both were registered by `new`; sock_unregister waits for
+        // callers of `create` to finish, and no socket exists any more (each
+        // pins the module).
+        unsafe {
+            bindings::sock_unregister(bsdinet_family_ops.family);
+            bsdinet_proto_unregister();
+        }
+        STACK.store(null_mut(), Ordering::Release);
+    }
+}
