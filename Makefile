@@ -5,6 +5,7 @@
 #   make run        boot the test VM with bsdinet loaded; CMD='...' runs a command there
 #   make test       host tests (cargo test) and the VM selftests
 #   make host-test  host tests only
+#   make vm-test    VM selftests only
 #   make clean
 #
 # The kernel build (scripts/kernel.sh) is cached in ~/.cache/bsdinet.
@@ -37,13 +38,14 @@ selftests: module
 run: module tools
 	@scripts/vm.sh run $(if $(CMD),-- $(CMD))
 
-host-test: deps
+host-test:
 	cd rust && cargo test --quiet
 
 vm-test: selftests tools
 	@scripts/vm.sh test
 
-test: host-test vm-test
+test: selftests tools
+	@scripts/test.sh
 
 clean:
 	@+$(KMAKE) clean 2>/dev/null || true

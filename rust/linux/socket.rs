@@ -9,10 +9,10 @@
 //! - Every Linux socket created by `bsdinet_create` has a `struct sock`
 //!   that names one BSD socket, from create until release.
 
-use kernel::ffi::{c_int, c_long, c_uint, c_ulong, c_void};
 use core::mem::MaybeUninit;
 use core::ptr::null_mut;
 use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::ffi::{c_int, c_long, c_uint, c_ulong, c_void};
 
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::bindings;
@@ -34,7 +34,8 @@ extern "C" {
     static bsdinet_family_ops: bindings::net_proto_family;
     fn bsdinet_proto_register() -> c_int;
     fn bsdinet_proto_unregister();
-    fn bsdinet_sk_alloc(net: *mut bindings::net, sock: *mut bindings::socket, kern: c_int) -> c_int;
+    fn bsdinet_sk_alloc(net: *mut bindings::net, sock: *mut bindings::socket, kern: c_int)
+        -> c_int;
     fn bsdinet_sk_set_so(sk: *mut bindings::sock, so: c_long);
     fn bsdinet_sk_so(sk: *mut bindings::sock) -> c_long;
     fn bsdinet_sock_sk(sock: *mut bindings::socket) -> *mut bindings::sock;
@@ -258,7 +259,11 @@ unsafe extern "C" fn bsdinet_poll(
 }
 
 #[no_mangle]
-unsafe extern "C" fn bsdinet_ioctl(_sock: *mut bindings::socket, _cmd: c_uint, _arg: c_ulong) -> c_int {
+unsafe extern "C" fn bsdinet_ioctl(
+    _sock: *mut bindings::socket,
+    _cmd: c_uint,
+    _arg: c_ulong,
+) -> c_int {
     // The address and interface ioctls (in_control) come with interfaces.
     -errno::EOPNOTSUPP.0
 }
@@ -323,7 +328,8 @@ unsafe extern "C" fn bsdinet_sendmsg(
     // SAFETY: the first `n` bytes were just written.
     unsafe { data.set_len(n) };
     // SAFETY: `msg_name` holds `msg_namelen` bytes copied in by the core.
-    let (nam, flags) = unsafe { (addr_bytes((*msg).msg_name, (*msg).msg_namelen), (*msg).msg_flags) };
+    let (nam, flags) =
+        unsafe { (addr_bytes((*msg).msg_name, (*msg).msg_namelen), (*msg).msg_flags) };
     let nam = if nam.is_empty() { None } else { Some(nam) };
     match with_stack(|st| sosend(st, so, nam, &data)) {
         Ok(()) => len as c_int,
@@ -362,9 +368,11 @@ unsafe extern "C" fn bsdinet_recvmsg(
                 break unsafe { bsdinet_intr_errno(timeo) };
             }
             // SAFETY: `wait` was initialized and queued by `bsdinet_wait_add`.
-            Err(_) => timeo = unsafe {
-                bindings::wait_woken(wait.as_mut_ptr(), bindings::TASK_INTERRUPTIBLE, timeo)
-            },
+            Err(_) => {
+                timeo = unsafe {
+                    bindings::wait_woken(wait.as_mut_ptr(), bindings::TASK_INTERRUPTIBLE, timeo)
+                }
+            }
         }
     };
     // SAFETY: dequeues the entry queued above.

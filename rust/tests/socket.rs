@@ -66,7 +66,10 @@ fn socket_errnos_for_every_type_and_protocol() {
 #[test]
 fn raw_needs_privilege_and_leaves_nothing_behind() {
     let mut st = Stack::new();
-    assert_eq!(socreate(&mut st, &INETDOMAIN, SOCK_RAW, IPPROTO_ICMP, false, 0).err(), Some(EACCES));
+    assert_eq!(
+        socreate(&mut st, &INETDOMAIN, SOCK_RAW, IPPROTO_ICMP, false, 0).err(),
+        Some(EACCES)
+    );
     assert!(st.sockets.is_empty() && st.inpcbs.is_empty());
 }
 

@@ -88,12 +88,8 @@ pub fn socreate(
         Some(_) => return Err(EPROTONOSUPPORT),
         // The book answers EPROTONOSUPPORT for all of these; Linux and
         // later BSDs tell the cases apart, and so do we.
-        None if !dom.dom_protosw.iter().any(|pr| pr.pr_type == ty) => {
-            return Err(ESOCKTNOSUPPORT)
-        }
-        None if dom.dom_protosw.iter().any(|pr| pr.pr_protocol == proto) => {
-            return Err(EPROTOTYPE)
-        }
+        None if !dom.dom_protosw.iter().any(|pr| pr.pr_type == ty) => return Err(ESOCKTNOSUPPORT),
+        None if dom.dom_protosw.iter().any(|pr| pr.pr_protocol == proto) => return Err(EPROTOTYPE),
         None => return Err(EPROTONOSUPPORT),
     };
     if prp.pr_type != ty {
@@ -265,8 +261,7 @@ pub fn soreceive(st: &mut Stack, so: usize) -> Result<usize> {
 pub fn soreadiness(st: &mut Stack, so: usize) -> (bool, bool) {
     let s = st.so(so);
     let err = s.so_error != Errno(0);
-    let readable =
-        s.so_rcv.sb_cc >= s.so_rcv.sb_lowat || s.so_state & SS_CANTRCVMORE != 0 || err;
+    let readable = s.so_rcv.sb_cc >= s.so_rcv.sb_lowat || s.so_state & SS_CANTRCVMORE != 0 || err;
     let writable = (s.so_snd.sbspace() >= s.so_snd.sb_lowat
         && (s.so_state & SS_ISCONNECTED != 0 || s.so_proto.pr_flags & PR_CONNREQUIRED == 0))
         || s.so_state & SS_CANTSENDMORE != 0

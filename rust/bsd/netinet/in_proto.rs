@@ -62,8 +62,5 @@ pub static INETSW: [Protosw; 7] = [
 ];
 
 /// `inetdomain`.
-pub static INETDOMAIN: Domain = Domain {
-    dom_family: AF_BSDINET as i32,
-    dom_name: "internet",
-    dom_protosw: &INETSW,
-};
+pub static INETDOMAIN: Domain =
+    Domain { dom_family: AF_BSDINET as i32, dom_name: "internet", dom_protosw: &INETSW };

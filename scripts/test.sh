@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `make test`: the host tests (cargo test), then the selftests in the VM.
+# Ends with one line for both: "N passed, N failed[, N skipped]".
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+log=$(mktemp /tmp/bsdinet-test.XXXXXX)
+trap 'rm -f "$log"' EXIT
+
+pass=0 fail=0 skip=0 status=0
+
+echo "== host tests (cargo test)"
+(cd "$top/rust" && cargo test --quiet 2>&1) | tee "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+while read -r p f i; do
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + i))
+done < <(sed -n 's/^test result: .*\. \([0-9]*\) passed; \([0-9]*\) failed; \([0-9]*\) ignored.*/\1 \2 \3/p' "$log")
+grep -q '^test result:' "$log" || { echo "bsdinet: cargo test ran no test" >&2; status=1; }
+
+echo "== selftests in the VM"
+"$here/vm.sh" test 2>&1 | tee "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+line=$(tr -d '\r' <"$log" | sed -n 's/^selftests: \([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}$/\1 \2 \4/p' | tail -n 1)
+if [ -z "$line" ]; then
+	echo "bsdinet: the VM run reported no results" >&2
+	fail=$((fail + 1)) status=1
+else
+	read -r p f s <<<"$line"
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + ${s:-0}))
+fi
+
+[ "$fail" = 0 ] || status=1
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+exit $status
