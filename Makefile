@@ -15,8 +15,9 @@ LLVM_VERSION = $(word 1,$(versions))
 RUSTC = $(word 2,$(versions))
 BINDGEN = $(word 3,$(versions))
 
-KDIR = $(shell scripts/kernel.sh)
-KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=-$(LLVM_VERSION) RUSTC=$(RUSTC) \
+# Recipes find the kernel with `kdir=$$(scripts/kernel.sh) && ...`, so that
+# it is built (once) after deps, and a failed build stops make at once.
+KMAKE = $(MAKE) -C $$kdir M=$(CURDIR) LLVM=-$(LLVM_VERSION) RUSTC=$(RUSTC) \
 	HOSTRUSTC=$(RUSTC) BINDGEN=$(BINDGEN)
 
 .PHONY: all module deps run test host-test vm-test selftests tools clean
@@ -27,13 +28,13 @@ deps:
 	@scripts/deps.sh
 
 module: deps
-	@+$(KMAKE) modules
+	@+kdir=$$(scripts/kernel.sh) && $(KMAKE) modules
 
 tools: deps
 	@+$(MAKE) -s -C tools
 
 selftests: module
-	@+$(MAKE) -s -C selftests KDIR=$(KDIR) LLVM_VERSION=$(LLVM_VERSION)
+	@+kdir=$$(scripts/kernel.sh) && $(MAKE) -s -C selftests KDIR=$$kdir LLVM_VERSION=$(LLVM_VERSION)
 
 run: module tools
 	@scripts/vm.sh run $(if $(CMD),-- $(CMD))
@@ -48,7 +49,9 @@ test: selftests tools
 	@scripts/test.sh
 
 clean:
-	@+$(KMAKE) clean 2>/dev/null || true
+	find . -path ./rust/target -prune -o \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '*.rmeta' -o -name '*.d' \) -print0 | xargs -0 rm -f
+	rm -f Module.symvers modules.order
 	@+$(MAKE) -s -C selftests clean
 	@+$(MAKE) -s -C tools clean
 	rm -rf rust/target
