@@ -29,9 +29,18 @@ mkdir -p "$CACHE_DIR"
 if [ ${#want[@]} -gt 0 ]; then
 	echo "bsdinet: installing ${want[*]}"
 	$sudo apt-get update -qq >/dev/null || die "apt-get update failed"
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --allow-downgrades \
-		"${want[@]}" >"$CACHE_DIR.apt.log" 2>&1 ||
-		die "apt-get install ${want[*]} failed; see $CACHE_DIR.apt.log"
+	install() {
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --allow-downgrades \
+			"$@" >>"$CACHE_DIR/apt.log" 2>&1
+	}
+	if ! install "${want[@]}"; then
+		# Debian's security archive drops old kernel sources after a while:
+		# take the current one rather than fail (the kernel cache key
+		# follows the version actually installed).
+		want=("${want[@]/#$LINUX_SOURCE_PKG=*/$LINUX_SOURCE_PKG}")
+		echo "bsdinet: $LINUX_SOURCE_PKG=$LINUX_SOURCE_VERSION is not available; trying the current version" >&2
+		install "${want[@]}" || die "apt-get install ${want[*]} failed; see $CACHE_DIR/apt.log"
+	fi
 fi
 
 "$RUSTC" --version 2>/dev/null | grep -q "^rustc $RUSTC_VERSION " ||

@@ -11,7 +11,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/versions.sh"
 
-key=$( { cat "$here/versions.sh" "$top/selftests/config" "$here/kernel.sh"; } | sha256sum | cut -c1-16)
+key=$( {
+	cat "$here/versions.sh" "$top/selftests/config" "$here/kernel.sh"
+	dpkg-query -W "$LINUX_SOURCE_PKG" rustc-web clang-"$LLVM_VERSION" 2>/dev/null
+} | sha256sum | cut -c1-16)
 kdir="$CACHE_DIR/kernel-$key/linux"
 stamp="$CACHE_DIR/kernel-$key/complete"
 log="$CACHE_DIR/kernel-$key/build.log"
@@ -19,6 +22,11 @@ kmake=(make -C "$kdir" LLVM=-"$LLVM_VERSION" RUSTC="$RUSTC" HOSTRUSTC="$RUSTC" B
 
 if [ ! -e "$stamp" ]; then
 	mkdir -p "$CACHE_DIR/kernel-$key"
+	# One build at a time: a second caller waits, then finds the stamp.
+	exec 9>"$CACHE_DIR/lock"
+	flock 9
+fi
+if [ ! -e "$stamp" ]; then
 	start=$(date +%s)
 	if [ ! -e "$kdir/Makefile" ]; then
 		echo "bsdinet: unpacking $LINUX_SOURCE_PKG into $kdir" >&2

@@ -170,22 +170,34 @@ TEST_F(raw, bad_addresses)
 	EXPECT_EQ(EFAULT, errno);
 }
 
-/* No interface exists yet (lo0 comes with the datagram issue), so no
- * local address can be bound or used to connect: rip_usrreq's answer. */
-TEST_F(raw, no_interfaces)
+/* lo0 has 127.0.0.1: a raw socket binds to it or to the wildcard, not to
+ * an address no interface has (rip_usrreq's ifa_ifwithaddr test). */
+TEST_F(raw, bind_and_connect)
 {
-	struct sockaddr_in any = self->sin;
-
-	any.sin_addr.s_addr = htonl(INADDR_ANY);
-	EXPECT_EQ(-1, bind(self->s, (struct sockaddr *)&any, sizeof(any)));
-	EXPECT_EQ(EADDRNOTAVAIL, errno);
-	/* A sockaddr_storage-sized address is accepted, as Linux accepts it. */
+	struct sockaddr_in sin = self->sin;
 	struct sockaddr_storage ss = { 0 };
+	socklen_t len = sizeof(ss);
+
+	sin.sin_addr.s_addr = htonl(0x0a000001);
+	EXPECT_EQ(-1, bind(self->s, (struct sockaddr *)&sin, sizeof(sin)));
+	EXPECT_EQ(EADDRNOTAVAIL, errno);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	EXPECT_EQ(0, bind(self->s, (struct sockaddr *)&sin, sizeof(sin)));
+	/* A sockaddr_storage-sized address is accepted, as Linux accepts it. */
 	memcpy(&ss, &self->sin, sizeof(self->sin));
-	EXPECT_EQ(-1, bind(self->s, (struct sockaddr *)&ss, sizeof(ss)));
-	EXPECT_EQ(EADDRNOTAVAIL, errno);
-	EXPECT_EQ(-1, connect(self->s, (struct sockaddr *)&self->sin, sizeof(self->sin)));
-	EXPECT_EQ(EADDRNOTAVAIL, errno);
+	ASSERT_EQ(0, bind(self->s, (struct sockaddr *)&ss, sizeof(ss)));
+	ASSERT_EQ(0, getsockname(self->s, (struct sockaddr *)&ss, &len));
+	EXPECT_EQ(htonl(INADDR_LOOPBACK), ((struct sockaddr_in *)&ss)->sin_addr.s_addr);
+
+	sin.sin_addr.s_addr = htonl(0x7f000002);
+	ASSERT_EQ(0, connect(self->s, (struct sockaddr *)&sin, sizeof(sin)));
+	len = sizeof(ss);
+	ASSERT_EQ(0, getpeername(self->s, (struct sockaddr *)&ss, &len));
+	EXPECT_EQ(sin.sin_addr.s_addr, ((struct sockaddr_in *)&ss)->sin_addr.s_addr);
+	EXPECT_EQ(AF_BSDINET, ((struct sockaddr_in *)&ss)->sin_family);
+	/* Connected: sendto with an address is EISCONN. */
+	EXPECT_EQ(-1, sendto(self->s, "x", 1, 0, (struct sockaddr *)&sin, sizeof(sin)));
+	EXPECT_EQ(EISCONN, errno);
 }
 
 TEST_F(raw, send_checks)

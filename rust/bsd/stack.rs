@@ -2,30 +2,77 @@
 //! that host tests can run several stacks side by side and the module can
 //! keep one per network namespace. FreeBSD calls this a "vnet".
 
+use crate::bsd::kern::uipc_mbuf::MbufPool;
 use crate::bsd::kern::uipc_socket::Socket;
+use crate::bsd::net::if_::if_up;
 use crate::bsd::net::if_::Ifnet;
+use crate::bsd::net::if_loop::loattach;
+use crate::bsd::net::route::Rtentry;
+use crate::bsd::netinet::in_::InIfaddr;
+use crate::bsd::netinet::in_::{in_control, InAddr, SockaddrIn, INADDR_LOOPBACK};
 use crate::bsd::netinet::in_pcb::Inpcb;
+use crate::bsd::sys::errno::Result;
 use crate::bsd::sys::slab::Slab;
+use crate::bsd::sys::sockio::{set_sockaddr_at, IFALIASREQ_LEN, IFRA_ADDR, IFRA_MASK, SIOCAIFADDR};
 use crate::platform::Vec;
 
 /// A whole TCP/IP stack.
-#[derive(Default)]
 pub struct Stack {
     /// Every socket (`struct socket`), by index.
     pub sockets: Slab<Socket>,
     /// Every internet PCB, by index.
     pub inpcbs: Slab<Inpcb>,
     /// The interfaces (`ifnet`).
-    pub ifnet: Vec<Ifnet>,
+    pub ifnet: Slab<Ifnet>,
+    /// The mbuf allocator: its limits and `mbstat`.
+    pub mbpool: MbufPool,
+    /// The last interface index handed out (`if_index`).
+    pub if_index: u16,
+    /// Every internet address, in the order they were added (`in_ifaddr`).
+    pub in_ifaddr: Vec<InIfaddr>,
+    /// The routing table (a list until the radix tree arrives).
+    pub rtable: Vec<Rtentry>,
+    /// Whether other subnets of an attached network count as local
+    /// (`subnetsarelocal`; the book's default is yes).
+    pub subnetsarelocal: bool,
     /// Upcall arguments of sockets whose sleepers must be woken once the
     /// current request returns (filled by `sorwakeup`/`sowwakeup`).
     wakeups: Vec<usize>,
 }
 
+impl Default for Stack {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Stack {
     /// A stack with no interfaces and no sockets.
     pub fn new() -> Self {
-        Self::default()
+        Stack {
+            sockets: Slab::new(),
+            inpcbs: Slab::new(),
+            ifnet: Slab::new(),
+            mbpool: MbufPool::new(),
+            if_index: 0,
+            in_ifaddr: Vec::new(),
+            rtable: Vec::new(),
+            subnetsarelocal: true,
+            wakeups: Vec::new(),
+        }
+    }
+
+    /// What autoconfiguration and /etc/rc do at boot: attach lo0 and give
+    /// it 127.0.0.1/8.
+    pub fn boot(&mut self) -> Result {
+        let lo0 = loattach(self)?;
+        let mut req = [0u8; IFALIASREQ_LEN];
+        req[..3].copy_from_slice(b"lo0");
+        set_sockaddr_at(&mut req, IFRA_ADDR, &SockaddrIn::new(INADDR_LOOPBACK, 0))?;
+        set_sockaddr_at(&mut req, IFRA_MASK, &SockaddrIn::new(InAddr(0xff00_0000), 0))?;
+        in_control(self, SIOCAIFADDR, &mut req, Some(lo0), true)?;
+        if_up(self, lo0);
+        Ok(())
     }
 
     /// Socket `so`; a missing socket is a bug in the stack itself.

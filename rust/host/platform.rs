@@ -1,7 +1,14 @@
-//! The platform under `cargo test`: the standard library's vector, with
-//! the fallible interface that the kernel's allocator has.
+//! The platform under `cargo test`: the standard library's vector, box and
+//! `Arc`, with the fallible interface that the kernel's allocator has.
+//!
+//! The API (the kernel's twin is `rust/linux/platform.rs`):
+//! - `Vec<T>`: a growable array whose growth can fail;
+//! - `Box<T>`: one heap object whose allocation can fail;
+//! - `SharedBuf`: a byte buffer with shared, reference-counted ownership
+//!   that only its sole owner may write (mbuf clusters).
 
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 /// Allocation failed.
 #[derive(Debug)]
@@ -33,6 +40,11 @@ impl<T> Vec<T> {
     pub fn pop(&mut self) -> Option<T> {
         self.0.pop()
     }
+
+    /// Removes and returns element `i`, shifting the rest down.
+    pub fn remove(&mut self, i: usize) -> Option<T> {
+        (i < self.0.len()).then(|| self.0.remove(i))
+    }
 }
 
 impl<T> Default for Vec<T> {
@@ -51,5 +63,78 @@ impl<T> Deref for Vec<T> {
 impl<T> DerefMut for Vec<T> {
     fn deref_mut(&mut self) -> &mut [T] {
         &mut self.0
+    }
+}
+
+/// One heap object, like the kernel's `KBox`. The host's allocator aborts
+/// rather than fails, so `new` always succeeds here; tests exercise
+/// exhaustion through the callers' own limits (the mbuf pool's caps).
+#[derive(Debug)]
+pub struct Box<T>(std::boxed::Box<T>);
+
+impl<T> Box<T> {
+    /// Moves `v` to the heap.
+    pub fn new(v: T) -> Result<Self, AllocError> {
+        Ok(Box(std::boxed::Box::new(v)))
+    }
+}
+
+impl<T> Deref for Box<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for Box<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+/// A zero-filled byte buffer with shared ownership: clones share the
+/// bytes and a reference count, and only the sole owner may write them,
+/// so a writer can never change what another owner sees (mbuf clusters,
+/// the book's `mclrefcnt`).
+#[derive(Clone, Debug)]
+pub struct SharedBuf(Arc<std::vec::Vec<u8>>);
+
+impl SharedBuf {
+    /// A buffer of `len` zero bytes, with one owner.
+    pub fn new_zeroed(len: usize) -> Result<Self, AllocError> {
+        let mut v = std::vec::Vec::new();
+        v.try_reserve_exact(len).map_err(|_| AllocError)?;
+        v.resize(len, 0);
+        Ok(SharedBuf(Arc::new(v)))
+    }
+
+    /// The bytes, writable, when `this` is their only owner.
+    pub fn get_mut(this: &mut Self) -> Option<&mut [u8]> {
+        Arc::get_mut(&mut this.0).map(|v| v.as_mut_slice())
+    }
+
+    /// How many owners the bytes have (a snapshot when other threads
+    /// hold clones).
+    pub fn ref_count(this: &Self) -> usize {
+        Arc::strong_count(&this.0)
+    }
+
+    /// Whether `a` and `b` share their bytes.
+    pub fn ptr_eq(a: &Self, b: &Self) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+
+    /// Gives up this owner's share; true when it was the last one and the
+    /// bytes are freed. Unlike a `ref_count` check followed by a drop, this
+    /// is exact even when clones are released concurrently.
+    pub fn release(this: Self) -> bool {
+        Arc::into_inner(this.0).is_some()
+    }
+}
+
+impl Deref for SharedBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
     }
 }

@@ -105,6 +105,11 @@ int bsdinet_sk_net_raw_capable(struct socket *sock, int kern)
 	return kern || ns_capable(sock_net(sock->sk)->user_ns, CAP_NET_RAW);
 }
 
+int bsdinet_sk_net_admin_capable(struct socket *sock)
+{
+	return ns_capable(sock_net(sock->sk)->user_ns, CAP_NET_ADMIN);
+}
+
 /* Wakes everyone sleeping on or polling @sk (sorwakeup/sowwakeup). */
 void bsdinet_sk_wake(struct sock *sk)
 {

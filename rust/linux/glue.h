@@ -31,6 +31,7 @@ long bsdinet_sk_so(struct sock *sk);
 struct sock *bsdinet_sock_sk(struct socket *sock);
 void bsdinet_sk_free(struct socket *sock);
 int bsdinet_sk_net_raw_capable(struct socket *sock, int kern);
+int bsdinet_sk_net_admin_capable(struct socket *sock);
 void bsdinet_sk_wake(struct sock *sk);
 void bsdinet_poll_wait(struct file *file, struct socket *sock, poll_table *p);
 void bsdinet_wait_add(struct sock *sk, struct wait_queue_entry *w);

@@ -1,8 +1,12 @@
-//! The platform inside the kernel: `KVec` with the interface that the
-//! protocol code expects (`rust/host/platform.rs` is the host's twin).
+//! The platform inside the kernel: `KVec`, `KBox` and `Arc` with the
+//! interface that the protocol code expects (`rust/host/platform.rs` is the
+//! host's twin, and lists the API).
 
+use core::cell::UnsafeCell;
 use core::ops::{Deref, DerefMut};
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use core::sync::atomic::{AtomicUsize, Ordering};
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
+use kernel::sync::Arc;
 
 /// Allocation failed.
 #[derive(Debug)]
@@ -40,6 +44,27 @@ impl<T> Vec<T> {
     }
 }
 
+impl<T> Vec<T> {
+    /// Removes and returns element `i`, shifting the rest down.
+    pub fn remove(&mut self, i: usize) -> Option<T> {
+        let len = self.0.len();
+        if i >= len {
+            return None;
+        }
+        // SAFETY: `i` < `len`, so slot `i` holds an initialized element,
+        // read once; the `len - i - 1` elements after it move down one slot
+        // within the allocation, and the length then drops by one, so every
+        // element is owned exactly once.
+        unsafe {
+            let p = self.0.as_mut_ptr().add(i);
+            let v = core::ptr::read(p);
+            core::ptr::copy(p.add(1), p, len - i - 1);
+            self.0.set_len(len - 1);
+            Some(v)
+        }
+    }
+}
+
 impl<T> Default for Vec<T> {
     fn default() -> Self {
         Self::new()
@@ -56,5 +81,121 @@ impl<T> Deref for Vec<T> {
 impl<T> DerefMut for Vec<T> {
     fn deref_mut(&mut self) -> &mut [T] {
         &mut self.0
+    }
+}
+
+/// One heap object whose allocation can fail.
+pub struct Box<T>(KBox<T>);
+
+impl<T> Box<T> {
+    /// Moves `v` to the heap.
+    pub fn new(v: T) -> Result<Self, AllocError> {
+        KBox::new(v, GFP_KERNEL).map(Box).map_err(|_| AllocError)
+    }
+}
+
+impl<T> Deref for Box<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for Box<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+/// What the owners of a `SharedBuf` share. The kernel's `Arc` frees it;
+/// `refs` counts the `SharedBuf` handles, because `Arc` cannot tell
+/// whether it is unique without giving itself up.
+struct SharedInner {
+    refs: AtomicUsize,
+    bytes: UnsafeCell<KVec<u8>>,
+}
+
+// SAFETY: `bytes` is written only through `SharedBuf::get_mut`, which
+// needs `&mut` of a handle while `refs` is 1: no other handle exists, so
+// no other thread can read or write the bytes meanwhile. Every other
+// access is a read (`Deref`) or an atomic operation on `refs`.
+unsafe impl Sync for SharedInner {}
+
+/// A zero-filled byte buffer with shared ownership: clones share the
+/// bytes, and only the sole owner may write them (mbuf clusters).
+pub struct SharedBuf {
+    inner: Arc<SharedInner>,
+    /// `release` already gave up this handle's count.
+    released: bool,
+}
+
+impl SharedBuf {
+    /// A buffer of `len` zero bytes, with one owner.
+    pub fn new_zeroed(len: usize) -> Result<Self, AllocError> {
+        let bytes = KVec::from_elem(0u8, len, GFP_KERNEL).map_err(|_| AllocError)?;
+        let inner = SharedInner { refs: AtomicUsize::new(1), bytes: UnsafeCell::new(bytes) };
+        let inner = Arc::new(inner, GFP_KERNEL).map_err(|_| AllocError)?;
+        Ok(SharedBuf { inner, released: false })
+    }
+
+    /// The bytes, writable, when `this` is their only owner.
+    pub fn get_mut(this: &mut Self) -> Option<&mut [u8]> {
+        // Acquire pairs with the Release of other owners' drops: their
+        // reads of the bytes happen before our writes.
+        if this.inner.refs.load(Ordering::Acquire) != 1 {
+            return None;
+        }
+        // SAFETY: `refs` is 1, so `this` is the only handle, and it is
+        // borrowed mutably for the returned lifetime: no other reference
+        // to the bytes exists or can be made (cloning needs `&this`).
+        Some(unsafe { (*this.inner.bytes.get()).as_mut_slice() })
+    }
+
+    /// How many owners the bytes have (a snapshot when other threads
+    /// hold clones).
+    pub fn ref_count(this: &Self) -> usize {
+        this.inner.refs.load(Ordering::Acquire)
+    }
+
+    /// Whether `a` and `b` share their bytes.
+    pub fn ptr_eq(a: &Self, b: &Self) -> bool {
+        Arc::ptr_eq(&a.inner, &b.inner)
+    }
+
+    /// Gives up this owner's share; true when it was the last one and the
+    /// bytes are freed.
+    pub fn release(mut this: Self) -> bool {
+        this.released = true;
+        this.inner.refs.fetch_sub(1, Ordering::AcqRel) == 1
+        // `this` drops here: `Drop` sees `released` and leaves `refs` be,
+        // and the `Arc` frees the bytes if it was the last one.
+    }
+}
+
+impl Clone for SharedBuf {
+    fn clone(&self) -> Self {
+        // Relaxed suffices to count up: the new handle comes from an
+        // existing one, as in `Arc::clone`.
+        self.inner.refs.fetch_add(1, Ordering::Relaxed);
+        SharedBuf { inner: self.inner.clone(), released: false }
+    }
+}
+
+impl Drop for SharedBuf {
+    fn drop(&mut self) {
+        if !self.released {
+            self.inner.refs.fetch_sub(1, Ordering::Release);
+        }
+    }
+}
+
+impl Deref for SharedBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // SAFETY: the bytes are written only through `get_mut`, which
+        // needs the only handle borrowed mutably; while `self` is borrowed
+        // here, either other handles exist (so nobody may write) or `self`
+        // is the only one and cannot be borrowed mutably at the same time.
+        unsafe { (*self.inner.bytes.get()).as_slice() }
     }
 }

@@ -21,11 +21,18 @@ use kernel::sync::Mutex;
 
 use crate::bsd::kern::uipc_socket::*;
 use crate::bsd::kern::uipc_socket2::SB_MAX;
+use crate::bsd::net::if_::{ifconf, ifioctl};
 use crate::bsd::netinet::in_::{SockaddrIn, AF_BSDINET};
 use crate::bsd::netinet::in_proto::INETDOMAIN;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::{self, Errno};
 use crate::bsd::sys::socket::SOCK_RAW;
+use crate::bsd::sys::sockio::*;
+use core::mem::size_of;
+use kernel::uaccess::UserSlice;
+
+/// FIONREAD: bytes ready to read (asm-generic/ioctls.h).
+const FIONREAD: u32 = 0x541b;
 
 // bindgen gives opaque kernel structs no fields, which this lint dislikes;
 // they are only ever behind pointers here.
@@ -41,6 +48,7 @@ extern "C" {
     fn bsdinet_sock_sk(sock: *mut bindings::socket) -> *mut bindings::sock;
     fn bsdinet_sk_free(sock: *mut bindings::socket);
     fn bsdinet_sk_net_raw_capable(sock: *mut bindings::socket, kern: c_int) -> c_int;
+    fn bsdinet_sk_net_admin_capable(sock: *mut bindings::socket) -> c_int;
     fn bsdinet_sk_wake(sk: *mut bindings::sock);
     fn bsdinet_poll_wait(
         file: *mut bindings::file,
@@ -259,13 +267,63 @@ unsafe extern "C" fn bsdinet_poll(
 }
 
 #[no_mangle]
-unsafe extern "C" fn bsdinet_ioctl(
-    _sock: *mut bindings::socket,
-    _cmd: c_uint,
-    _arg: c_ulong,
-) -> c_int {
-    // The address and interface ioctls (in_control) come with interfaces.
-    -errno::EOPNOTSUPP.0
+unsafe extern "C" fn bsdinet_ioctl(sock: *mut bindings::socket, cmd: c_uint, arg: c_ulong) -> c_int {
+    // SAFETY: one of our sockets.
+    let (so, _) = unsafe { so_of(sock) };
+    match ioctl(sock, so, cmd, arg as usize) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// A BSD error as the kernel crate's.
+fn bsd<T>(r: errno::Result<T>) -> Result<T> {
+    r.map_err(|Errno(e)| Error::from_errno(-e))
+}
+
+/// `soo_ioctl`: FIONREAD here, the interface ioctls (group 'i') through
+/// `ifioctl`, with the request copied in and out as its number says.
+fn ioctl(sock: *mut bindings::socket, so: usize, cmd: u32, arg: usize) -> Result {
+    if cmd == FIONREAD {
+        let n = with_stack(|st| st.so(so).so_rcv.sb_cc);
+        let n = c_int::try_from(n).unwrap_or(c_int::MAX);
+        return UserSlice::new(arg, size_of::<c_int>()).writer().write(&n);
+    }
+    if (cmd >> 8) & 0xff != u32::from(b'i') {
+        return bsd(Err(errno::EOPNOTSUPP));
+    }
+    if cmd == SIOCGIFCONF {
+        // struct ifconf { int ifc_len; void *ifc_buf; }
+        let mut ifc = [0u8; IFCONF_LEN];
+        UserSlice::new(arg, IFCONF_LEN).reader().read_slice(&mut ifc)?;
+        let len = i32::from_ne_bytes([ifc[0], ifc[1], ifc[2], ifc[3]]);
+        let len = usize::try_from(len).map_err(|_| EINVAL)?;
+        let mut buf = [0u8; 8];
+        buf.copy_from_slice(&ifc[8..16]);
+        let ubuf = usize::from_ne_bytes(buf);
+        let recs = with_stack(|st| ifconf(st, len));
+        let recs = bsd(recs)?;
+        let mut w = UserSlice::new(ubuf, recs.len() * IFREQ_LEN).writer();
+        for r in recs.iter() {
+            w.write_slice(r)?;
+        }
+        let used = (recs.len() * IFREQ_LEN) as i32;
+        ifc[..4].copy_from_slice(&used.to_ne_bytes());
+        return UserSlice::new(arg, IFCONF_LEN).writer().write_slice(&ifc);
+    }
+    let len = ioc_len(cmd);
+    let mut data = [0u8; IFALIASREQ_LEN];
+    let data = data.get_mut(..len).ok_or(EINVAL)?;
+    if ioc_in(cmd) {
+        UserSlice::new(arg, len).reader().read_slice(data)?;
+    }
+    // SAFETY: one of our sockets, with its sock.
+    let admin = unsafe { bsdinet_sk_net_admin_capable(sock) } != 0;
+    bsd(with_stack(|st| ifioctl(st, so, cmd, data, admin)))?;
+    if ioc_out(cmd) {
+        UserSlice::new(arg, len).writer().write_slice(data)?;
+    }
+    Ok(())
 }
 
 #[no_mangle]
@@ -395,6 +453,10 @@ impl Registration {
             return Err(EINVAL);
         }
         let stack = KBox::pin_init(kernel::new_mutex!(Stack::new(), "bsdinet_stack"), GFP_KERNEL)?;
+        if let Err(Errno(e)) = stack.lock().boot() {
+            pr_err!("cannot configure lo0: error {}\n", e);
+            return Err(Error::from_errno(-e));
+        }
         STACK.store(&*stack as *const Mutex<Stack> as *mut Mutex<Stack>, Ordering::Release);
         // SAFETY: registers a static `struct proto`; undone in `drop` or below.
         let err = unsafe { bsdinet_proto_register() };

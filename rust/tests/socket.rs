@@ -3,13 +3,11 @@
 
 use bsdinet::bsd::kern::uipc_domain::{pffindproto, pffindtype};
 use bsdinet::bsd::kern::uipc_socket::*;
-use bsdinet::bsd::net::if_::Ifnet;
 use bsdinet::bsd::netinet::in_::*;
 use bsdinet::bsd::netinet::in_proto::INETDOMAIN;
 use bsdinet::bsd::stack::Stack;
 use bsdinet::bsd::sys::errno::*;
 use bsdinet::bsd::sys::socket::*;
-use bsdinet::platform::Vec;
 
 fn raw(st: &mut Stack, proto: i32) -> usize {
     socreate(st, &INETDOMAIN, SOCK_RAW, proto, true, 7).expect("raw socket")
@@ -118,11 +116,7 @@ fn raw_requests_without_interfaces() {
 #[test]
 fn raw_connect_and_reconnect_with_an_interface() {
     let mut st = Stack::new();
-    let mut addrs = Vec::new();
-    addrs.push(InAddr(0x7f00_0001)).unwrap();
-    st.ifnet
-        .push(Ifnet { if_name: "lo", if_unit: 0, if_flags: 0, if_mtu: 1536, if_addrlist: addrs })
-        .unwrap();
+    st.boot().unwrap();
     let so = raw(&mut st, IPPROTO_RAW);
     assert_eq!(sobind(&mut st, so, &sin(0x0a00_0001, 0)), Err(EADDRNOTAVAIL));
     sobind(&mut st, so, &sin(0x7f00_0001, 0)).unwrap();

@@ -47,4 +47,99 @@
  * rip_usrreq PRU_ATTACH check).
  */
 
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/*
+ * Interface and address ioctls on any AF_BSDINET socket (the book's
+ * chapters 4 and 6; 4.4BSD's numbers in Linux's encoding). Linux answers
+ * its own SIOCGIFCONF (0x8912) and friends in its socket core for Linux's
+ * interfaces; these reach bsdinet and its interfaces (lo0, ...). Setting
+ * needs CAP_NET_ADMIN (EPERM otherwise); an unknown interface is ENXIO;
+ * an address the interface does not have is EADDRNOTAVAIL.
+ */
+#define BSDINET_IFNAMSIZ	16
+
+/* struct sockaddr's layout; the addresses are struct sockaddr_in with
+ * sin_family = AF_BSDINET (AF_UNSPEC, 0, means "not given"). */
+struct bsdinet_sockaddr {
+	__u16	sa_family;
+	char	sa_data[14];
+};
+
+/*
+ * Linux's struct ifreq layout: 40 bytes. The members carry a "b" in front
+ * of BSD's names because glibc's <net/if.h> defines ifr_name, ifr_addr ...
+ * as macros.
+ */
+struct bsdinet_ifreq {
+	char	bifr_name[BSDINET_IFNAMSIZ];	/* "lo0", NUL-terminated */
+	union {
+		struct bsdinet_sockaddr	bifr_addr;
+		struct bsdinet_sockaddr	bifr_dstaddr;
+		struct bsdinet_sockaddr	bifr_broadaddr;
+		short			bifr_flags;
+		int			bifr_metric;
+		int			bifr_mtu;
+		char			bifr_pad[24];
+	};
+};
+
+/* SIOCAIFADDR: add or change an address, its netmask and its broadcast
+ * (or, point to point, destination) address. */
+struct bsdinet_ifaliasreq {
+	char	bifra_name[BSDINET_IFNAMSIZ];
+	struct bsdinet_sockaddr	bifra_addr;
+	struct bsdinet_sockaddr	bifra_broadaddr;	/* or the destination */
+	struct bsdinet_sockaddr	bifra_mask;
+};
+
+/* SIOCGIFCONF: one ifreq per address (AF_UNSPEC for an interface with
+ * none), as many as fit in ifc_len bytes; ifc_len is set to the bytes
+ * used. */
+struct bsdinet_ifconf {
+	int	bifc_len;
+	union {
+		char			*bifc_buf;
+		struct bsdinet_ifreq	*bifc_req;
+	};
+};
+
+#define BSDINET_SIOCSIFADDR	_IOW('i', 12, struct bsdinet_ifreq)
+#define BSDINET_SIOCSIFDSTADDR	_IOW('i', 14, struct bsdinet_ifreq)
+#define BSDINET_SIOCSIFFLAGS	_IOW('i', 16, struct bsdinet_ifreq)
+#define BSDINET_SIOCGIFFLAGS	_IOWR('i', 17, struct bsdinet_ifreq)
+#define BSDINET_SIOCSIFBRDADDR	_IOW('i', 19, struct bsdinet_ifreq)
+#define BSDINET_SIOCSIFNETMASK	_IOW('i', 22, struct bsdinet_ifreq)
+#define BSDINET_SIOCGIFMETRIC	_IOWR('i', 23, struct bsdinet_ifreq)
+#define BSDINET_SIOCSIFMETRIC	_IOW('i', 24, struct bsdinet_ifreq)
+#define BSDINET_SIOCDIFADDR	_IOW('i', 25, struct bsdinet_ifreq)
+#define BSDINET_SIOCAIFADDR	_IOW('i', 26, struct bsdinet_ifaliasreq)
+#define BSDINET_SIOCGIFADDR	_IOWR('i', 33, struct bsdinet_ifreq)
+#define BSDINET_SIOCGIFDSTADDR	_IOWR('i', 34, struct bsdinet_ifreq)
+#define BSDINET_SIOCGIFBRDADDR	_IOWR('i', 35, struct bsdinet_ifreq)
+#define BSDINET_SIOCGIFCONF	_IOWR('i', 36, struct bsdinet_ifconf)
+#define BSDINET_SIOCGIFNETMASK	_IOWR('i', 37, struct bsdinet_ifreq)
+#define BSDINET_SIOCGIFMTU	_IOWR('i', 51, struct bsdinet_ifreq)
+#define BSDINET_SIOCSIFMTU	_IOW('i', 52, struct bsdinet_ifreq)
+
+/* Interface flags (4.4BSD's values; IFF_LOOPBACK etc. in Linux's
+ * net/if.h mostly agree, but not all do). */
+#define BSDINET_IFF_UP		0x1
+#define BSDINET_IFF_BROADCAST	0x2
+#define BSDINET_IFF_DEBUG	0x4
+#define BSDINET_IFF_LOOPBACK	0x8
+#define BSDINET_IFF_POINTOPOINT	0x10
+#define BSDINET_IFF_NOTRAILERS	0x20
+#define BSDINET_IFF_RUNNING	0x40
+#define BSDINET_IFF_NOARP	0x80
+#define BSDINET_IFF_PROMISC	0x100
+#define BSDINET_IFF_ALLMULTI	0x200
+#define BSDINET_IFF_OACTIVE	0x400
+#define BSDINET_IFF_SIMPLEX	0x800
+#define BSDINET_IFF_LINK0	0x1000
+#define BSDINET_IFF_LINK1	0x2000
+#define BSDINET_IFF_LINK2	0x4000
+#define BSDINET_IFF_MULTICAST	0x8000
+
 #endif /* _UAPI_LINUX_BSDINET_H */

@@ -54,6 +54,10 @@ pub enum Pru<'a> {
     Sockaddr(&'a mut SockaddrIn),
     /// The peer's address (PRU_PEERADDR).
     Peeraddr(&'a mut SockaddrIn),
+    /// An ioctl for the protocol (PRU_CONTROL): `data` is the request,
+    /// `ifp` the interface it names, `admin` whether the caller may
+    /// change the configuration.
+    Control { cmd: u32, data: &'a mut [u8], ifp: Option<usize>, admin: bool },
 }
 
 /// A socket (`struct socket`).

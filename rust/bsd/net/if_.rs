@@ -1,28 +1,241 @@
-//! Network interfaces (`net/if.h`, `net/if.c`; book chapter 3).
-//!
-//! Interfaces (lo0, Ethernet, SLIP) are attached by the datagram, wire and
-//! SLIP issues; until then the list is empty, and the requests that need an
-//! interface address answer as the book's do on a host without one.
+//! Network interfaces (`net/if.h`, `net/if.c`; book chapters 3 and 4).
 
-use crate::bsd::netinet::in_::InAddr;
+use crate::bsd::kern::uipc_socket::usrreq;
+use crate::bsd::kern::uipc_socket::Pru;
+use crate::bsd::netinet::in_::{InAddr, SockaddrIn};
 use crate::bsd::stack::Stack;
+use crate::bsd::sys::errno::*;
+use crate::bsd::sys::sockio::*;
 use crate::platform::Vec;
+
+// if_flags.
+pub const IFF_UP: u16 = 0x1;
+pub const IFF_BROADCAST: u16 = 0x2;
+pub const IFF_DEBUG: u16 = 0x4;
+pub const IFF_LOOPBACK: u16 = 0x8;
+pub const IFF_POINTOPOINT: u16 = 0x10;
+pub const IFF_NOTRAILERS: u16 = 0x20;
+pub const IFF_RUNNING: u16 = 0x40;
+pub const IFF_NOARP: u16 = 0x80;
+pub const IFF_PROMISC: u16 = 0x100;
+pub const IFF_ALLMULTI: u16 = 0x200;
+pub const IFF_OACTIVE: u16 = 0x400;
+pub const IFF_SIMPLEX: u16 = 0x800;
+pub const IFF_LINK0: u16 = 0x1000;
+pub const IFF_LINK1: u16 = 0x2000;
+pub const IFF_LINK2: u16 = 0x4000;
+pub const IFF_MULTICAST: u16 = 0x8000;
+/// Flags only the driver may change (`IFF_CANTCHANGE`).
+pub const IFF_CANTCHANGE: u16 = IFF_BROADCAST
+    | IFF_POINTOPOINT
+    | IFF_RUNNING
+    | IFF_OACTIVE
+    | IFF_SIMPLEX
+    | IFF_MULTICAST
+    | IFF_ALLMULTI;
+
+/// An interface name such as "lo0", NUL-padded as in `ifreq`.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct IfName(pub [u8; IFNAMSIZ]);
+
+impl IfName {
+    /// `name` followed by `unit`, as the book's `if_name` and `if_unit`
+    /// print ("lo" and 0 make "lo0"). Too long a name is EINVAL.
+    pub fn new(name: &str, unit: u16) -> Result<IfName> {
+        let mut b = [0u8; IFNAMSIZ];
+        let mut len = 0;
+        let mut digits = [0u8; 5];
+        let mut n = 0;
+        let mut u = unit;
+        loop {
+            digits[n] = b'0' + (u % 10) as u8;
+            n += 1;
+            u /= 10;
+            if u == 0 {
+                break;
+            }
+        }
+        if name.len() + n >= IFNAMSIZ {
+            return Err(EINVAL);
+        }
+        for &c in name.as_bytes().iter().chain(digits[..n].iter().rev()) {
+            b[len] = c;
+            len += 1;
+        }
+        Ok(IfName(b))
+    }
+
+    /// The name's bytes, without the padding.
+    pub fn as_bytes(&self) -> &[u8] {
+        let len = self.0.iter().position(|&c| c == 0).unwrap_or(IFNAMSIZ);
+        &self.0[..len]
+    }
+}
+
+/// How an interface sends (the book's `if_output` function pointer).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum IfKind {
+    /// The stack's own loopback, lo0 (`looutput`).
+    Loopback,
+}
+
+/// An interface's statistics and parameters (`struct if_data`).
+#[derive(Clone, Copy, Default)]
+pub struct IfData {
+    pub ifi_mtu: u32,
+    pub ifi_metric: i32,
+    pub ifi_ipackets: u64,
+    pub ifi_ierrors: u64,
+    pub ifi_opackets: u64,
+    pub ifi_oerrors: u64,
+    pub ifi_collisions: u64,
+    pub ifi_ibytes: u64,
+    pub ifi_obytes: u64,
+    pub ifi_imcasts: u64,
+    pub ifi_omcasts: u64,
+    pub ifi_iqdrops: u64,
+    pub ifi_noproto: u64,
+}
 
 /// A network interface (`struct ifnet`).
 pub struct Ifnet {
-    /// Name without the unit ("lo", "sl", ...).
-    pub if_name: &'static str,
-    pub if_unit: i16,
+    pub if_name: IfName,
+    pub if_index: u16,
     pub if_flags: u16,
-    pub if_mtu: u32,
-    /// The interface's internet addresses.
-    pub if_addrlist: Vec<InAddr>,
+    pub if_kind: IfKind,
+    pub if_data: IfData,
+}
+
+/// Attaches an interface (`if_attach`); returns its index in `ifnet`.
+pub fn if_attach(st: &mut Stack, mut ifp: Ifnet) -> Result<usize> {
+    if ifunit(st, ifp.if_name.as_bytes()).is_some() {
+        return Err(EEXIST);
+    }
+    ifp.if_index = st.if_index.wrapping_add(1);
+    let i = st.ifnet.insert(ifp)?;
+    st.if_index = st.if_index.wrapping_add(1);
+    Ok(i)
+}
+
+/// The interface called `name` (`ifunit`).
+pub fn ifunit(st: &Stack, name: &[u8]) -> Option<usize> {
+    st.ifnet.iter().find(|(_, ifp)| ifp.if_name.as_bytes() == name).map(|(i, _)| i)
 }
 
 impl Stack {
-    /// The interface that has `addr` as one of its addresses
-    /// (`ifa_ifwithaddr`).
+    /// The interface that has `addr` as its address, or as its broadcast
+    /// address (`ifa_ifwithaddr`).
     pub fn ifa_ifwithaddr(&self, addr: InAddr) -> Option<usize> {
-        self.ifnet.iter().position(|ifp| ifp.if_addrlist.contains(&addr))
+        self.in_ifaddr
+            .iter()
+            .find(|ia| {
+                ia.ia_addr == addr
+                    || (ia.ia_broadaddr == addr
+                        && self
+                            .ifnet
+                            .get(ia.ia_ifp)
+                            .is_some_and(|i| i.if_flags & IFF_BROADCAST != 0))
+            })
+            .map(|ia| ia.ia_ifp)
     }
+
+    /// Interface `i`; a missing one is a bug in the stack itself.
+    pub fn ifp(&mut self, i: usize) -> &mut Ifnet {
+        self.ifnet.get_mut(i).expect("no such interface")
+    }
+}
+
+/// The interface ioctls (`ifioctl`): the generic ones here, the address
+/// ones through the protocol's PRU_CONTROL (`in_control`). `data` is the
+/// copied-in request, copied back out by the caller for `_IOR` commands;
+/// `admin` stands for the book's `suser()` (CAP_NET_ADMIN).
+pub fn ifioctl(st: &mut Stack, so: usize, cmd: u32, data: &mut [u8], admin: bool) -> Result {
+    if data.len() != ioc_len(cmd) {
+        return Err(EINVAL);
+    }
+    if cmd == SIOCGIFCONF {
+        // The list goes to a user buffer: the platform calls `ifconf`.
+        return Err(EINVAL);
+    }
+    let ifp = ifunit(st, ifr_name(data)?).ok_or(ENXIO)?;
+    let u = IFR_UNION;
+    match cmd {
+        SIOCGIFFLAGS => set_ifr_int(data, u, 2, i32::from(st.ifp(ifp).if_flags)),
+        SIOCGIFMETRIC => set_ifr_int(data, u, 4, st.ifp(ifp).if_data.ifi_metric),
+        SIOCGIFMTU => set_ifr_int(data, u, 4, st.ifp(ifp).if_data.ifi_mtu as i32),
+        SIOCSIFFLAGS => {
+            if !admin {
+                return Err(EPERM);
+            }
+            let new = ifr_int(data, u, 2)? as u16;
+            let ifnet = st.ifp(ifp);
+            if ifnet.if_flags & IFF_UP != 0 && new & IFF_UP == 0 {
+                if_down(st, ifp);
+            } else if ifnet.if_flags & IFF_UP == 0 && new & IFF_UP != 0 {
+                if_up(st, ifp);
+            }
+            let ifnet = st.ifp(ifp);
+            ifnet.if_flags = (ifnet.if_flags & IFF_CANTCHANGE) | (new & !IFF_CANTCHANGE);
+            Ok(())
+        }
+        SIOCSIFMETRIC => {
+            if !admin {
+                return Err(EPERM);
+            }
+            st.ifp(ifp).if_data.ifi_metric = ifr_int(data, u, 4)?;
+            Ok(())
+        }
+        SIOCSIFMTU => {
+            if !admin {
+                return Err(EPERM);
+            }
+            let mtu = ifr_int(data, u, 4)?;
+            // An IP datagram's header and 8 bytes must fit, and 64 KiB is
+            // the largest datagram.
+            if !(68..=65535).contains(&mtu) {
+                return Err(EINVAL);
+            }
+            st.ifp(ifp).if_data.ifi_mtu = mtu as u32;
+            Ok(())
+        }
+        _ => usrreq(st, so, Pru::Control { cmd, data, ifp: Some(ifp), admin }),
+    }
+}
+
+/// Marks an interface down (`if_down`).
+pub fn if_down(st: &mut Stack, ifp: usize) {
+    st.ifp(ifp).if_flags &= !IFF_UP;
+}
+
+/// Marks an interface up (`if_up`).
+pub fn if_up(st: &mut Stack, ifp: usize) {
+    st.ifp(ifp).if_flags |= IFF_UP;
+}
+
+/// SIOCGIFCONF (`ifconf`): one `ifreq` per internet address, and one with
+/// an AF_UNSPEC address for an interface that has none, as many as fit in
+/// `space` bytes. Returns the records; the platform copies them out and
+/// stores their length in `ifc_len`.
+pub fn ifconf(st: &Stack, space: usize) -> Result<Vec<[u8; IFREQ_LEN]>> {
+    let mut out = Vec::new();
+    for (i, ifp) in st.ifnet.iter() {
+        let mut any = false;
+        let addrs = st.in_ifaddr.iter().filter(|ia| ia.ia_ifp == i).map(|ia| ia.ia_addr);
+        for addr in addrs.map(Some).chain(core::iter::once(None)) {
+            let sin = match addr {
+                Some(a) => SockaddrIn::new(a, 0),
+                None if !any => SockaddrIn { sin_family: 0, ..Default::default() },
+                None => break,
+            };
+            any = true;
+            if (out.len() + 1) * IFREQ_LEN > space {
+                return Ok(out);
+            }
+            let mut r = [0u8; IFREQ_LEN];
+            r[..IFNAMSIZ].copy_from_slice(&ifp.if_name.0);
+            set_sockaddr_at(&mut r, IFR_UNION, &sin)?;
+            out.push(r).map_err(|_| ENOBUFS)?;
+        }
+    }
+    Ok(out)
 }

@@ -1,6 +1,8 @@
 //! `sys/netinet`: the internet protocols.
 
 pub mod in_;
+pub mod in_cksum;
 pub mod in_pcb;
 pub mod in_proto;
+pub mod ip;
 pub mod raw_ip;

@@ -6,7 +6,7 @@
 
 use crate::bsd::kern::uipc_socket::{Pru, SS_ISCONNECTED, SS_PRIV};
 use crate::bsd::kern::uipc_socket2::{socantsendmore, soisconnected, soreserve};
-use crate::bsd::netinet::in_::{SockaddrIn, INADDR_ANY};
+use crate::bsd::netinet::in_::{in_control, SockaddrIn, INADDR_ANY};
 use crate::bsd::netinet::in_pcb::{
     in_pcballoc, in_pcbdetach, in_setpeeraddr, in_setsockaddr, InpHead,
 };
@@ -20,6 +20,9 @@ pub const RIP_RECVSPACE: usize = 8192;
 
 /// The user requests of raw IP sockets.
 pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
+    if let Pru::Control { cmd, data, ifp, admin } = req {
+        return in_control(st, cmd, data, ifp, admin);
+    }
     let inp = st.so(so).so_pcb;
     let inp = match (inp, &req) {
         (None, Pru::Attach { .. }) => 0,
@@ -89,6 +92,7 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
             *out = in_setpeeraddr(st.pcb(inp));
         }
         Pru::Listen => return Err(EOPNOTSUPP),
+        Pru::Control { .. } => unreachable!("handled above"),
     }
     Ok(())
 }

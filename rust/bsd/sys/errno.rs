@@ -29,8 +29,11 @@ macro_rules! errnos {
 errnos! {
     EPERM = 1, "Operation not permitted";
     EINTR = 4, "Interrupted system call";
+    ESRCH = 3, "No such process";
+    ENXIO = 6, "No such device or address";
     EACCES = 13, "Permission denied";
     EFAULT = 14, "Bad address";
+    EEXIST = 17, "File exists";
     EINVAL = 22, "Invalid argument";
     EPIPE = 32, "Broken pipe";
     EWOULDBLOCK = 11, "Operation would block (EAGAIN)";

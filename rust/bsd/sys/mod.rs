@@ -3,3 +3,4 @@
 pub mod errno;
 pub mod slab;
 pub mod socket;
+pub mod sockio;
