@@ -156,6 +156,11 @@ size_t bsdinet_copy_from_msg(struct msghdr *msg, void *buf, size_t len)
 	return copy_from_iter(buf, len, &msg->msg_iter);
 }
 
+size_t bsdinet_copy_to_msg(struct msghdr *msg, const void *buf, size_t len)
+{
+	return copy_to_iter(buf, len, &msg->msg_iter);
+}
+
 /* sosend's EPIPE raises SIGPIPE, as BSD's sendit() does. */
 void bsdinet_sigpipe(void)
 {

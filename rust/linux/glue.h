@@ -39,6 +39,7 @@ void bsdinet_wait_del(struct sock *sk, struct wait_queue_entry *w);
 long bsdinet_rcvtimeo(struct sock *sk, int nonblock);
 int bsdinet_intr_errno(long timeo);
 size_t bsdinet_copy_from_msg(struct msghdr *msg, void *buf, size_t len);
+size_t bsdinet_copy_to_msg(struct msghdr *msg, const void *buf, size_t len);
 void bsdinet_sigpipe(void);
 
 #endif /* BSDINET_GLUE_H */

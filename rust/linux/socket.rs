@@ -14,19 +14,18 @@ use core::ptr::null_mut;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong, c_void};
 
-use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
+use kernel::alloc::{flags::GFP_KERNEL, KBox};
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::Mutex;
 
 use crate::bsd::kern::uipc_socket::*;
-use crate::bsd::kern::uipc_socket2::SB_MAX;
 use crate::bsd::net::if_::{ifconf, ifioctl};
 use crate::bsd::netinet::in_::{SockaddrIn, AF_BSDINET};
 use crate::bsd::netinet::in_proto::INETDOMAIN;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::{self, Errno};
-use crate::bsd::sys::socket::SOCK_RAW;
+use crate::bsd::sys::socket::{MSG_TRUNC, SOCK_RAW};
 use crate::bsd::sys::sockio::*;
 use core::mem::size_of;
 use kernel::uaccess::UserSlice;
@@ -60,6 +59,7 @@ extern "C" {
     fn bsdinet_rcvtimeo(sk: *mut bindings::sock, nonblock: c_int) -> c_long;
     fn bsdinet_intr_errno(timeo: c_long) -> c_int;
     fn bsdinet_copy_from_msg(msg: *mut bindings::msghdr, buf: *mut c_void, len: usize) -> usize;
+    fn bsdinet_copy_to_msg(msg: *mut bindings::msghdr, buf: *const c_void, len: usize) -> usize;
     fn bsdinet_sigpipe();
 }
 
@@ -267,7 +267,11 @@ unsafe extern "C" fn bsdinet_poll(
 }
 
 #[no_mangle]
-unsafe extern "C" fn bsdinet_ioctl(sock: *mut bindings::socket, cmd: c_uint, arg: c_ulong) -> c_int {
+unsafe extern "C" fn bsdinet_ioctl(
+    sock: *mut bindings::socket,
+    cmd: c_uint,
+    arg: c_ulong,
+) -> c_int {
     // SAFETY: one of our sockets.
     let (so, _) = unsafe { so_of(sock) };
     match ioctl(sock, so, cmd, arg as usize) {
@@ -363,6 +367,54 @@ unsafe extern "C" fn bsdinet_getsockopt(
     -errno::ENOPROTOOPT.0
 }
 
+/// The data of a sendmsg() call, for `sosend` to copy (the book's uio).
+struct MsgIn {
+    msg: *mut bindings::msghdr,
+    resid: usize,
+}
+
+impl UioIn for MsgIn {
+    fn resid(&self) -> usize {
+        self.resid
+    }
+    fn uiomove(&mut self, buf: &mut [u8]) -> errno::Result {
+        let n = buf.len().min(self.resid);
+        // SAFETY: `msg` is the message of the sendmsg() call in progress,
+        // and `buf` has room for `n` bytes.
+        let got = unsafe { bsdinet_copy_from_msg(self.msg, buf.as_mut_ptr().cast(), n) };
+        self.resid -= got;
+        if got == n {
+            Ok(())
+        } else {
+            Err(errno::EFAULT)
+        }
+    }
+}
+
+/// The buffer of a recvmsg() call, for `soreceive` to fill.
+struct MsgOut {
+    msg: *mut bindings::msghdr,
+    resid: usize,
+}
+
+impl UioOut for MsgOut {
+    fn resid(&self) -> usize {
+        self.resid
+    }
+    fn uiomove(&mut self, data: &[u8]) -> errno::Result {
+        let n = data.len().min(self.resid);
+        // SAFETY: `msg` is the message of the recvmsg() call in progress,
+        // and `data` holds at least `n` bytes.
+        let put = unsafe { bsdinet_copy_to_msg(self.msg, data.as_ptr().cast(), n) };
+        self.resid -= put;
+        if put == n {
+            Ok(())
+        } else {
+            Err(errno::EFAULT)
+        }
+    }
+}
+
 #[no_mangle]
 unsafe extern "C" fn bsdinet_sendmsg(
     sock: *mut bindings::socket,
@@ -371,25 +423,12 @@ unsafe extern "C" fn bsdinet_sendmsg(
 ) -> c_int {
     // SAFETY: one of our sockets.
     let (so, _) = unsafe { so_of(sock) };
-    // An atomic protocol refuses records longer than its send buffer
-    // (at most SB_MAX), so one byte more than that is all it must see.
-    let n = len.min(SB_MAX + 1);
-    let mut data = match KVec::<u8>::with_capacity(n, GFP_KERNEL) {
-        Ok(v) => v,
-        Err(_) => return -errno::ENOBUFS.0,
-    };
-    // SAFETY: `msg` is the caller's message; `data` has room for `n` bytes.
-    let copied = unsafe { bsdinet_copy_from_msg(msg, data.as_mut_ptr().cast(), n) };
-    if copied != n {
-        return -errno::EFAULT.0;
-    }
-    // SAFETY: the first `n` bytes were just written.
-    unsafe { data.set_len(n) };
     // SAFETY: `msg_name` holds `msg_namelen` bytes copied in by the core.
     let (nam, flags) =
         unsafe { (addr_bytes((*msg).msg_name, (*msg).msg_namelen), (*msg).msg_flags) };
     let nam = if nam.is_empty() { None } else { Some(nam) };
-    match with_stack(|st| sosend(st, so, nam, &data)) {
+    let mut uio = MsgIn { msg, resid: len };
+    match with_stack(|st| sosend(st, so, nam, &mut uio)) {
         Ok(()) => len as c_int,
         Err(e) => {
             if e == errno::EPIPE && flags & bindings::MSG_NOSIGNAL == 0 {
@@ -404,8 +443,8 @@ unsafe extern "C" fn bsdinet_sendmsg(
 #[no_mangle]
 unsafe extern "C" fn bsdinet_recvmsg(
     sock: *mut bindings::socket,
-    _msg: *mut bindings::msghdr,
-    _len: usize,
+    msg: *mut bindings::msghdr,
+    len: usize,
     flags: c_int,
 ) -> c_int {
     // SAFETY: one of our sockets.
@@ -413,17 +452,18 @@ unsafe extern "C" fn bsdinet_recvmsg(
     let nonblock = flags & bindings::MSG_DONTWAIT as c_int != 0;
     // SAFETY: `sk` is live for the whole call.
     let mut timeo = unsafe { bsdinet_rcvtimeo(sk, nonblock as c_int) };
+    let mut uio = MsgOut { msg, resid: len };
     let mut wait = MaybeUninit::<bindings::wait_queue_entry>::uninit();
     // SAFETY: `wait` stays in place until `bsdinet_wait_del` below.
     unsafe { bsdinet_wait_add(sk, wait.as_mut_ptr()) };
     let ret = loop {
-        match with_stack(|st| soreceive(st, so)) {
-            Ok(n) => break n as c_int,
-            Err(e) if e != errno::EWOULDBLOCK => break -e.0,
-            Err(_) if timeo == 0 => break -errno::EWOULDBLOCK.0,
+        match with_stack(|st| soreceive(st, so, &mut uio, flags)) {
+            Ok(r) => break Ok(r),
+            Err(e) if e != errno::EWOULDBLOCK => break Err(-e.0),
+            Err(_) if timeo == 0 => break Err(-errno::EWOULDBLOCK.0),
             Err(_) if kernel::current!().signal_pending() => {
                 // SAFETY: a pure function of its argument.
-                break unsafe { bsdinet_intr_errno(timeo) };
+                break Err(unsafe { bsdinet_intr_errno(timeo) });
             }
             // SAFETY: `wait` was initialized and queued by `bsdinet_wait_add`.
             Err(_) => {
@@ -435,7 +475,23 @@ unsafe extern "C" fn bsdinet_recvmsg(
     };
     // SAFETY: dequeues the entry queued above.
     unsafe { bsdinet_wait_del(sk, wait.as_mut_ptr()) };
-    ret
+    let r = match ret {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    // SAFETY: `msg` is the caller's message; `msg_name`, when set, is a
+    // sockaddr_storage the core copies out `msg_namelen` bytes of.
+    unsafe {
+        if let (Some(addr), false) = (r.addr, (*msg).msg_name.is_null()) {
+            let b = addr.emit();
+            core::ptr::copy_nonoverlapping(b.as_ptr(), (*msg).msg_name.cast::<u8>(), b.len());
+            (*msg).msg_namelen = b.len() as c_int;
+        }
+        (*msg).msg_flags |= r.flags as c_uint;
+    }
+    // recv(MSG_TRUNC) asks for the datagram's real length (Linux's rule).
+    let n = if flags & MSG_TRUNC != 0 { r.reclen } else { r.len };
+    c_int::try_from(n).unwrap_or(c_int::MAX)
 }
 
 /// AF_BSDINET registered with the socket core; unregistered on drop.

@@ -9,7 +9,11 @@ use proptest::prelude::*;
 fn reference(data: &[u8]) -> u16 {
     let mut sum: u32 = 0;
     for c in data.chunks(2) {
-        let w = if c.len() == 2 { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], 0]) };
+        let w = if c.len() == 2 {
+            u16::from_be_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], 0])
+        };
         sum += u32::from(w);
     }
     while sum > 0xffff {
@@ -72,10 +76,22 @@ fn each_bad_header_has_its_counter() {
     let mut st = Ipstat::default();
     let cases: [(&[u8], IpError); 5] = [
         (&good[..19], IpError::TooSmall),
-        (&[0x65, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1], IpError::BadVersion),
-        (&[0x44, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1], IpError::BadHeaderLength),
-        (&[0x46, 0, 0, 24, 0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1], IpError::HeaderTooLong),
-        (&[0x45, 0, 0, 19, 0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1], IpError::BadLength),
+        (
+            &[0x65, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1],
+            IpError::BadVersion,
+        ),
+        (
+            &[0x44, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1],
+            IpError::BadHeaderLength,
+        ),
+        (
+            &[0x46, 0, 0, 24, 0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1],
+            IpError::HeaderTooLong,
+        ),
+        (
+            &[0x45, 0, 0, 19, 0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1],
+            IpError::BadLength,
+        ),
     ];
     for (b, want) in cases {
         let e = Ip::parse(b).unwrap_err();

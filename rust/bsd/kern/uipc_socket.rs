@@ -3,13 +3,17 @@
 //! Linux's: `rust/linux/socket.rs` turns each call into one of these.
 
 use crate::bsd::kern::uipc_domain::{
-    pffindproto, pffindtype, Domain, Protosw, PR_ATOMIC, PR_CONNREQUIRED,
+    pffindproto, pffindtype, Domain, Protosw, PR_ADDR, PR_ATOMIC, PR_CONNREQUIRED,
+};
+use crate::bsd::kern::uipc_mbuf::{
+    m_clget, m_freem, m_get, m_gethdr, Mbuf, MbufPool, MINCLSIZE, MT_DATA,
 };
 use crate::bsd::kern::uipc_socket2::{socantrcvmore, Sockbuf};
 use crate::bsd::netinet::in_::SockaddrIn;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
-use crate::bsd::sys::socket::{SHUT_RD, SHUT_RDWR, SHUT_WR};
+use crate::bsd::sys::socket::{MSG_OOB, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR};
+use crate::platform::Vec;
 
 // so_state bits.
 /// No file descriptor refers to the socket any more.
@@ -48,8 +52,9 @@ pub enum Pru<'a> {
     Disconnect,
     /// No more sending (PRU_SHUTDOWN).
     Shutdown,
-    /// Send data (PRU_SEND), to `nam` when given.
-    Send { data: &'a [u8], nam: Option<&'a [u8]> },
+    /// Send data (PRU_SEND), to `nam` when given. The protocol owns the
+    /// chain from here and frees it on error.
+    Send { data: Mbuf, nam: Option<&'a [u8]> },
     /// The local address (PRU_SOCKADDR).
     Sockaddr(&'a mut SockaddrIn),
     /// The peer's address (PRU_PEERADDR).
@@ -134,7 +139,10 @@ pub fn sofree(st: &mut Stack, so: usize) {
     if s.so_pcb.is_some() || s.so_state & SS_NOFDREF == 0 {
         return;
     }
-    st.sockets.remove(so);
+    if let Some(mut s) = st.sockets.remove(so) {
+        s.so_snd.sbflush(&mut st.mbpool);
+        s.so_rcv.sbflush(&mut st.mbpool);
+    }
 }
 
 /// The descriptor is closed (`soclose`): disconnect, detach, free.
@@ -212,8 +220,25 @@ pub fn soshutdown(st: &mut Stack, so: usize, how: i32) -> Result {
     Ok(())
 }
 
-/// sendto()/sendmsg() (`sosend`), for one record of `data`.
-pub fn sosend(st: &mut Stack, so: usize, nam: Option<&[u8]>, data: &[u8]) -> Result {
+/// Where received data goes: the book's `struct uio` for reading.
+pub trait UioOut {
+    /// Bytes the caller still wants.
+    fn resid(&self) -> usize;
+    /// Copies `data` out and advances; EFAULT for a bad user buffer.
+    fn uiomove(&mut self, data: &[u8]) -> Result;
+}
+
+/// Where sent data comes from: the book's `struct uio` for writing.
+pub trait UioIn {
+    /// Bytes left to send.
+    fn resid(&self) -> usize;
+    /// Fills `buf` and advances; EFAULT for a bad user buffer.
+    fn uiomove(&mut self, buf: &mut [u8]) -> Result;
+}
+
+/// sendto()/sendmsg() (`sosend`) for protocols that send each call's data
+/// at once (PR_ATOMIC): copies it into an mbuf chain and passes it down.
+pub fn sosend(st: &mut Stack, so: usize, nam: Option<&[u8]>, uio: &mut dyn UioIn) -> Result {
     let s = st.so(so);
     if s.so_state & SS_CANTSENDMORE != 0 {
         return Err(EPIPE);
@@ -230,34 +255,149 @@ pub fn sosend(st: &mut Stack, so: usize, nam: Option<&[u8]>, data: &[u8]) -> Res
             return Err(EDESTADDRREQ);
         }
     }
-    if s.so_proto.pr_flags & PR_ATOMIC != 0 && data.len() > s.so_snd.sb_hiwat {
+    let resid = uio.resid();
+    if s.so_proto.pr_flags & PR_ATOMIC == 0 {
+        // Streams (sbwait for space, PRU_SEND in pieces) come with TCP.
+        return Err(EOPNOTSUPP);
+    }
+    if resid > s.so_snd.sb_hiwat {
         return Err(EMSGSIZE);
     }
+    let data = m_uiomove(&mut st.mbpool, uio, resid)?;
     usrreq(st, so, Pru::Send { data, nam })
 }
 
-/// recvfrom()/recvmsg() (`soreceive`): returns the bytes received, or
-/// EWOULDBLOCK when the caller must wait (the platform sleeps, or answers
-/// EAGAIN for a non-blocking call, and calls again).
-pub fn soreceive(st: &mut Stack, so: usize) -> Result<usize> {
-    let s = st.so(so);
-    if s.so_rcv.sb_cc == 0 {
+/// Copies `len` bytes of `uio` into a new packet (the mbuf-filling loop
+/// of `sosend`): clusters when the data would take more than two mbufs.
+pub fn m_uiomove(mp: &mut MbufPool, uio: &mut dyn UioIn, len: usize) -> Result<Mbuf> {
+    let mut parts: Vec<Mbuf> = Vec::new();
+    let mut left = len;
+    let r = (|| {
+        loop {
+            // Room first, so that a new mbuf always has a place to go.
+            parts.reserve(1).map_err(|_| ENOBUFS)?;
+            let mut m = if parts.is_empty() { m_gethdr(mp, MT_DATA)? } else { m_get(mp, MT_DATA)? };
+            if left >= MINCLSIZE {
+                if let Err(e) = m_clget(mp, &mut m) {
+                    m_freem(mp, m);
+                    return Err(e);
+                }
+            }
+            let k = left.min(m.m_trailingspace());
+            let copied = m.set_len(k).and_then(|()| match m.mtod_mut() {
+                Some(b) => uio.uiomove(b),
+                None => Err(EINVAL),
+            });
+            if let Err(e) = copied {
+                m_freem(mp, m);
+                return Err(e);
+            }
+            // Cannot fail: reserved above.
+            let _ = parts.push(m);
+            left -= k;
+            if left == 0 {
+                return Ok(());
+            }
+        }
+    })();
+    // Link the parts back to front into one chain.
+    let mut chain: Option<Mbuf> = None;
+    while let Some(mut m) = parts.pop() {
+        m.set_next(chain);
+        chain = Some(m);
+    }
+    match (r, chain) {
+        (Ok(()), Some(mut m)) => {
+            if let Some(h) = m.m_pkthdr_mut() {
+                h.len = len;
+            }
+            Ok(m)
+        }
+        (r, chain) => {
+            if let Some(m) = chain {
+                m_freem(mp, m);
+            }
+            r.and(Err(ENOBUFS))
+        }
+    }
+}
+
+/// What `soreceive` delivered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Received {
+    /// Bytes copied out.
+    pub len: usize,
+    /// The whole record's length (recv's MSG_TRUNC returns it).
+    pub reclen: usize,
+    /// The sender's address, for protocols with PR_ADDR.
+    pub addr: Option<SockaddrIn>,
+    /// MSG_TRUNC when a datagram was cut short.
+    pub flags: i32,
+}
+
+/// recvfrom()/recvmsg() (`soreceive`). EWOULDBLOCK means "nothing yet":
+/// the platform sleeps (`sbwait`) and calls again, or answers EAGAIN for
+/// a non-blocking call. Datagrams come out whole or cut short (the rest
+/// is dropped, MSG_TRUNC); stream data as much as fits.
+pub fn soreceive(st: &mut Stack, so: usize, uio: &mut dyn UioOut, flags: i32) -> Result<Received> {
+    let Stack { sockets, mbpool, .. } = st;
+    let s = sockets.get_mut(so).expect("no such socket");
+    if flags & MSG_OOB != 0 {
+        // Out-of-band data comes with TCP.
+        return Err(EOPNOTSUPP);
+    }
+    let peek = flags & MSG_PEEK != 0;
+    if s.so_rcv.sb_mb.is_empty() {
         if s.so_error != Errno(0) {
             let e = s.so_error;
-            s.so_error = Errno(0);
+            if !peek {
+                s.so_error = Errno(0);
+            }
             return Err(e);
         }
         if s.so_state & SS_CANTRCVMORE != 0 {
-            return Ok(0);
+            return Ok(Received::default());
         }
         if s.so_state & (SS_ISCONNECTED | SS_ISCONNECTING) == 0
             && s.so_proto.pr_flags & PR_CONNREQUIRED != 0
         {
             return Err(ENOTCONN);
         }
+        if uio.resid() == 0 {
+            return Ok(Received::default());
+        }
+        return Err(EWOULDBLOCK);
     }
-    // Receive buffers fill once IP input exists (mbufs and ip_input).
-    Err(EWOULDBLOCK)
+    let atomic = s.so_proto.pr_flags & PR_ATOMIC != 0;
+    let rec = &s.so_rcv.sb_mb[0];
+    let mut out = Received::default();
+    if s.so_proto.pr_flags & PR_ADDR != 0 {
+        out.addr = rec.addr;
+    }
+    if let Some(d) = rec.data.as_ref() {
+        out.reclen = d.m_length();
+        let mut want = uio.resid();
+        for seg in d.segments() {
+            if want == 0 {
+                break;
+            }
+            let k = want.min(seg.len());
+            uio.uiomove(&seg[..k])?;
+            want -= k;
+            out.len += k;
+        }
+    }
+    if atomic {
+        if out.len < out.reclen {
+            out.flags |= MSG_TRUNC;
+        }
+        if !peek {
+            s.so_rcv.sbdroprecord(mbpool);
+        }
+    } else if !peek {
+        s.so_rcv.sbdrop(mbpool, out.len);
+    }
+    Ok(out)
 }
 
 /// Readiness for poll/select: (readable, writable) as `soreadable` and

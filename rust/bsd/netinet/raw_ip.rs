@@ -4,6 +4,7 @@
 //! output (`rip_output`) need IP and interfaces, which the datagram issue
 //! brings; until then PRU_SEND answers EOPNOTSUPP after its checks.
 
+use crate::bsd::kern::uipc_mbuf::m_freem;
 use crate::bsd::kern::uipc_socket::{Pru, SS_ISCONNECTED, SS_PRIV};
 use crate::bsd::kern::uipc_socket2::{socantsendmore, soisconnected, soreserve};
 use crate::bsd::netinet::in_::{in_control, SockaddrIn, INADDR_ANY};
@@ -69,20 +70,22 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
             st.so(so).so_state &= !SS_ISCONNECTED;
         }
         Pru::Shutdown => socantsendmore(st, so),
-        Pru::Send { data: _, nam } => {
-            if st.so(so).so_state & SS_ISCONNECTED != 0 {
+        Pru::Send { data, nam } => {
+            let r = if st.so(so).so_state & SS_ISCONNECTED != 0 {
                 if nam.is_some() {
-                    return Err(EISCONN);
+                    Err(EISCONN)
+                } else {
+                    Ok(())
                 }
             } else {
                 match nam {
-                    Some(nam) => {
-                        SockaddrIn::parse(nam)?;
-                    }
-                    None => return Err(ENOTCONN),
+                    Some(nam) => SockaddrIn::parse(nam).map(|_| ()),
+                    None => Err(ENOTCONN),
                 }
-            }
-            return Err(EOPNOTSUPP);
+            };
+            m_freem(&mut st.mbpool, data);
+            // rip_output needs ip_output, which comes next.
+            return r.and(Err(EOPNOTSUPP));
         }
         Pru::Sockaddr(out) => *out = in_setsockaddr(st.pcb(inp)),
         Pru::Peeraddr(out) => {

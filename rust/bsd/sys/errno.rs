@@ -51,6 +51,7 @@ errnos! {
     ENOBUFS = 105, "No buffer space available";
     EISCONN = 106, "Transport endpoint is already connected";
     ENOTCONN = 107, "Transport endpoint is not connected";
+    ECONNREFUSED = 111, "Connection refused";
     EHOSTUNREACH = 113, "No route to host";
 }
 
