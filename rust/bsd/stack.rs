@@ -5,7 +5,10 @@
 use crate::bsd::kern::uipc_mbuf::MbufPool;
 use crate::bsd::kern::uipc_socket::Socket;
 use crate::bsd::net::if_::if_up;
-use crate::bsd::net::if_::Ifnet;
+use crate::bsd::net::if_::{Ifnet, Ifqueue, IFQ_MAXLEN};
+use crate::bsd::netinet::ip::{Ipstat, IPDEFTTL};
+use crate::bsd::netinet::ip_options::IpSrcrt;
+use crate::bsd::netinet::ip_reass::IpReass;
 use crate::bsd::net::if_loop::loattach;
 use crate::bsd::net::route::Rtentry;
 use crate::bsd::netinet::in_::InIfaddr;
@@ -35,6 +38,18 @@ pub struct Stack {
     /// Whether other subnets of an attached network count as local
     /// (`subnetsarelocal`; the book's default is yes).
     pub subnetsarelocal: bool,
+    /// IP statistics (`ipstat`).
+    pub ipstat: Ipstat,
+    /// The next IP datagram identifier (`ip_id`).
+    pub ip_id: u16,
+    /// The default TTL of outgoing datagrams (`ip_defttl`).
+    pub ip_defttl: u8,
+    /// Datagrams received, waiting for `ipintr` (`ipintrq`).
+    pub ipintrq: Ifqueue,
+    /// Datagrams being reassembled (`ipq`).
+    pub ipq: IpReass,
+    /// The source route of the datagram being received (`ip_srcrt`).
+    pub ip_srcrt: IpSrcrt,
     /// Upcall arguments of sockets whose sleepers must be woken once the
     /// current request returns (filled by `sorwakeup`/`sowwakeup`).
     wakeups: Vec<usize>,
@@ -58,6 +73,12 @@ impl Stack {
             in_ifaddr: Vec::new(),
             rtable: Vec::new(),
             subnetsarelocal: true,
+            ipstat: Ipstat::default(),
+            ip_id: 0,
+            ip_defttl: IPDEFTTL,
+            ipintrq: Ifqueue::new(IFQ_MAXLEN),
+            ipq: IpReass::new(),
+            ip_srcrt: IpSrcrt::default(),
             wakeups: Vec::new(),
         }
     }

@@ -5,7 +5,8 @@
 //! - `Vec<T>`: a growable array whose growth can fail;
 //! - `Box<T>`: one heap object whose allocation can fail;
 //! - `SharedBuf`: a byte buffer with shared, reference-counted ownership
-//!   that only its sole owner may write (mbuf clusters).
+//!   that only its sole owner may write (mbuf clusters);
+//! - `iptime()`: milliseconds since midnight UT, for IP and ICMP timestamps.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -137,4 +138,10 @@ impl Deref for SharedBuf {
     fn deref(&self) -> &[u8] {
         &self.0
     }
+}
+
+/// Milliseconds since midnight UT (the book's `iptime()`).
+pub fn iptime() -> u32 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    (now.as_millis() % 86_400_000) as u32
 }

@@ -105,6 +105,11 @@ int bsdinet_sk_net_raw_capable(struct socket *sock, int kern)
 	return kern || ns_capable(sock_net(sock->sk)->user_ns, CAP_NET_RAW);
 }
 
+int bsdinet_sk_net_bind_capable(struct socket *sock, int kern)
+{
+	return kern || ns_capable(sock_net(sock->sk)->user_ns, CAP_NET_BIND_SERVICE);
+}
+
 int bsdinet_sk_net_admin_capable(struct socket *sock)
 {
 	return ns_capable(sock_net(sock->sk)->user_ns, CAP_NET_ADMIN);
@@ -165,4 +170,13 @@ size_t bsdinet_copy_to_msg(struct msghdr *msg, const void *buf, size_t len)
 void bsdinet_sigpipe(void)
 {
 	send_sig(SIGPIPE, current, 0);
+}
+
+/* Milliseconds since midnight UT (the book's iptime()). */
+u32 bsdinet_iptime(void)
+{
+	struct timespec64 ts;
+
+	ktime_get_real_ts64(&ts);
+	return (u32)((ts.tv_sec % 86400) * 1000 + ts.tv_nsec / NSEC_PER_MSEC);
 }

@@ -31,6 +31,7 @@ long bsdinet_sk_so(struct sock *sk);
 struct sock *bsdinet_sock_sk(struct socket *sock);
 void bsdinet_sk_free(struct socket *sock);
 int bsdinet_sk_net_raw_capable(struct socket *sock, int kern);
+int bsdinet_sk_net_bind_capable(struct socket *sock, int kern);
 int bsdinet_sk_net_admin_capable(struct socket *sock);
 void bsdinet_sk_wake(struct sock *sk);
 void bsdinet_poll_wait(struct file *file, struct socket *sock, poll_table *p);
@@ -41,5 +42,6 @@ int bsdinet_intr_errno(long timeo);
 size_t bsdinet_copy_from_msg(struct msghdr *msg, void *buf, size_t len);
 size_t bsdinet_copy_to_msg(struct msghdr *msg, const void *buf, size_t len);
 void bsdinet_sigpipe(void);
+u32 bsdinet_iptime(void);
 
 #endif /* BSDINET_GLUE_H */

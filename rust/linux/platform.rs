@@ -199,3 +199,13 @@ impl Deref for SharedBuf {
         unsafe { (*self.inner.bytes.get()).as_slice() }
     }
 }
+
+extern "C" {
+    fn bsdinet_iptime() -> u32;
+}
+
+/// Milliseconds since midnight UT (the book's `iptime()`).
+pub fn iptime() -> u32 {
+    // SAFETY: reads the clock; callable in any context.
+    unsafe { bsdinet_iptime() }
+}

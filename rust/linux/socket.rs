@@ -47,6 +47,7 @@ extern "C" {
     fn bsdinet_sock_sk(sock: *mut bindings::socket) -> *mut bindings::sock;
     fn bsdinet_sk_free(sock: *mut bindings::socket);
     fn bsdinet_sk_net_raw_capable(sock: *mut bindings::socket, kern: c_int) -> c_int;
+    fn bsdinet_sk_net_bind_capable(sock: *mut bindings::socket, kern: c_int) -> c_int;
     fn bsdinet_sk_net_admin_capable(sock: *mut bindings::socket) -> c_int;
     fn bsdinet_sk_wake(sk: *mut bindings::sock);
     fn bsdinet_poll_wait(
@@ -146,8 +147,13 @@ unsafe extern "C" fn bsdinet_create(
     // SAFETY: `bsdinet_sk_alloc` succeeded, so `sock->sk` is set.
     let sk = unsafe { bsdinet_sock_sk(sock) };
     // SAFETY: as above.
-    let privileged = ty == SOCK_RAW && unsafe { bsdinet_sk_net_raw_capable(sock, kern) } != 0;
-    match with_stack(|st| socreate(st, &INETDOMAIN, ty, protocol, privileged, sk as usize)) {
+    let cred = unsafe {
+        Cred {
+            net_raw: ty == SOCK_RAW && bsdinet_sk_net_raw_capable(sock, kern) != 0,
+            net_bind_service: bsdinet_sk_net_bind_capable(sock, kern) != 0,
+        }
+    };
+    match with_stack(|st| socreate(st, &INETDOMAIN, ty, protocol, cred, sk as usize)) {
         Ok(so) => {
             // SAFETY: `sk` is the sock allocated above.
             unsafe { bsdinet_sk_set_so(sk, so as c_long) };

@@ -1,7 +1,7 @@
 //! Interfaces and addresses: lo0 at boot, the interface and address
 //! ioctls (`ifioctl`, `in_control`), and the address predicates.
 
-use bsdinet::bsd::kern::uipc_socket::socreate;
+use bsdinet::bsd::kern::uipc_socket::{socreate, Cred};
 use bsdinet::bsd::net::if_::*;
 use bsdinet::bsd::net::route::rtalloc;
 use bsdinet::bsd::netinet::in_::*;
@@ -14,7 +14,7 @@ use bsdinet::bsd::sys::sockio::*;
 fn booted() -> (Stack, usize) {
     let mut st = Stack::new();
     st.boot().unwrap();
-    let so = socreate(&mut st, &INETDOMAIN, SOCK_RAW, 0, true, 0).unwrap();
+    let so = socreate(&mut st, &INETDOMAIN, SOCK_RAW, 0, Cred::ROOT, 0).unwrap();
     (st, so)
 }
 

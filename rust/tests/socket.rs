@@ -54,7 +54,7 @@ fn send(st: &mut Stack, so: usize, nam: Option<&[u8]>, data: &[u8]) -> Result {
 }
 
 fn raw(st: &mut Stack, proto: i32) -> usize {
-    socreate(st, &INETDOMAIN, SOCK_RAW, proto, true, 7).expect("raw socket")
+    socreate(st, &INETDOMAIN, SOCK_RAW, proto, Cred::ROOT, 7).expect("raw socket")
 }
 
 fn sin(addr: u32, port: u16) -> [u8; 16] {
@@ -99,7 +99,7 @@ fn socket_errnos_for_every_type_and_protocol() {
     ];
     let mut st = Stack::new();
     for &(ty, proto, want) in cases {
-        let got = socreate(&mut st, &INETDOMAIN, ty, proto, true, 0).map(|so| soclose(&mut st, so));
+        let got = socreate(&mut st, &INETDOMAIN, ty, proto, Cred::ROOT, 0).map(|so| soclose(&mut st, so));
         assert_eq!(got, want, "socket(type {ty}, protocol {proto})");
     }
     assert!(st.sockets.is_empty() && st.inpcbs.is_empty());
@@ -109,7 +109,7 @@ fn socket_errnos_for_every_type_and_protocol() {
 fn raw_needs_privilege_and_leaves_nothing_behind() {
     let mut st = Stack::new();
     assert_eq!(
-        socreate(&mut st, &INETDOMAIN, SOCK_RAW, IPPROTO_ICMP, false, 0).err(),
+        socreate(&mut st, &INETDOMAIN, SOCK_RAW, IPPROTO_ICMP, Cred::default(), 0).err(),
         Some(EACCES)
     );
     assert!(st.sockets.is_empty() && st.inpcbs.is_empty());
@@ -231,8 +231,8 @@ mod testproto {
 }
 
 fn pair(st: &mut Stack) -> (usize, usize) {
-    let a = socreate(st, &testproto::DOMAIN, SOCK_DGRAM, 0, false, 1).unwrap();
-    let b = socreate(st, &testproto::DOMAIN, SOCK_DGRAM, 0, false, 2).unwrap();
+    let a = socreate(st, &testproto::DOMAIN, SOCK_DGRAM, 0, Cred::default(), 1).unwrap();
+    let b = socreate(st, &testproto::DOMAIN, SOCK_DGRAM, 0, Cred::default(), 2).unwrap();
     (a, b)
 }
 

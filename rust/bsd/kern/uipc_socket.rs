@@ -65,8 +65,24 @@ pub enum Pru<'a> {
     Control { cmd: u32, data: &'a mut [u8], ifp: Option<usize>, admin: bool },
 }
 
+/// What the creator of a socket may do, captured at socket() (FreeBSD's
+/// `so_cred`; the book asks `suser()` at each check instead).
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct Cred {
+    /// May open raw sockets (CAP_NET_RAW; the book's SS_PRIV).
+    pub net_raw: bool,
+    /// May bind ports below 1024 (CAP_NET_BIND_SERVICE).
+    pub net_bind_service: bool,
+}
+
+impl Cred {
+    /// Everything allowed, as for root.
+    pub const ROOT: Cred = Cred { net_raw: true, net_bind_service: true };
+}
+
 /// A socket (`struct socket`).
 pub struct Socket {
+    pub so_cred: Cred,
     pub so_type: i32,
     pub so_options: u16,
     pub so_state: u16,
@@ -81,14 +97,14 @@ pub struct Socket {
     pub so_upcallarg: usize,
 }
 
-/// Creates a socket (`socreate`). `privileged` stands for the book's
+/// Creates a socket (`socreate`). `cred.net_raw` stands for the book's
 /// `suser()` check that sets SS_PRIV.
 pub fn socreate(
     st: &mut Stack,
     dom: &'static Domain,
     ty: i32,
     proto: i32,
-    privileged: bool,
+    cred: Cred,
     upcallarg: usize,
 ) -> Result<usize> {
     let prp = if proto != 0 { pffindproto(dom, proto, ty) } else { pffindtype(dom, ty) };
@@ -105,9 +121,10 @@ pub fn socreate(
         return Err(EPROTOTYPE);
     }
     let so = st.sockets.insert(Socket {
+        so_cred: cred,
         so_type: ty,
         so_options: 0,
-        so_state: if privileged { SS_PRIV } else { 0 },
+        so_state: if cred.net_raw { SS_PRIV } else { 0 },
         so_proto: prp,
         so_pcb: None,
         so_error: Errno(0),

@@ -1,5 +1,6 @@
 //! Network interfaces (`net/if.h`, `net/if.c`; book chapters 3 and 4).
 
+use crate::bsd::kern::uipc_mbuf::{m_freem, Mbuf, MbufPool};
 use crate::bsd::kern::uipc_socket::usrreq;
 use crate::bsd::kern::uipc_socket::Pru;
 use crate::bsd::netinet::in_::{InAddr, SockaddrIn};
@@ -33,6 +34,58 @@ pub const IFF_CANTCHANGE: u16 = IFF_BROADCAST
     | IFF_SIMPLEX
     | IFF_MULTICAST
     | IFF_ALLMULTI;
+
+/// Default length limit of an interface queue (`IFQ_MAXLEN`).
+pub const IFQ_MAXLEN: usize = 50;
+
+/// A queue of packets with a length limit (`struct ifqueue`).
+pub struct Ifqueue {
+    q: Vec<Mbuf>,
+    /// Most packets held (`ifq_maxlen`).
+    pub ifq_maxlen: usize,
+    /// Packets dropped because the queue was full (`ifq_drops`).
+    pub ifq_drops: u64,
+}
+
+impl Ifqueue {
+    /// An empty queue holding at most `maxlen` packets.
+    pub const fn new(maxlen: usize) -> Self {
+        Ifqueue { q: Vec::new(), ifq_maxlen: maxlen, ifq_drops: 0 }
+    }
+
+    /// Packets queued now (`ifq_len`).
+    pub fn len(&self) -> usize {
+        self.q.len()
+    }
+
+    /// Whether the queue is empty.
+    pub fn is_empty(&self) -> bool {
+        self.q.is_empty()
+    }
+
+    /// Queues `m` at the tail (`IF_QFULL`, `IF_ENQUEUE`); a full queue, or
+    /// no memory, gives it back and counts a drop (`IF_DROP`).
+    pub fn enqueue(&mut self, m: Mbuf) -> core::result::Result<(), Mbuf> {
+        if self.q.len() >= self.ifq_maxlen || self.q.reserve(1).is_err() {
+            self.ifq_drops += 1;
+            return Err(m);
+        }
+        let _ = self.q.push(m); // room was reserved
+        Ok(())
+    }
+
+    /// Takes the packet at the head (`IF_DEQUEUE`).
+    pub fn dequeue(&mut self) -> Option<Mbuf> {
+        self.q.remove(0)
+    }
+
+    /// Frees every packet queued.
+    pub fn flush(&mut self, mp: &mut MbufPool) {
+        while let Some(m) = self.dequeue() {
+            m_freem(mp, m);
+        }
+    }
+}
 
 /// An interface name such as "lo0", NUL-padded as in `ifreq`.
 #[derive(Clone, Copy, PartialEq, Eq, Default)]

@@ -10,6 +10,8 @@ use crate::bsd::sys::errno::Result;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum InpHead {
     Raw,
+    Udp,
+    Tcp,
 }
 
 /// An internet PCB (`struct inpcb`).

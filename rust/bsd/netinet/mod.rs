@@ -5,4 +5,6 @@ pub mod in_cksum;
 pub mod in_pcb;
 pub mod in_proto;
 pub mod ip;
+pub mod ip_options;
+pub mod ip_reass;
 pub mod raw_ip;
