@@ -7,13 +7,15 @@ use crate::bsd::kern::uipc_socket::Socket;
 use crate::bsd::net::if_::if_up;
 use crate::bsd::net::if_::{Ifnet, Ifqueue, IFQ_MAXLEN};
 use crate::bsd::netinet::ip::{Ipstat, IPDEFTTL};
+use crate::bsd::netinet::ip_icmp::Icmpstat;
+use crate::bsd::netinet::udp_usrreq::Udpstat;
 use crate::bsd::netinet::ip_options::IpSrcrt;
 use crate::bsd::netinet::ip_reass::IpReass;
 use crate::bsd::net::if_loop::loattach;
 use crate::bsd::net::route::Rtentry;
 use crate::bsd::netinet::in_::InIfaddr;
 use crate::bsd::netinet::in_::{in_control, InAddr, SockaddrIn, INADDR_LOOPBACK};
-use crate::bsd::netinet::in_pcb::Inpcb;
+use crate::bsd::netinet::in_pcb::{Inpcb, InpcbInfo};
 use crate::bsd::sys::errno::Result;
 use crate::bsd::sys::slab::Slab;
 use crate::bsd::sys::sockio::{set_sockaddr_at, IFALIASREQ_LEN, IFRA_ADDR, IFRA_MASK, SIOCAIFADDR};
@@ -25,6 +27,8 @@ pub struct Stack {
     pub sockets: Slab<Socket>,
     /// Every internet PCB, by index.
     pub inpcbs: Slab<Inpcb>,
+    /// Each protocol's PCB tables, indexed by `InpHead`.
+    pub pcbinfo: [InpcbInfo; 3],
     /// The interfaces (`ifnet`).
     pub ifnet: Slab<Ifnet>,
     /// The mbuf allocator: its limits and `mbstat`.
@@ -50,6 +54,17 @@ pub struct Stack {
     pub ipq: IpReass,
     /// The source route of the datagram being received (`ip_srcrt`).
     pub ip_srcrt: IpSrcrt,
+    /// ICMP statistics (`icmpstat`).
+    pub icmpstat: Icmpstat,
+    /// Whether address mask requests are answered (`icmpmaskrepl`; the
+    /// book's default is no, bsdinet's is yes).
+    pub icmpmaskrepl: bool,
+    /// UDP statistics (`udpstat`).
+    pub udpstat: Udpstat,
+    /// Whether UDP checksums are computed and checked (`udpcksum`).
+    pub udpcksum: bool,
+    /// 100 ms ticks since the stack started.
+    pub ticks: u64,
     /// Upcall arguments of sockets whose sleepers must be woken once the
     /// current request returns (filled by `sorwakeup`/`sowwakeup`).
     wakeups: Vec<usize>,
@@ -67,6 +82,7 @@ impl Stack {
         Stack {
             sockets: Slab::new(),
             inpcbs: Slab::new(),
+            pcbinfo: [InpcbInfo::new(), InpcbInfo::new(), InpcbInfo::new()],
             ifnet: Slab::new(),
             mbpool: MbufPool::new(),
             if_index: 0,
@@ -79,6 +95,11 @@ impl Stack {
             ipintrq: Ifqueue::new(IFQ_MAXLEN),
             ipq: IpReass::new(),
             ip_srcrt: IpSrcrt::default(),
+            icmpstat: Icmpstat::default(),
+            icmpmaskrepl: true,
+            udpstat: Udpstat::default(),
+            udpcksum: true,
+            ticks: 0,
             wakeups: Vec::new(),
         }
     }
@@ -114,6 +135,28 @@ impl Stack {
             // on signals and timeouts, as BSD's tsleep callers do.
             let _ = self.wakeups.push(arg);
         }
+    }
+
+    /// What the book does at software interrupt level once a request
+    /// returns: IP input of the datagrams queued meanwhile (`ipintr`), and
+    /// the protocols' drain if mbufs ran short. The platform calls this
+    /// after every request, timer and received packet.
+    pub fn softint(&mut self) {
+        crate::bsd::netinet::ip_input::ipintr(self);
+        crate::bsd::kern::uipc_domain::m_reclaim(self);
+    }
+
+    /// The clock (the book's `hardclock` calling `pffasttimo` every
+    /// 200 ms and `pfslowtimo` every 500 ms), ticking every 100 ms.
+    pub fn tick(&mut self) {
+        self.ticks = self.ticks.wrapping_add(1);
+        if self.ticks % 2 == 0 {
+            crate::bsd::kern::uipc_domain::pffasttimo(self);
+        }
+        if self.ticks % 5 == 0 {
+            crate::bsd::kern::uipc_domain::pfslowtimo(self);
+        }
+        self.softint();
     }
 
     /// Takes the pending wakeups, for the platform to deliver.

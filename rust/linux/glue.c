@@ -8,6 +8,7 @@
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <net/sock.h>
 #include "../../include/uapi/linux/bsdinet.h"
 #include "glue.h"
@@ -179,4 +180,32 @@ u32 bsdinet_iptime(void)
 
 	ktime_get_real_ts64(&ts);
 	return (u32)((ts.tv_sec % 86400) * 1000 + ts.tv_nsec / NSEC_PER_MSEC);
+}
+
+/*
+ * The stack's clock: a delayed work every 100 ms calls bsdinet_tick(),
+ * which runs the protocols' fast (200 ms) and slow (500 ms) timeouts.
+ * cancel_delayed_work_sync() also stops a work that requeues itself.
+ */
+static void bsdinet_tick_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(bsdinet_tick_work, bsdinet_tick_fn);
+static bool bsdinet_ticking;
+
+static void bsdinet_tick_fn(struct work_struct *work)
+{
+	bsdinet_tick();
+	if (READ_ONCE(bsdinet_ticking))
+		schedule_delayed_work(&bsdinet_tick_work, msecs_to_jiffies(100));
+}
+
+void bsdinet_timers_start(void)
+{
+	WRITE_ONCE(bsdinet_ticking, true);
+	schedule_delayed_work(&bsdinet_tick_work, msecs_to_jiffies(100));
+}
+
+void bsdinet_timers_stop(void)
+{
+	WRITE_ONCE(bsdinet_ticking, false);
+	cancel_delayed_work_sync(&bsdinet_tick_work);
 }

@@ -43,5 +43,8 @@ size_t bsdinet_copy_from_msg(struct msghdr *msg, void *buf, size_t len);
 size_t bsdinet_copy_to_msg(struct msghdr *msg, const void *buf, size_t len);
 void bsdinet_sigpipe(void);
 u32 bsdinet_iptime(void);
+void bsdinet_tick(void);
+void bsdinet_timers_start(void);
+void bsdinet_timers_stop(void);
 
 #endif /* BSDINET_GLUE_H */

@@ -62,6 +62,8 @@ extern "C" {
     fn bsdinet_copy_from_msg(msg: *mut bindings::msghdr, buf: *mut c_void, len: usize) -> usize;
     fn bsdinet_copy_to_msg(msg: *mut bindings::msghdr, buf: *const c_void, len: usize) -> usize;
     fn bsdinet_sigpipe();
+    fn bsdinet_timers_start();
+    fn bsdinet_timers_stop();
 }
 
 // Poll bits (uapi/linux/eventpoll.h; bindgen does not see them).
@@ -84,6 +86,7 @@ fn with_stack<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
     let stack = unsafe { &*STACK.load(Ordering::Acquire) };
     let mut st = stack.lock();
     let r = f(&mut st);
+    st.softint();
     st.take_wakeups(|sk| {
         // SAFETY: upcall arguments are the `struct sock` of live sockets:
         // a socket's sock is freed only after `soclose` removed it.
@@ -500,6 +503,12 @@ unsafe extern "C" fn bsdinet_recvmsg(
     c_int::try_from(n).unwrap_or(c_int::MAX)
 }
 
+/// The stack's clock, every 100 ms (from the delayed work in glue.c).
+#[no_mangle]
+extern "C" fn bsdinet_tick() {
+    with_stack(Stack::tick);
+}
+
 /// AF_BSDINET registered with the socket core; unregistered on drop.
 pub struct Registration {
     _stack: Pin<KBox<Mutex<Stack>>>,
@@ -541,6 +550,8 @@ impl Registration {
             }
             return Err(Error::from_errno(err));
         }
+        // SAFETY: the stack is in place; stopped in `drop` before it goes.
+        unsafe { bsdinet_timers_start() };
         Ok(Registration { _stack: stack })
     }
 }
@@ -553,6 +564,7 @@ impl Drop for Registration {
         unsafe {
             bindings::sock_unregister(bsdinet_family_ops.family);
             bsdinet_proto_unregister();
+            bsdinet_timers_stop();
         }
         STACK.store(null_mut(), Ordering::Release);
     }

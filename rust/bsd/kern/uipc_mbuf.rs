@@ -490,6 +490,20 @@ impl Mbuf {
         self.iter().map(Mbuf::mtod)
     }
 
+    /// The data of bytes `off..off + len` of the chain, in pieces (what a
+    /// checksum over part of a packet walks); stops at the chain's end.
+    pub fn segments_range(&self, off: usize, len: usize) -> impl Iterator<Item = &[u8]> {
+        let mut skip = off;
+        let mut left = len;
+        self.segments().filter_map(move |d| {
+            let from = skip.min(d.len());
+            skip -= from;
+            let n = left.min(d.len() - from);
+            left -= n;
+            (n > 0).then(|| &d[from..from + n])
+        })
+    }
+
     /// Bytes in the whole chain (the sum of `m_len`; FreeBSD's
     /// `m_length`).
     pub fn m_length(&self) -> usize {

@@ -31,8 +31,28 @@ pub const SS_CANTRCVMORE: u16 = 0x020;
 /// Created by a privileged user (here: with CAP_NET_RAW).
 pub const SS_PRIV: u16 = 0x080;
 
-/// so_options bit: the socket is listening (set by `solisten`).
+// `so_options` bits, with the book's values (`sys/socket.h`). The Linux
+// glue maps Linux's option numbers onto them.
+/// Turn on debugging info recording.
+pub const SO_DEBUG: u16 = 0x0001;
+/// The socket is listening (set by `solisten`).
 pub const SO_ACCEPTCONN: u16 = 0x0002;
+/// Allow local address reuse.
+pub const SO_REUSEADDR: u16 = 0x0004;
+/// Keep connections alive.
+pub const SO_KEEPALIVE: u16 = 0x0008;
+/// Just use interface addresses: bypass routing.
+pub const SO_DONTROUTE: u16 = 0x0010;
+/// Permit sending of broadcast datagrams.
+pub const SO_BROADCAST: u16 = 0x0020;
+/// Bypass hardware when possible.
+pub const SO_USELOOPBACK: u16 = 0x0040;
+/// Linger on close if data present.
+pub const SO_LINGER: u16 = 0x0080;
+/// Leave received out-of-band data in line.
+pub const SO_OOBINLINE: u16 = 0x0100;
+/// Allow local address and port reuse.
+pub const SO_REUSEPORT: u16 = 0x0200;
 
 /// A user request to a protocol (the book's PRU_* codes, with their
 /// arguments). Addresses come as the caller's bytes, for the protocol to

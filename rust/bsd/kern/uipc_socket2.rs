@@ -42,6 +42,9 @@ pub struct Sockbuf {
     pub sb_lowat: usize,
     /// The records, oldest first.
     pub sb_mb: Vec<Record>,
+    /// Datagrams dropped for want of room (not in the book; Linux reports
+    /// them per socket too).
+    pub sb_drops: u64,
 }
 
 /// Storage an mbuf chain takes (`sballoc`'s accounting).

@@ -3,7 +3,8 @@
 use crate::bsd::kern::uipc_mbuf::{m_freem, Mbuf, MbufPool};
 use crate::bsd::kern::uipc_socket::usrreq;
 use crate::bsd::kern::uipc_socket::Pru;
-use crate::bsd::netinet::in_::{InAddr, SockaddrIn};
+use crate::bsd::net::if_loop::looutput;
+use crate::bsd::netinet::in_::{InAddr, InIfaddr, SockaddrIn};
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
 use crate::bsd::sys::sockio::*;
@@ -193,6 +194,33 @@ impl Stack {
     }
 
     /// Interface `i`; a missing one is a bug in the stack itself.
+    /// The address of the point-to-point interface whose other end is
+    /// `addr` (`ifa_ifwithdstaddr`).
+    pub fn ifa_ifwithdstaddr(&self, addr: InAddr) -> Option<InIfaddr> {
+        self.in_ifaddr
+            .iter()
+            .find(|ia| {
+                ia.ia_dstaddr_set
+                    && ia.ia_broadaddr == addr
+                    && self.ifnet.get(ia.ia_ifp).is_some_and(|i| i.if_flags & IFF_POINTOPOINT != 0)
+            })
+            .copied()
+    }
+
+    /// The address of an interface on the same (sub)network as `addr`,
+    /// the one with the longest mask (`ifa_ifwithnet`).
+    pub fn ifa_ifwithnet(&self, addr: InAddr) -> Option<InIfaddr> {
+        self.in_ifaddr
+            .iter()
+            .filter(|ia| {
+                addr.0 & ia.ia_subnetmask == ia.ia_subnet
+                    && self.ifnet.get(ia.ia_ifp).is_some_and(|i| i.if_flags & IFF_POINTOPOINT == 0)
+            })
+            .max_by_key(|ia| ia.ia_subnetmask.count_ones())
+            .copied()
+    }
+
+    /// Interface `i`.
     pub fn ifp(&mut self, i: usize) -> &mut Ifnet {
         self.ifnet.get_mut(i).expect("no such interface")
     }
@@ -252,6 +280,18 @@ pub fn ifioctl(st: &mut Stack, so: usize, cmd: u32, data: &mut [u8], admin: bool
             Ok(())
         }
         _ => usrreq(st, so, Pru::Control { cmd, data, ifp: Some(ifp), admin }),
+    }
+}
+
+/// Hands datagram `m` for next hop `dst` to interface `ifp` (the book's
+/// `(*ifp->if_output)(ifp, m, dst, rt)`); `m` is consumed.
+pub fn if_output(st: &mut Stack, ifp: usize, m: Mbuf, dst: InAddr) -> Result {
+    match st.ifnet.get(ifp).map(|i| i.if_kind) {
+        Some(IfKind::Loopback) => looutput(st, ifp, m, dst),
+        None => {
+            m_freem(&mut st.mbpool, m);
+            Err(ENETUNREACH)
+        }
     }
 }
 

@@ -10,56 +10,65 @@ use crate::bsd::kern::uipc_domain::{
     Domain, Protosw, PR_ADDR, PR_ATOMIC, PR_CONNREQUIRED, PR_WANTRCVD,
 };
 use crate::bsd::netinet::in_::*;
-use crate::bsd::netinet::raw_ip::rip_usrreq;
+use crate::bsd::netinet::ip_icmp::icmp_input;
+use crate::bsd::netinet::ip_input::{ip_drain, ip_slowtimo};
+use crate::bsd::netinet::raw_ip::{rip_input, rip_usrreq};
+use crate::bsd::netinet::udp_usrreq::{udp_ctlinput, udp_input, udp_usrreq};
 use crate::bsd::sys::socket::{SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
+
+/// The raw entries' common part.
+const RAW: Protosw = Protosw {
+    pr_type: SOCK_RAW,
+    pr_flags: PR_ATOMIC | PR_ADDR,
+    pr_usrreq: Some(rip_usrreq),
+    pr_input: Some(rip_input),
+    ..Protosw::NONE
+};
 
 /// `inetsw[]`.
 pub static INETSW: [Protosw; 7] = [
-    Protosw { pr_type: 0, pr_protocol: 0, pr_flags: 0, pr_name: "ip", pr_usrreq: None },
+    Protosw {
+        pr_name: "ip",
+        pr_slowtimo: Some(ip_slowtimo),
+        pr_drain: Some(ip_drain),
+        ..Protosw::NONE
+    },
     Protosw {
         pr_type: SOCK_DGRAM,
         pr_protocol: IPPROTO_UDP,
         pr_flags: PR_ATOMIC | PR_ADDR,
         pr_name: "udp",
-        pr_usrreq: None,
+        pr_usrreq: Some(udp_usrreq),
+        pr_input: Some(udp_input),
+        pr_ctlinput: Some(udp_ctlinput),
+        ..Protosw::NONE
     },
     Protosw {
         pr_type: SOCK_STREAM,
         pr_protocol: IPPROTO_TCP,
         pr_flags: PR_CONNREQUIRED | PR_WANTRCVD,
         pr_name: "tcp",
-        pr_usrreq: None,
+        ..Protosw::NONE
     },
-    Protosw {
-        pr_type: SOCK_RAW,
-        pr_protocol: IPPROTO_RAW,
-        pr_flags: PR_ATOMIC | PR_ADDR,
-        pr_name: "raw",
-        pr_usrreq: Some(rip_usrreq),
-    },
-    Protosw {
-        pr_type: SOCK_RAW,
-        pr_protocol: IPPROTO_ICMP,
-        pr_flags: PR_ATOMIC | PR_ADDR,
-        pr_name: "icmp",
-        pr_usrreq: Some(rip_usrreq),
-    },
-    Protosw {
-        pr_type: SOCK_RAW,
-        pr_protocol: IPPROTO_IGMP,
-        pr_flags: PR_ATOMIC | PR_ADDR,
-        pr_name: "igmp",
-        pr_usrreq: Some(rip_usrreq),
-    },
+    Protosw { pr_protocol: IPPROTO_RAW, pr_name: "raw", ..RAW },
+    Protosw { pr_protocol: IPPROTO_ICMP, pr_name: "icmp", pr_input: Some(icmp_input), ..RAW },
+    // IGMP's input comes with multicast (chapter 13); until then raw
+    // sockets see IGMP datagrams.
+    Protosw { pr_protocol: IPPROTO_IGMP, pr_name: "igmp", ..RAW },
     // The raw wildcard: every other protocol number.
-    Protosw {
-        pr_type: SOCK_RAW,
-        pr_protocol: 0,
-        pr_flags: PR_ATOMIC | PR_ADDR,
-        pr_name: "raw wildcard",
-        pr_usrreq: Some(rip_usrreq),
-    },
+    Protosw { pr_protocol: 0, pr_name: "raw wildcard", ..RAW },
 ];
+
+/// The entry that handles input of IP protocol `p` (the book's
+/// `ip_protox[]`, filled by `ip_init`): the protocol's own entry, or the
+/// raw IPPROTO_RAW entry for protocols nobody implements.
+pub fn ip_protox(p: u8) -> &'static Protosw {
+    let p = i32::from(p);
+    INETSW
+        .iter()
+        .find(|pr| pr.pr_protocol == p && p != 0 && p != IPPROTO_RAW && pr.pr_input.is_some())
+        .unwrap_or(&INETSW[3])
+}
 
 /// `inetdomain`.
 pub static INETDOMAIN: Domain =

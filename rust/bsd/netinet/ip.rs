@@ -22,6 +22,10 @@ pub const IP_MAXPACKET: usize = 65535;
 pub const IPDEFTTL: u8 = 64;
 /// Header size without options.
 pub const IP_HDRLEN: usize = 20;
+/// The longest IP header: 15 words.
+pub const IP_MAXHDRLEN: usize = 60;
+/// The largest TTL (`MAXTTL`).
+pub const MAXTTL: u8 = 255;
 
 /// Type-of-service bits.
 pub const IPTOS_LOWDELAY: u8 = 0x10;
@@ -153,6 +157,10 @@ pub struct Ipstat {
     pub ips_noroute: u64,
     pub ips_badvers: u64,
     pub ips_rawout: u64,
+    /// Reassembled datagrams longer than IP_MAXPACKET (FreeBSD).
+    pub ips_toolong: u64,
+    /// Fragments with a bad length (FreeBSD).
+    pub ips_badfrags: u64,
 }
 
 impl Ipstat {

@@ -1,16 +1,24 @@
 //! Raw IP sockets (`netinet/raw_ip.c`; book chapter 32).
 //!
-//! The user requests are the book's `rip_usrreq`. Input (`rip_input`) and
-//! output (`rip_output`) need IP and interfaces, which the datagram issue
-//! brings; until then PRU_SEND answers EOPNOTSUPP after its checks.
+//! `rip_input` gives a copy of each datagram to every raw socket that
+//! matches it; `rip_output` sends a user's datagram, with a header built
+//! here or (IP_HDRINCL) given by the user. Unlike the book, a received
+//! header is delivered as it arrived, `ip_len` and `ip_off` in network
+//! byte order and `ip_len` counting the header (as FreeBSD does now and
+//! as Linux does).
 
-use crate::bsd::kern::uipc_mbuf::m_freem;
-use crate::bsd::kern::uipc_socket::{Pru, SS_ISCONNECTED, SS_PRIV};
-use crate::bsd::kern::uipc_socket2::{socantsendmore, soisconnected, soreserve};
-use crate::bsd::netinet::in_::{in_control, SockaddrIn, INADDR_ANY};
-use crate::bsd::netinet::in_pcb::{
-    in_pcballoc, in_pcbdetach, in_setpeeraddr, in_setsockaddr, InpHead,
+use crate::bsd::kern::uipc_mbuf::*;
+use crate::bsd::kern::uipc_socket::{Pru, SO_BROADCAST, SO_DONTROUTE, SS_ISCONNECTED, SS_PRIV};
+use crate::bsd::kern::uipc_socket2::{
+    free_record, socantsendmore, soisconnected, soreserve, sorwakeup,
 };
+use crate::bsd::netinet::in_::{in_control, InAddr, SockaddrIn, INADDR_ANY};
+use crate::bsd::netinet::in_pcb::{
+    in_pcballoc, in_pcbdetach, in_pcbrehash, in_pcbs_on_port, in_setpeeraddr, in_setsockaddr,
+    InpHead, INP_HDRINCL,
+};
+use crate::bsd::netinet::ip::{IP_HDRLEN, IP_MAXPACKET};
+use crate::bsd::netinet::ip_output::*;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
 
@@ -18,6 +26,115 @@ use crate::bsd::sys::errno::*;
 pub const RIP_SENDSPACE: usize = 8192;
 /// Raw socket receive buffer size (`rip_recvspace`).
 pub const RIP_RECVSPACE: usize = 8192;
+
+/// Raw IP input (`rip_input`): every raw socket whose protocol, local
+/// and foreign addresses match (or are wildcards) gets a copy, with the
+/// sender's address. A datagram nobody wanted counts as `ips_noproto`.
+pub fn rip_input(st: &mut Stack, m: Mbuf, _hlen: usize) {
+    let h = m.mtod();
+    let (p, src, dst) = (h[9], get_addr(h, IP_SRC_OFF), get_addr(h, IP_DST_OFF));
+    let ripsrc = SockaddrIn::new(src, 0);
+    // Raw PCBs have no port: they are the PCBs of port 0.
+    let Ok(list) = in_pcbs_on_port(st, InpHead::Raw, 0) else {
+        return m_freem(&mut st.mbpool, m);
+    };
+    let mut last: Option<usize> = None;
+    for &inp in list.iter() {
+        let pcb = st.pcb(inp);
+        if (pcb.inp_ip_p != 0 && pcb.inp_ip_p != p)
+            || (pcb.inp_laddr != INADDR_ANY && pcb.inp_laddr != dst)
+            || (pcb.inp_faddr != INADDR_ANY && pcb.inp_faddr != src)
+        {
+            continue;
+        }
+        let so = pcb.inp_socket;
+        if let Some(prev) = last.replace(so) {
+            if let Ok(n) = m_copy(&mut st.mbpool, &m, 0, M_COPYALL) {
+                rip_append(st, prev, ripsrc, n);
+            }
+        }
+    }
+    match last {
+        Some(so) => rip_append(st, so, ripsrc, m),
+        None => {
+            m_freem(&mut st.mbpool, m);
+            st.ipstat.ips_noproto += 1;
+            st.ipstat.ips_delivered -= 1;
+        }
+    }
+}
+
+/// Queues datagram `m` from `src` on socket `so`, or drops it when the
+/// receive buffer is full.
+fn rip_append(st: &mut Stack, so: usize, src: SockaddrIn, m: Mbuf) {
+    match st.so(so).so_rcv.sbappendaddr(src, m, None) {
+        Ok(()) => sorwakeup(st, so),
+        Err(r) => {
+            st.so(so).so_rcv.sb_drops += 1;
+            free_record(&mut st.mbpool, r);
+        }
+    }
+}
+
+/// Raw IP output (`rip_output`): builds the IP header in front of the
+/// user's data, or checks the one the user gave (IP_HDRINCL), and sends.
+pub fn rip_output(st: &mut Stack, m: Mbuf, so: usize, dst: InAddr) -> Result {
+    let Some(inp) = st.so(so).so_pcb else {
+        m_freem(&mut st.mbpool, m);
+        return Err(EINVAL);
+    };
+    let len = m.m_pkthdr().map_or(0, |ph| ph.len);
+    let pcb = st.pcb(inp);
+    let (flags, p, laddr, ttl, tos) =
+        (pcb.inp_flags, pcb.inp_ip_p, pcb.inp_laddr, pcb.inp_ip_ttl, pcb.inp_ip_tos);
+    let opts = pcb.inp_options;
+    let mut ipflags = u32::from(st.so(so).so_options & (SO_DONTROUTE | SO_BROADCAST));
+    let mut m = m;
+    if flags & INP_HDRINCL == 0 {
+        if len + IP_HDRLEN > IP_MAXPACKET {
+            m_freem(&mut st.mbpool, m);
+            return Err(EMSGSIZE);
+        }
+        m = M_PREPEND(&mut st.mbpool, m, IP_HDRLEN)?;
+        let Some(h) = m.mtod_mut() else {
+            m_freem(&mut st.mbpool, m);
+            return Err(ENOBUFS);
+        };
+        h[..IP_HDRLEN].fill(0);
+        h[1] = tos;
+        put16(h, IP_LEN_OFF, (len + IP_HDRLEN) as u16);
+        h[IP_TTL_OFF] = ttl;
+        h[9] = p;
+        put_addr(h, IP_SRC_OFF, laddr);
+        put_addr(h, IP_DST_OFF, dst);
+        return ip_output(st, m, opts.as_ref(), ipflags);
+    }
+    // The user's header: it must hold together. Like Linux, bsdinet fills
+    // in the total length, and the identifier when it is 0.
+    if !(IP_HDRLEN..=IP_MAXPACKET).contains(&len) {
+        m_freem(&mut st.mbpool, m);
+        return Err(EINVAL);
+    }
+    let hlen = m.mtod().first().map_or(0, |&b| usize::from(b & 0x0f) << 2);
+    if hlen < IP_HDRLEN || hlen > len {
+        m_freem(&mut st.mbpool, m);
+        return Err(EINVAL);
+    }
+    m = m_pullup(&mut st.mbpool, m, hlen)?;
+    st.ip_id = st.ip_id.wrapping_add(1);
+    let id = st.ip_id;
+    let Ok(h) = m_writable(&mut st.mbpool, &mut m) else {
+        m_freem(&mut st.mbpool, m);
+        return Err(ENOBUFS);
+    };
+    put16(h, IP_LEN_OFF, len as u16);
+    if get16(h, IP_ID_OFF) == 0 {
+        put16(h, IP_ID_OFF, id);
+    }
+    ipflags |= IP_RAWOUTPUT;
+    st.ipstat.ips_rawout += 1;
+    ip_output(st, m, None, ipflags)
+}
 
 /// The user requests of raw IP sockets.
 pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
@@ -50,6 +167,7 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
                 return Err(EADDRNOTAVAIL);
             }
             st.pcb(inp).inp_laddr = sin.sin_addr;
+            in_pcbrehash(st, inp);
         }
         Pru::Connect(nam) => {
             let sin = SockaddrIn::parse(nam)?;
@@ -57,6 +175,7 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
                 return Err(EADDRNOTAVAIL);
             }
             st.pcb(inp).inp_faddr = sin.sin_addr;
+            in_pcbrehash(st, inp);
             soisconnected(st, so);
         }
         // The book's raw disconnect falls through to PRU_DETACH, which
@@ -67,25 +186,29 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
                 return Err(ENOTCONN);
             }
             st.pcb(inp).inp_faddr = INADDR_ANY;
+            in_pcbrehash(st, inp);
             st.so(so).so_state &= !SS_ISCONNECTED;
         }
         Pru::Shutdown => socantsendmore(st, so),
         Pru::Send { data, nam } => {
-            let r = if st.so(so).so_state & SS_ISCONNECTED != 0 {
-                if nam.is_some() {
-                    Err(EISCONN)
-                } else {
-                    Ok(())
+            let dst = if st.so(so).so_state & SS_ISCONNECTED != 0 {
+                match nam {
+                    Some(_) => Err(EISCONN),
+                    None => Ok(st.pcb(inp).inp_faddr),
                 }
             } else {
                 match nam {
-                    Some(nam) => SockaddrIn::parse(nam).map(|_| ()),
+                    Some(nam) => SockaddrIn::parse(nam).map(|sin| sin.sin_addr),
                     None => Err(ENOTCONN),
                 }
             };
-            m_freem(&mut st.mbpool, data);
-            // rip_output needs ip_output, which comes next.
-            return r.and(Err(EOPNOTSUPP));
+            return match dst {
+                Ok(dst) => rip_output(st, data, so, dst),
+                Err(e) => {
+                    m_freem(&mut st.mbpool, data);
+                    Err(e)
+                }
+            };
         }
         Pru::Sockaddr(out) => *out = in_setsockaddr(st.pcb(inp)),
         Pru::Peeraddr(out) => {

@@ -35,9 +35,11 @@ errnos! {
     EFAULT = 14, "Bad address";
     EEXIST = 17, "File exists";
     EINVAL = 22, "Invalid argument";
+    ENOSPC = 28, "No space left on device";
     EPIPE = 32, "Broken pipe";
     EWOULDBLOCK = 11, "Operation would block (EAGAIN)";
     EDESTADDRREQ = 89, "Destination address required";
+    ENOTSOCK = 88, "Socket operation on non-socket";
     EMSGSIZE = 90, "Message too long";
     EPROTOTYPE = 91, "Protocol wrong type for socket";
     ENOPROTOOPT = 92, "Protocol not available";
@@ -47,11 +49,14 @@ errnos! {
     EAFNOSUPPORT = 97, "Address family not supported by protocol";
     EADDRINUSE = 98, "Address already in use";
     EADDRNOTAVAIL = 99, "Cannot assign requested address";
+    ENETDOWN = 100, "Network is down";
     ENETUNREACH = 101, "Network is unreachable";
     ENOBUFS = 105, "No buffer space available";
     EISCONN = 106, "Transport endpoint is already connected";
     ENOTCONN = 107, "Transport endpoint is not connected";
+    ETIMEDOUT = 110, "Connection timed out";
     ECONNREFUSED = 111, "Connection refused";
+    EHOSTDOWN = 112, "Host is down";
     EHOSTUNREACH = 113, "No route to host";
 }
 

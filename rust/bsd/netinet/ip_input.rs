@@ -1,0 +1,190 @@
+//! IP input (`netinet/ip_input.c`; book chapter 8): `ipintr` takes
+//! datagrams off `ipintrq`, checks them, decides whether they are ours,
+//! reassembles fragments and hands them to their protocol. Options are in
+//! `ip_options.rs` and reassembly in `ip_reass.rs`.
+
+use crate::bsd::kern::uipc_domain::PRC_NCMDS;
+use crate::bsd::kern::uipc_mbuf::*;
+use crate::bsd::net::if_::IFF_BROADCAST;
+use crate::bsd::netinet::in_::{InAddr, INADDR_ANY, INADDR_BROADCAST};
+use crate::bsd::netinet::in_cksum::in_cksum;
+use crate::bsd::netinet::in_proto::ip_protox;
+use crate::bsd::netinet::ip::*;
+use crate::bsd::netinet::ip_icmp::{icmp_error, ICMP_TIMXCEED, ICMP_TIMXCEED_REASS};
+use crate::bsd::netinet::ip_options::{ip_dooptions, DoOpt};
+use crate::bsd::netinet::ip_output::{get16, get_addr, IP_DST_OFF, IP_LEN_OFF, IP_OFF_OFF};
+use crate::bsd::stack::Stack;
+use crate::bsd::sys::errno::*;
+
+/// The errno that a `PRC_*` command from ICMP means to a socket, 0 for
+/// none (`inetctlerrmap`).
+pub const INETCTLERRMAP: [Errno; PRC_NCMDS as usize] = [
+    Errno(0),
+    Errno(0),
+    Errno(0),
+    Errno(0),
+    Errno(0),
+    EMSGSIZE,
+    EHOSTDOWN,
+    EHOSTUNREACH,
+    EHOSTUNREACH,
+    EHOSTUNREACH,
+    ECONNREFUSED,
+    ECONNREFUSED,
+    EMSGSIZE,
+    EHOSTUNREACH,
+    Errno(0),
+    Errno(0),
+    Errno(0),
+    Errno(0),
+    Errno(0),
+    Errno(0),
+    ENOPROTOOPT,
+];
+
+/// The IP software interrupt (`ipintr`): processes every queued datagram.
+/// Datagrams that processing queues (replies on lo0) are processed too.
+pub fn ipintr(st: &mut Stack) {
+    while let Some(m) = st.ipintrq.dequeue() {
+        ip_input(st, m);
+    }
+}
+
+/// Frees `m`, counting the drop with `count`.
+fn drop_counted(st: &mut Stack, m: Mbuf, count: fn(&mut Ipstat)) {
+    count(&mut st.ipstat);
+    m_freem(&mut st.mbpool, m);
+}
+
+/// Processes one received datagram (the body of the book's `ipintr`).
+pub fn ip_input(st: &mut Stack, m: Mbuf) {
+    st.ipstat.ips_total += 1;
+    let mut m = if m.m_len() < IP_HDRLEN {
+        match m_pullup(&mut st.mbpool, m, IP_HDRLEN) {
+            Ok(m) => m,
+            Err(_) => return st.ipstat.ips_toosmall += 1,
+        }
+    } else {
+        m
+    };
+    let h = m.mtod();
+    if h[0] >> 4 != IPVERSION {
+        return drop_counted(st, m, |s| s.ips_badvers += 1);
+    }
+    let hlen = usize::from(h[0] & 0x0f) << 2;
+    if hlen < IP_HDRLEN {
+        return drop_counted(st, m, |s| s.ips_badhlen += 1);
+    }
+    if hlen > m.m_len() {
+        m = match m_pullup(&mut st.mbpool, m, hlen) {
+            Ok(m) => m,
+            Err(_) => return st.ipstat.ips_badhlen += 1,
+        };
+    }
+    let h = m.mtod();
+    if in_cksum([&h[..hlen]]) != 0 {
+        return drop_counted(st, m, |s| s.ips_badsum += 1);
+    }
+    let ip_len = usize::from(get16(h, IP_LEN_OFF));
+    if ip_len < hlen {
+        return drop_counted(st, m, |s| s.ips_badlen += 1);
+    }
+    // The link may have padded the datagram; it may not have cut it.
+    let pktlen = m.m_pkthdr().map_or(0, |ph| ph.len);
+    if pktlen < ip_len {
+        return drop_counted(st, m, |s| s.ips_tooshort += 1);
+    }
+    if pktlen > ip_len {
+        m_adj(&mut m, -((pktlen - ip_len) as isize));
+    }
+
+    if hlen > IP_HDRLEN {
+        match ip_dooptions(st, &mut m) {
+            DoOpt::Continue => {}
+            DoOpt::Forward => return ip_forward(st, m),
+            // ips_badoptions is counted already.
+            DoOpt::Error { ty, code, ptr } => {
+                return icmp_error(st, m, ty, code, u32::from(ptr) << 24);
+            }
+            DoOpt::Drop => return drop_counted(st, m, |s| s.ips_odropped += 1),
+        }
+    }
+
+    let dst = get_addr(m.mtod(), IP_DST_OFF);
+    let rcvif = m.m_pkthdr().and_then(|ph| ph.rcvif);
+    if !ip_ours(st, dst, rcvif) {
+        return ip_forward(st, m);
+    }
+
+    // Fragments wait for the rest of their datagram.
+    let off = get16(m.mtod(), IP_OFF_OFF);
+    if off & (IP_MF | IP_OFFMASK) != 0 {
+        let (ipq, mp, ipstat) = (&mut st.ipq, &mut st.mbpool, &mut st.ipstat);
+        m = match ipq.ip_reass(mp, ipstat, m) {
+            Some(m) => m,
+            None => return,
+        };
+        if m.m_len() < hlen {
+            m = match m_pullup(&mut st.mbpool, m, hlen) {
+                Ok(m) => m,
+                Err(_) => return st.ipstat.ips_toosmall += 1,
+            };
+        }
+    }
+
+    st.ipstat.ips_delivered += 1;
+    let p = m.mtod()[9];
+    if let Some(input) = ip_protox(p).pr_input {
+        input(st, m, hlen);
+    } else {
+        m_freem(&mut st.mbpool, m);
+    }
+}
+
+/// Whether a datagram for `dst` that arrived on `rcvif` is for this host:
+/// one of our addresses, a broadcast address of the interface it came
+/// in on, or the limited broadcast (book figure 8.13).
+fn ip_ours(st: &Stack, dst: InAddr, rcvif: Option<usize>) -> bool {
+    if dst == INADDR_BROADCAST || dst == INADDR_ANY {
+        return true;
+    }
+    st.in_ifaddr.iter().any(|ia| {
+        if ia.ia_addr == dst {
+            return true;
+        }
+        let bcast_if = Some(ia.ia_ifp) == rcvif
+            && st.ifnet.get(ia.ia_ifp).is_some_and(|i| i.if_flags & IFF_BROADCAST != 0);
+        // The old-style all-zeros host part counts as broadcast too.
+        bcast_if
+            && (dst == ia.ia_broadaddr
+                || dst == ia.ia_netbroadcast
+                || dst.0 == ia.ia_subnet
+                || dst.0 == ia.ia_net)
+    })
+}
+
+/// A datagram that is not ours. Forwarding comes with the routing of the
+/// wire issue; until then the stack is a host, which counts and drops, as
+/// the book's `ipintr` does when `ipforwarding` is 0.
+fn ip_forward(st: &mut Stack, m: Mbuf) {
+    drop_counted(st, m, |s| s.ips_cantforward += 1);
+}
+
+/// The IP entry's `pr_slowtimo`, every 500 ms (`ip_slowtimo`): ages the
+/// reassembly queues. A datagram that times out after its first fragment
+/// came gets ICMP time exceeded in reassembly (RFC 1122 3.3.2; the book
+/// sends nothing).
+pub fn ip_slowtimo(st: &mut Stack) {
+    let (ipq, mp, ipstat) = (&mut st.ipq, &mut st.mbpool, &mut st.ipstat);
+    let mut expired = ipq.ip_slowtimo(mp, ipstat);
+    while let Some(m) = expired.pop() {
+        icmp_error(st, m, ICMP_TIMXCEED, ICMP_TIMXCEED_REASS, 0);
+    }
+}
+
+/// The IP entry's `pr_drain` (`ip_drain`): frees every datagram being
+/// reassembled.
+pub fn ip_drain(st: &mut Stack) {
+    let (ipq, mp, ipstat) = (&mut st.ipq, &mut st.mbpool, &mut st.ipstat);
+    ipq.ip_drain(mp, ipstat);
+}

@@ -1,0 +1,272 @@
+//! IP output (`netinet/ip_output.c`; book chapter 8.6 and 10.3):
+//! `ip_output` chooses a route and a source address, checks broadcasts,
+//! and fragments datagrams longer than the interface's MTU.
+//!
+//! Headers stay in network byte order in the mbuf; the book's callers fill
+//! in `ip_len` in host order, ours in network order.
+
+use crate::bsd::kern::uipc_mbuf::*;
+use crate::bsd::net::if_::{if_output, IFF_BROADCAST, IFF_UP};
+use crate::bsd::net::route::{rtalloc, RTF_GATEWAY};
+use crate::bsd::netinet::in_::{in_broadcast, InAddr, INADDR_ANY};
+use crate::bsd::netinet::in_cksum::in_cksum;
+use crate::bsd::netinet::ip::*;
+use crate::bsd::netinet::ip_options::{ip_insertoptions, ip_optcopy, Ipoption};
+use crate::bsd::stack::Stack;
+use crate::bsd::sys::errno::*;
+
+/// `ip_output` flag: the datagram is being forwarded.
+pub const IP_FORWARDING: u32 = 0x1;
+/// `ip_output` flag: the raw header came from the user (IP_HDRINCL).
+pub const IP_RAWOUTPUT: u32 = 0x2;
+/// `ip_output` flag: bypass routing, send on a directly attached network
+/// (the socket's SO_DONTROUTE, same bit).
+pub const IP_ROUTETOIF: u32 = 0x10;
+/// `ip_output` flag: broadcasts allowed (the socket's SO_BROADCAST).
+pub const IP_ALLOWBROADCAST: u32 = 0x20;
+
+/// Reads the 16-bit field at `off` of a header.
+pub fn get16(b: &[u8], off: usize) -> u16 {
+    match b.get(off..off + 2) {
+        Some(w) => u16::from_be_bytes([w[0], w[1]]),
+        None => 0,
+    }
+}
+
+/// Writes the 16-bit field at `off` of a header.
+pub fn put16(b: &mut [u8], off: usize, v: u16) {
+    if let Some(w) = b.get_mut(off..off + 2) {
+        w.copy_from_slice(&v.to_be_bytes());
+    }
+}
+
+/// Reads the address at `off` of a header.
+pub fn get_addr(b: &[u8], off: usize) -> InAddr {
+    match b.get(off..off + 4) {
+        Some(w) => InAddr(u32::from_be_bytes([w[0], w[1], w[2], w[3]])),
+        None => INADDR_ANY,
+    }
+}
+
+/// Writes the address at `off` of a header.
+pub fn put_addr(b: &mut [u8], off: usize, a: InAddr) {
+    if let Some(w) = b.get_mut(off..off + 4) {
+        w.copy_from_slice(&a.0.to_be_bytes());
+    }
+}
+
+/// Offsets of the IP header's fields.
+pub const IP_LEN_OFF: usize = 2;
+/// `ip_id`.
+pub const IP_ID_OFF: usize = 4;
+/// `ip_off`.
+pub const IP_OFF_OFF: usize = 6;
+/// `ip_ttl`.
+pub const IP_TTL_OFF: usize = 8;
+/// `ip_sum`.
+pub const IP_SUM_OFF: usize = 10;
+/// `ip_src`.
+pub const IP_SRC_OFF: usize = 12;
+/// `ip_dst`.
+pub const IP_DST_OFF: usize = 16;
+
+/// Sets the header checksum of the `hlen`-byte header at the front of `h`.
+pub fn ip_sum(h: &mut [u8], hlen: usize) {
+    put16(h, IP_SUM_OFF, 0);
+    let sum = in_cksum([h.get(..hlen).unwrap_or(&[])]);
+    put16(h, IP_SUM_OFF, sum);
+}
+
+/// Sends the datagram in `m`, whose header the caller filled in (protocol,
+/// addresses, length, TTL, TOS; `ip_src` may be the wildcard), with
+/// options `opt`. `flags` are the IP_* flags above. The mbuf is consumed
+/// whatever happens.
+pub fn ip_output(st: &mut Stack, m: Mbuf, opt: Option<&Ipoption>, flags: u32) -> Result {
+    let mut m = m;
+    let mut hlen = IP_HDRLEN;
+    if let Some(opt) = opt.filter(|o| o.ipopt_len > 0) {
+        (m, hlen) = ip_insertoptions(&mut st.mbpool, m, opt)?;
+    }
+    let h = match m_writable(&mut st.mbpool, &mut m) {
+        Ok(h) if h.len() >= IP_HDRLEN => h,
+        _ => {
+            m_freem(&mut st.mbpool, m);
+            return Err(ENOBUFS);
+        }
+    };
+    if flags & (IP_FORWARDING | IP_RAWOUTPUT) == 0 {
+        // Fill in the fields that are ours to fill.
+        h[0] = (IPVERSION << 4) | (hlen >> 2) as u8;
+        let off = get16(h, IP_OFF_OFF) & IP_DF;
+        put16(h, IP_OFF_OFF, off);
+        st.ip_id = st.ip_id.wrapping_add(1);
+        put16(h, IP_ID_OFF, st.ip_id);
+        st.ipstat.ips_localout += 1;
+    } else {
+        hlen = usize::from(h[0] & 0x0f) << 2;
+    }
+    let dst = get_addr(h, IP_DST_OFF);
+
+    // Route: directly attached network only, or the routing table.
+    let (ifp, ifa, next_hop) = if flags & IP_ROUTETOIF != 0 {
+        match st.ifa_ifwithdstaddr(dst).or_else(|| st.ifa_ifwithnet(dst)) {
+            Some(ia) => (ia.ia_ifp, ia.ia_addr, dst),
+            None => {
+                st.ipstat.ips_noroute += 1;
+                m_freem(&mut st.mbpool, m);
+                return Err(ENETUNREACH);
+            }
+        }
+    } else {
+        match rtalloc(st, dst) {
+            Some(rt) => {
+                rt.rt_use += 1;
+                let gw = if rt.rt_flags & RTF_GATEWAY != 0 { rt.rt_gateway } else { dst };
+                (rt.rt_ifp, rt.rt_ifa, gw)
+            }
+            None => {
+                st.ipstat.ips_noroute += 1;
+                m_freem(&mut st.mbpool, m);
+                return Err(EHOSTUNREACH);
+            }
+        }
+    };
+    let Some(ifnet) = st.ifnet.get(ifp) else {
+        m_freem(&mut st.mbpool, m);
+        return Err(ENETUNREACH);
+    };
+    let (if_flags, mtu) = (ifnet.if_flags, ifnet.if_data.ifi_mtu as usize);
+    let Ok(h) = m_writable(&mut st.mbpool, &mut m) else {
+        m_freem(&mut st.mbpool, m);
+        return Err(ENOBUFS);
+    };
+    if get_addr(h, IP_SRC_OFF) == INADDR_ANY {
+        put_addr(h, IP_SRC_OFF, ifa);
+    }
+    let ip_len = usize::from(get16(h, IP_LEN_OFF));
+    if m.m_pkthdr().map(|ph| ph.len) != Some(ip_len) || hlen < IP_HDRLEN || hlen > ip_len {
+        m_freem(&mut st.mbpool, m);
+        return Err(EINVAL);
+    }
+
+    // A broadcast must be allowed by the interface and by the socket, and
+    // is never fragmented.
+    if in_broadcast(st, dst, ifp) {
+        let e = if if_flags & IFF_BROADCAST == 0 {
+            Some(EADDRNOTAVAIL)
+        } else if flags & IP_ALLOWBROADCAST == 0 {
+            Some(EACCES)
+        } else if ip_len > mtu {
+            Some(EMSGSIZE)
+        } else {
+            None
+        };
+        if let Some(e) = e {
+            m_freem(&mut st.mbpool, m);
+            return Err(e);
+        }
+        m.set_flags(M_BCAST);
+    } else {
+        m.clear_flags(M_BCAST);
+    }
+    if if_flags & IFF_UP == 0 {
+        m_freem(&mut st.mbpool, m);
+        return Err(ENETDOWN);
+    }
+
+    if ip_len <= mtu {
+        if let Ok(h) = m_writable(&mut st.mbpool, &mut m) {
+            ip_sum(h, hlen);
+        }
+        return if_output(st, ifp, m, next_hop);
+    }
+    ip_fragment(st, m, hlen, ifp, mtu, next_hop)
+}
+
+/// Splits the datagram in `m` into fragments that fit `mtu` and sends
+/// them (the second half of the book's `ip_output`).
+fn ip_fragment(st: &mut Stack, mut m: Mbuf, hlen: usize, ifp: usize, mtu: usize, dst: InAddr) -> Result {
+    let mut hdr = [0u8; IP_MAXHDRLEN];
+    if m_copydata(&m, 0, &mut hdr[..hlen]).is_err() {
+        m_freem(&mut st.mbpool, m);
+        return Err(EINVAL);
+    }
+    let ip_off = get16(&hdr, IP_OFF_OFF);
+    let ip_len = usize::from(get16(&hdr, IP_LEN_OFF));
+    let len = (mtu.saturating_sub(hlen)) & !7;
+    if ip_off & IP_DF != 0 || len < 8 {
+        st.ipstat.ips_cantfrag += 1;
+        m_freem(&mut st.mbpool, m);
+        return Err(EMSGSIZE);
+    }
+    // The header of every fragment after the first: the options that
+    // are copied, then the first fragment's fixed part.
+    let mut mhdr = [0u8; IP_MAXHDRLEN];
+    mhdr[..IP_HDRLEN].copy_from_slice(&hdr[..IP_HDRLEN]);
+    let mhlen = IP_HDRLEN + ip_optcopy(&hdr[..hlen], &mut mhdr[IP_HDRLEN..]);
+    mhdr[0] = (hdr[0] & 0xf0) | (mhlen >> 2) as u8;
+
+    // Build every fragment before sending any, as the book does, so that
+    // a failure sends nothing.
+    let mut frags = crate::platform::Vec::new();
+    let mut off = hlen + len;
+    let mut err = Ok(());
+    while off < ip_len {
+        let flen = len.min(ip_len - off);
+        let more = off + flen < ip_len || ip_off & IP_MF != 0;
+        let fm = (|| {
+            frags.reserve(1).map_err(|_| ENOBUFS)?;
+            let mut fm = m_gethdr(&mut st.mbpool, MT_HEADER)?;
+            fm.m_align(mhlen)?;
+            fm.set_len(mhlen)?;
+            let h = fm.mtod_mut().ok_or(ENOBUFS)?;
+            h.copy_from_slice(&mhdr[..mhlen]);
+            let foff = ((off - hlen) >> 3) as u16 + (ip_off & IP_OFFMASK);
+            put16(h, IP_OFF_OFF, foff | if more { IP_MF } else { 0 });
+            put16(h, IP_LEN_OFF, (flen + mhlen) as u16);
+            ip_sum(h, mhlen);
+            let data = m_copy(&mut st.mbpool, &m, off, flen)?;
+            m_cat(&mut st.mbpool, &mut fm, data);
+            if let Some(ph) = fm.m_pkthdr_mut() {
+                ph.len = mhlen + flen;
+            }
+            Ok(fm)
+        })();
+        match fm {
+            Ok(fm) => {
+                let _ = frags.push(fm); // room was reserved
+                st.ipstat.ips_ofragments += 1;
+            }
+            Err(e) => {
+                err = Err(e);
+                break;
+            }
+        }
+        off += flen;
+    }
+    if let Err(e) = err {
+        m_freem(&mut st.mbpool, m);
+        while let Some(f) = frags.pop() {
+            m_freem(&mut st.mbpool, f);
+        }
+        return Err(e);
+    }
+    // The first fragment is the original datagram, cut short.
+    m_adj(&mut m, -((ip_len - (hlen + len)) as isize));
+    if let Ok(h) = m_writable(&mut st.mbpool, &mut m) {
+        put16(h, IP_OFF_OFF, ip_off | IP_MF);
+        put16(h, IP_LEN_OFF, (hlen + len) as u16);
+        ip_sum(h, hlen);
+    }
+    st.ipstat.ips_ofragments += 1;
+    st.ipstat.ips_fragmented += 1;
+    let mut r = if_output(st, ifp, m, dst);
+    while let Some(f) = frags.remove(0) {
+        if r.is_ok() {
+            r = if_output(st, ifp, f, dst);
+        } else {
+            m_freem(&mut st.mbpool, f);
+        }
+    }
+    r
+}
