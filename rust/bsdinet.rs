@@ -24,12 +24,16 @@ module! {
 }
 
 struct Bsdinet {
+    // Fields drop in order: /proc/bsdinet goes before the stack it reads.
+    _procfs: linux::procfs::Procfs,
     _family: linux::socket::Registration,
 }
 
 impl kernel::Module for Bsdinet {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let family = linux::socket::Registration::new()?;
+        // On failure `family` drops here, unregistering what it registered.
+        let procfs = linux::procfs::Procfs::new()?;
         pr_info!(
             "AF_BSDINET ({}) registered, domain \"{}\"\n",
             INETDOMAIN.dom_family,
@@ -45,6 +49,6 @@ impl kernel::Module for Bsdinet {
                 if pr.pr_usrreq.is_some() { "ready" } else { "not built (EPROTONOSUPPORT)" }
             );
         }
-        Ok(Bsdinet { _family: family })
+        Ok(Bsdinet { _procfs: procfs, _family: family })
     }
 }

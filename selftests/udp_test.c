@@ -135,10 +135,11 @@ TEST(ephemeral_ports)
 		ASSERT_LE(0, s[i]);
 		ASSERT_EQ(0, port_of(s[i]));
 		/* sendto binds an unbound socket, as connect does. */
-		if (i % 2)
+		if (i % 2) {
 			ASSERT_EQ(0, sendto(s[i], "", 0, 0, (struct sockaddr *)&to, sizeof(to)));
-		else
+		} else {
 			ASSERT_EQ(0, connect(s[i], (struct sockaddr *)&to, sizeof(to)));
+		}
 		unsigned short p = port_of(s[i]);
 		EXPECT_LE(1024, p);
 		EXPECT_GE(5000, p);
@@ -254,13 +255,14 @@ TEST_F(pair, poll_and_epoll_wake)
  * dropped (udps_fullsock), and the sender never fails or blocks. */
 TEST_F_TIMEOUT(pair, full_receiver, 1200)
 {
-	char buf[2048];
+	char buf[2048] = { 0 };
 	long n = getenv("BSDINET_FLOOD") ? atol(getenv("BSDINET_FLOOD")) : 1000000;
 	long got = 0;
 
-	for (long i = 0; i < n; i++)
+	for (long i = 0; i < n; i++) {
 		ASSERT_EQ(100, sendto(self->a, buf, 100, 0, (struct sockaddr *)&self->to,
 				      sizeof(self->to))) TH_LOG("datagram %ld: %s", i, strerror(errno));
+	}
 	while (recv(self->b, buf, sizeof(buf), MSG_DONTWAIT) == 100)
 		got++;
 	EXPECT_EQ(EAGAIN, errno);

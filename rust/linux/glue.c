@@ -17,6 +17,7 @@
 struct bsdinet_sock {
 	struct sock sk;		/* must be first */
 	long so;
+	int err_shown;		/* the so_error last put in sk_err (stack lock) */
 };
 
 static struct proto bsdinet_proto = {
@@ -73,6 +74,7 @@ int bsdinet_sk_alloc(struct net *net, struct socket *sock, int kern)
 	/* bsdinet answers SOL_SOCKET options itself (BSD's sosetopt). */
 	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
 	((struct bsdinet_sock *)sk)->so = -1;
+	((struct bsdinet_sock *)sk)->err_shown = 0;
 	return 0;
 }
 
@@ -126,6 +128,70 @@ void bsdinet_sk_wake(struct sock *sk)
 	if (skwq_has_sleeper(wq))
 		wake_up_interruptible_all(&wq->wait);
 	rcu_read_unlock();
+}
+
+static void bsdinet_sk_flag(struct sock *sk, enum sock_flags flag, bool on)
+{
+	if (on)
+		sock_set_flag(sk, flag);
+	else
+		sock_reset_flag(sk, flag);
+}
+
+/*
+ * Mirrors a BSD socket's SOL_SOCKET options into @sk, where Linux's
+ * sk_getsockopt() reads them. Called under the stack lock, which orders
+ * every writer of these fields: SOCK_CUSTOM_SOCKOPT keeps Linux's
+ * sock_setsockopt() from them (socket.rs hands it only the timeouts).
+ */
+void bsdinet_sk_set_opts(struct sock *sk, const struct bsdinet_sk_opts *o)
+{
+	WRITE_ONCE(sk->sk_sndbuf, o->sndbuf);
+	WRITE_ONCE(sk->sk_rcvbuf, o->rcvbuf);
+	WRITE_ONCE(sk->sk_rcvlowat, o->rcvlowat);
+	/* l_linger is 0..32767 seconds (sosetopt checks), so no overflow. */
+	WRITE_ONCE(sk->sk_lingertime, (unsigned long)o->linger * HZ);
+	sk->sk_reuse = o->reuseaddr ? SK_CAN_REUSE : SK_NO_REUSE;
+	sk->sk_reuseport = o->reuseport;
+	bsdinet_sk_flag(sk, SOCK_DBG, o->debug);
+	bsdinet_sk_flag(sk, SOCK_KEEPOPEN, o->keepalive);
+	bsdinet_sk_flag(sk, SOCK_LOCALROUTE, o->dontroute);
+	bsdinet_sk_flag(sk, SOCK_BROADCAST, o->broadcast);
+	bsdinet_sk_flag(sk, SOCK_URGINLINE, o->oobinline);
+	bsdinet_sk_flag(sk, SOCK_LINGER, o->lingeron);
+}
+
+/*
+ * sk_err is what getsockopt(SO_ERROR) reads and clears (sock_error()
+ * exchanges it with 0, without our lock). Puts @new there if it still
+ * holds @old; returns what it held.
+ */
+int bsdinet_sk_err_cmpxchg(struct sock *sk, int old, int new)
+{
+	return cmpxchg(&sk->sk_err, old, new);
+}
+
+int bsdinet_sk_err_shown(struct sock *sk)
+{
+	return ((struct bsdinet_sock *)sk)->err_shown;
+}
+
+void bsdinet_sk_set_err_shown(struct sock *sk, int err)
+{
+	((struct bsdinet_sock *)sk)->err_shown = err;
+}
+
+/* setsockopt()'s value may be in user or kernel memory. */
+int bsdinet_copy_from_sockptr(void *dst, sockptr_t src, size_t size)
+{
+	return copy_from_sockptr(dst, src, size) ? -EFAULT : 0;
+}
+
+/* Linux's own SOL_SOCKET code, for the options it keeps (the timeouts). */
+int bsdinet_sock_setsockopt(struct socket *sock, int level, int name, sockptr_t val,
+			    unsigned int len)
+{
+	return sock_setsockopt(sock, level, name, val, len);
 }
 
 void bsdinet_poll_wait(struct file *file, struct socket *sock, poll_table *p)

@@ -22,6 +22,20 @@ int bsdinet_getsockopt(struct socket *sock, int level, int name, char __user *va
 int bsdinet_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
 int bsdinet_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags);
 
+/*
+ * A BSD socket's SOL_SOCKET options as Linux's core reports them: Linux
+ * answers getsockopt(SOL_SOCKET) from struct sock without asking the
+ * protocol, so socket.rs writes these there after every change.
+ */
+struct bsdinet_sk_opts {
+	int sndbuf;		/* so_snd.sb_hiwat */
+	int rcvbuf;		/* so_rcv.sb_hiwat */
+	int rcvlowat;		/* so_rcv.sb_lowat */
+	int linger;		/* so_linger, seconds */
+	bool debug, reuseaddr, reuseport, keepalive;	/* so_options bits */
+	bool dontroute, broadcast, oobinline, lingeron;
+};
+
 /* Helpers, in glue.c. */
 int bsdinet_proto_register(void);
 void bsdinet_proto_unregister(void);
@@ -34,6 +48,13 @@ int bsdinet_sk_net_raw_capable(struct socket *sock, int kern);
 int bsdinet_sk_net_bind_capable(struct socket *sock, int kern);
 int bsdinet_sk_net_admin_capable(struct socket *sock);
 void bsdinet_sk_wake(struct sock *sk);
+void bsdinet_sk_set_opts(struct sock *sk, const struct bsdinet_sk_opts *o);
+int bsdinet_sk_err_cmpxchg(struct sock *sk, int old, int new);
+int bsdinet_sk_err_shown(struct sock *sk);
+void bsdinet_sk_set_err_shown(struct sock *sk, int err);
+int bsdinet_copy_from_sockptr(void *dst, sockptr_t src, size_t size);
+int bsdinet_sock_setsockopt(struct socket *sock, int level, int name, sockptr_t val,
+			    unsigned int len);
 void bsdinet_poll_wait(struct file *file, struct socket *sock, poll_table *p);
 void bsdinet_wait_add(struct sock *sk, struct wait_queue_entry *w);
 void bsdinet_wait_del(struct sock *sk, struct wait_queue_entry *w);

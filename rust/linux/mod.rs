@@ -1,4 +1,5 @@
 //! The Linux side of bsdinet: every `unsafe` line of the module is here
 //! or in `glue.c`, each with the reason it holds.
 
+pub mod procfs;
 pub mod socket;

@@ -21,8 +21,9 @@ use kernel::sync::Mutex;
 
 use crate::bsd::kern::uipc_socket::*;
 use crate::bsd::net::if_::{ifconf, ifioctl};
-use crate::bsd::netinet::in_::{SockaddrIn, AF_BSDINET};
+use crate::bsd::netinet::in_::{SockaddrIn, AF_BSDINET, IPPROTO_IP};
 use crate::bsd::netinet::in_proto::INETDOMAIN;
+use crate::bsd::netinet::ip_output::linux_ip_optname;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::{self, Errno};
 use crate::bsd::sys::socket::{MSG_TRUNC, SOCK_RAW};
@@ -50,6 +51,18 @@ extern "C" {
     fn bsdinet_sk_net_bind_capable(sock: *mut bindings::socket, kern: c_int) -> c_int;
     fn bsdinet_sk_net_admin_capable(sock: *mut bindings::socket) -> c_int;
     fn bsdinet_sk_wake(sk: *mut bindings::sock);
+    fn bsdinet_sk_set_opts(sk: *mut bindings::sock, o: *const SkOpts);
+    fn bsdinet_sk_err_cmpxchg(sk: *mut bindings::sock, old: c_int, new: c_int) -> c_int;
+    fn bsdinet_sk_err_shown(sk: *mut bindings::sock) -> c_int;
+    fn bsdinet_sk_set_err_shown(sk: *mut bindings::sock, err: c_int);
+    fn bsdinet_copy_from_sockptr(dst: *mut c_void, src: bindings::sockptr_t, size: usize) -> c_int;
+    fn bsdinet_sock_setsockopt(
+        sock: *mut bindings::socket,
+        level: c_int,
+        name: c_int,
+        val: bindings::sockptr_t,
+        len: c_uint,
+    ) -> c_int;
     fn bsdinet_poll_wait(
         file: *mut bindings::file,
         sock: *mut bindings::socket,
@@ -80,19 +93,135 @@ static STACK: AtomicPtr<Mutex<Stack>> = AtomicPtr::new(null_mut());
 
 /// Runs `f` on the stack under its lock, then delivers the wakeups it
 /// asked for before the lock is dropped (so every socket named is alive).
-fn with_stack<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
+/// A socket woken may have a new `so_error`: its `sk_err` follows first.
+pub(crate) fn with_stack<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
     // SAFETY: see the module invariants: `STACK` is valid while any
     // callback can run.
     let stack = unsafe { &*STACK.load(Ordering::Acquire) };
     let mut st = stack.lock();
     let r = f(&mut st);
     st.softint();
+    // `take_wakeups` holds the stack: note the socks, then visit them.
+    let mut few = [0usize; 8];
+    let mut n = 0;
+    let mut more = crate::platform::Vec::new();
     st.take_wakeups(|sk| {
-        // SAFETY: upcall arguments are the `struct sock` of live sockets:
-        // a socket's sock is freed only after `soclose` removed it.
-        unsafe { bsdinet_sk_wake(sk as *mut bindings::sock) }
+        if let Some(slot) = few.get_mut(n) {
+            *slot = sk;
+            n += 1;
+        } else if more.push(sk).is_err() {
+            // No memory to note it: wake it now; its sk_err follows at
+            // the socket's next call (`with_so`).
+            wake(sk);
+        }
     });
+    for &sk in Iterator::chain(few[..n].iter(), more.iter()) {
+        let skp = sk as *mut bindings::sock;
+        // SAFETY: as in `wake`, `sk` is a live sock.
+        let so = unsafe { bsdinet_sk_so(skp) };
+        // A sock being created names no socket yet (-1).
+        if let Some(s) = usize::try_from(so).ok().and_then(|so| st.sockets.get_mut(so)) {
+            if s.so_upcallarg == sk {
+                sync_so_error(s, skp);
+            }
+        }
+        wake(sk);
+    }
     r
+}
+
+/// Wakes the sleepers of upcall argument `sk`.
+fn wake(sk: usize) {
+    // SAFETY: upcall arguments are the `struct sock` of live sockets: a
+    // socket's sock is freed only after `soclose` removed it.
+    unsafe { bsdinet_sk_wake(sk as *mut bindings::sock) }
+}
+
+/// Keeps Linux's `sk_err` in step with `so_error` (called under the
+/// stack lock, `sk` being the live sock of `s`). getsockopt(SO_ERROR) is Linux's: it reads `sk_err` and
+/// exchanges it with 0, without our lock. So `sk_err` shows `so_error`,
+/// and when the error last shown is gone from `sk_err`, the user took it:
+/// `so_error` is cleared if it still holds it, as the book's `sogetopt`
+/// clears it.
+fn sync_so_error(s: &mut Socket, sk: *mut bindings::sock) {
+    // SAFETY: `sk` is the live sock of `s`; the error fields are read and
+    // written atomically (sk_err) or under the stack lock (the shown one).
+    unsafe {
+        let mut shown = bsdinet_sk_err_shown(sk);
+        loop {
+            let want = s.so_error.0;
+            let had = bsdinet_sk_err_cmpxchg(sk, shown, want);
+            if had == shown {
+                bsdinet_sk_set_err_shown(sk, want);
+                return;
+            }
+            if had == 0 && s.so_error.0 == shown {
+                s.so_error = Errno(0);
+            }
+            // Only getsockopt changes sk_err behind us, to 0: this ends.
+            shown = had;
+        }
+    }
+}
+
+/// `with_stack` for a call on socket `so`, whose sock is `sk`: its
+/// `sk_err` and `so_error` are put in step before the request (the user
+/// may have taken the error with getsockopt) and after (the request may
+/// have taken or set one).
+fn with_so<R>(so: usize, sk: *mut bindings::sock, f: impl FnOnce(&mut Stack) -> R) -> R {
+    with_stack(|st| {
+        if let Some(s) = st.sockets.get_mut(so) {
+            sync_so_error(s, sk);
+        }
+        let r = f(st);
+        if let Some(s) = st.sockets.get_mut(so) {
+            sync_so_error(s, sk);
+        }
+        r
+    })
+}
+
+/// The SOL_SOCKET values of a BSD socket, for Linux's `struct sock`
+/// (`struct bsdinet_sk_opts` of glue.h).
+#[repr(C)]
+struct SkOpts {
+    sndbuf: c_int,
+    rcvbuf: c_int,
+    rcvlowat: c_int,
+    linger: c_int,
+    debug: bool,
+    reuseaddr: bool,
+    reuseport: bool,
+    keepalive: bool,
+    dontroute: bool,
+    broadcast: bool,
+    oobinline: bool,
+    lingeron: bool,
+}
+
+/// Mirrors the SOL_SOCKET options of `s` into its live sock `sk`, where
+/// Linux's core answers getsockopt(SOL_SOCKET): buffer sizes exactly
+/// (Linux reports its own doubled), SO_RCVLOWAT, the flags, SO_LINGER.
+/// (SO_SNDLOWAT reads 1 whatever is set: Linux's core says so.)
+fn set_sk_opts(s: &Socket, sk: *mut bindings::sock) {
+    let int = |v: usize| c_int::try_from(v).unwrap_or(c_int::MAX);
+    let on = |bit: u16| s.so_options & bit != 0;
+    let o = SkOpts {
+        sndbuf: int(s.so_snd.sb_hiwat),
+        rcvbuf: int(s.so_rcv.sb_hiwat),
+        rcvlowat: int(s.so_rcv.sb_lowat),
+        linger: c_int::from(s.so_linger),
+        debug: on(SO_DEBUG),
+        reuseaddr: on(SO_REUSEADDR),
+        reuseport: on(SO_REUSEPORT),
+        keepalive: on(SO_KEEPALIVE),
+        dontroute: on(SO_DONTROUTE),
+        broadcast: on(SO_BROADCAST),
+        oobinline: on(SO_OOBINLINE),
+        lingeron: on(SO_LINGER),
+    };
+    // SAFETY: `sk` is the live sock of `s`; `o` is read during the call.
+    unsafe { bsdinet_sk_set_opts(sk, &o) };
 }
 
 fn errno(r: errno::Result) -> c_int {
@@ -156,7 +285,12 @@ unsafe extern "C" fn bsdinet_create(
             net_bind_service: bsdinet_sk_net_bind_capable(sock, kern) != 0,
         }
     };
-    match with_stack(|st| socreate(st, &INETDOMAIN, ty, protocol, cred, sk as usize)) {
+    let created = with_stack(|st| {
+        let so = socreate(st, &INETDOMAIN, ty, protocol, cred, sk as usize)?;
+        set_sk_opts(st.so(so), sk);
+        Ok(so)
+    });
+    match created {
         Ok(so) => {
             // SAFETY: `sk` is the sock allocated above.
             unsafe { bsdinet_sk_set_so(sk, so as c_long) };
@@ -191,8 +325,8 @@ unsafe extern "C" fn bsdinet_bind(
     len: c_int,
 ) -> c_int {
     // SAFETY: one of our sockets; the core copied `len` bytes to `addr`.
-    let ((so, _), nam) = unsafe { (so_of(sock), addr_bytes(addr.cast(), len)) };
-    errno(with_stack(|st| sobind(st, so, nam)))
+    let ((so, sk), nam) = unsafe { (so_of(sock), addr_bytes(addr.cast(), len)) };
+    errno(with_so(so, sk, |st| sobind(st, so, nam)))
 }
 
 #[no_mangle]
@@ -203,8 +337,8 @@ unsafe extern "C" fn bsdinet_connect(
     _flags: c_int,
 ) -> c_int {
     // SAFETY: as in bind.
-    let ((so, _), nam) = unsafe { (so_of(sock), addr_bytes(addr.cast(), len)) };
-    errno(with_stack(|st| soconnect(st, so, nam)))
+    let ((so, sk), nam) = unsafe { (so_of(sock), addr_bytes(addr.cast(), len)) };
+    errno(with_so(so, sk, |st| soconnect(st, so, nam)))
 }
 
 #[no_mangle]
@@ -214,8 +348,8 @@ unsafe extern "C" fn bsdinet_accept(
     _arg: *mut bindings::proto_accept_arg,
 ) -> c_int {
     // SAFETY: one of our sockets.
-    let (so, _) = unsafe { so_of(sock) };
-    errno(with_stack(|st| soaccept(st, so)))
+    let (so, sk) = unsafe { so_of(sock) };
+    errno(with_so(so, sk, |st| soaccept(st, so)))
 }
 
 #[no_mangle]
@@ -225,9 +359,9 @@ unsafe extern "C" fn bsdinet_getname(
     peer: c_int,
 ) -> c_int {
     // SAFETY: one of our sockets.
-    let (so, _) = unsafe { so_of(sock) };
+    let (so, sk) = unsafe { so_of(sock) };
     let mut sin = SockaddrIn::default();
-    let r = with_stack(|st| {
+    let r = with_so(so, sk, |st| {
         let req = if peer != 0 { Pru::Peeraddr(&mut sin) } else { Pru::Sockaddr(&mut sin) };
         usrreq(st, so, req)
     });
@@ -247,11 +381,11 @@ unsafe extern "C" fn bsdinet_poll(
     wait: *mut bindings::poll_table_struct,
 ) -> c_uint {
     // SAFETY: one of our sockets, polled through its open file.
-    let (so, _) = unsafe {
+    let (so, sk) = unsafe {
         bsdinet_poll_wait(file, sock, wait);
         so_of(sock)
     };
-    let (readable, writable, state, error) = with_stack(|st| {
+    let (readable, writable, state, error) = with_so(so, sk, |st| {
         let (r, w) = soreadiness(st, so);
         let s = st.so(so);
         (r, w, s.so_state, s.so_error != Errno(0))
@@ -342,38 +476,113 @@ fn ioctl(sock: *mut bindings::socket, so: usize, cmd: u32, arg: usize) -> Result
 #[no_mangle]
 unsafe extern "C" fn bsdinet_listen(sock: *mut bindings::socket, _backlog: c_int) -> c_int {
     // SAFETY: one of our sockets.
-    let (so, _) = unsafe { so_of(sock) };
-    errno(with_stack(|st| solisten(st, so)))
+    let (so, sk) = unsafe { so_of(sock) };
+    errno(with_so(so, sk, |st| solisten(st, so)))
 }
 
 #[no_mangle]
 unsafe extern "C" fn bsdinet_shutdown(sock: *mut bindings::socket, how: c_int) -> c_int {
     // SAFETY: one of our sockets.
-    let (so, _) = unsafe { so_of(sock) };
-    errno(with_stack(|st| soshutdown(st, so, how)))
+    let (so, sk) = unsafe { so_of(sock) };
+    errno(with_so(so, sk, |st| soshutdown(st, so, how)))
 }
 
+// Linux's SOL_SOCKET timeouts (asm-generic/socket.h): `struct timeval`
+// in the old and the 64-bit layouts.
+const SO_RCVTIMEO_OLD: c_int = 20;
+const SO_SNDTIMEO_OLD: c_int = 21;
+const SO_RCVTIMEO_NEW: c_int = 66;
+const SO_SNDTIMEO_NEW: c_int = 67;
+
+/// The book's level and name for Linux's (the ABI keeps Linux's numbers:
+/// programs use <sys/socket.h> and <netinet/in.h>). Other levels keep
+/// their numbers: TCP's options are numbered alike.
+fn bsd_optname(level: c_int, name: c_int) -> Option<(i32, i32)> {
+    match level {
+        LINUX_SOL_SOCKET => Some((SOL_SOCKET, linux_so_optname(name)?)),
+        IPPROTO_IP => Some((IPPROTO_IP, linux_ip_optname(name)?)),
+        _ => Some((level, name)),
+    }
+}
+
+/// setsockopt() (`sosetopt`); SOCK_CUSTOM_SOCKOPT brings SOL_SOCKET here
+/// too. The value is copied in, up to MAX_SOOPTLEN bytes: more than any
+/// option takes, so a longer one still fails where it is too long.
 #[no_mangle]
 unsafe extern "C" fn bsdinet_setsockopt(
-    _sock: *mut bindings::socket,
-    _level: c_int,
-    _name: c_int,
-    _val: bindings::sockptr_t,
-    _len: c_uint,
+    sock: *mut bindings::socket,
+    level: c_int,
+    name: c_int,
+    val: bindings::sockptr_t,
+    len: c_uint,
 ) -> c_int {
-    // sosetopt and ip_ctloutput come with the datagram issue.
-    -errno::ENOPROTOOPT.0
+    // SAFETY: one of our sockets.
+    let (so, sk) = unsafe { so_of(sock) };
+    // recvmsg sleeps with Linux's sk_rcvtimeo (`sock_rcvtimeo`), so the
+    // timeouts are Linux's to set (and to read back).
+    if level == LINUX_SOL_SOCKET
+        && matches!(name, SO_RCVTIMEO_OLD | SO_SNDTIMEO_OLD | SO_RCVTIMEO_NEW | SO_SNDTIMEO_NEW)
+    {
+        // SAFETY: the core's arguments, passed on as they came.
+        return unsafe { bsdinet_sock_setsockopt(sock, level, name, val, len) };
+    }
+    let Some((level, name)) = bsd_optname(level, name) else {
+        return -errno::ENOPROTOOPT.0;
+    };
+    let mut buf = [0u8; MAX_SOOPTLEN];
+    let n = usize::try_from(len).map_or(MAX_SOOPTLEN, |l| l.min(MAX_SOOPTLEN));
+    // SAFETY: `buf` has room for `n` bytes; `val` is the caller's value of
+    // `len` bytes, user or kernel memory, which the helper copies safely.
+    if n > 0 && unsafe { bsdinet_copy_from_sockptr(buf.as_mut_ptr().cast(), val, n) } != 0 {
+        return -errno::EFAULT.0;
+    }
+    errno(with_so(so, sk, |st| {
+        sosetopt(st, so, level, name, &buf[..n])?;
+        if level == SOL_SOCKET {
+            set_sk_opts(st.so(so), sk);
+        }
+        Ok(())
+    }))
 }
 
+/// getsockopt() of every level but SOL_SOCKET, which Linux's core
+/// answers itself from the sock (see `set_sk_opts`).
 #[no_mangle]
 unsafe extern "C" fn bsdinet_getsockopt(
-    _sock: *mut bindings::socket,
-    _level: c_int,
-    _name: c_int,
-    _val: *mut c_void,
-    _len: *mut c_int,
+    sock: *mut bindings::socket,
+    level: c_int,
+    name: c_int,
+    val: *mut c_void,
+    len: *mut c_int,
 ) -> c_int {
-    -errno::ENOPROTOOPT.0
+    // SAFETY: one of our sockets.
+    let (so, sk) = unsafe { so_of(sock) };
+    match getsockopt(so, sk, level, name, val as usize, len as usize) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `sogetopt` with the user's buffer `val` of `*lenp` bytes: the value is
+/// cut short to it, as Linux does, and `*lenp` set to the bytes written.
+fn getsockopt(
+    so: usize,
+    sk: *mut bindings::sock,
+    level: c_int,
+    name: c_int,
+    val: usize,
+    lenp: usize,
+) -> Result {
+    let mut l = [0u8; size_of::<c_int>()];
+    UserSlice::new(lenp, l.len()).reader().read_slice(&mut l)?;
+    let cap = usize::try_from(c_int::from_ne_bytes(l)).map_err(|_| EINVAL)?;
+    let (level, name) = bsd(bsd_optname(level, name).ok_or(errno::ENOPROTOOPT))?;
+    let mut buf = [0u8; MAX_SOOPTLEN];
+    let out = &mut buf[..cap.min(MAX_SOOPTLEN)];
+    let n = bsd(with_so(so, sk, |st| sogetopt(st, so, level, name, out)))?;
+    UserSlice::new(val, n).writer().write_slice(&buf[..n])?;
+    let n = c_int::try_from(n).unwrap_or(c_int::MAX);
+    UserSlice::new(lenp, l.len()).writer().write_slice(&n.to_ne_bytes())
 }
 
 /// The data of a sendmsg() call, for `sosend` to copy (the book's uio).
@@ -431,13 +640,13 @@ unsafe extern "C" fn bsdinet_sendmsg(
     len: usize,
 ) -> c_int {
     // SAFETY: one of our sockets.
-    let (so, _) = unsafe { so_of(sock) };
+    let (so, sk) = unsafe { so_of(sock) };
     // SAFETY: `msg_name` holds `msg_namelen` bytes copied in by the core.
     let (nam, flags) =
         unsafe { (addr_bytes((*msg).msg_name, (*msg).msg_namelen), (*msg).msg_flags) };
     let nam = if nam.is_empty() { None } else { Some(nam) };
     let mut uio = MsgIn { msg, resid: len };
-    match with_stack(|st| sosend(st, so, nam, &mut uio)) {
+    match with_so(so, sk, |st| sosend(st, so, nam, &mut uio)) {
         Ok(()) => len as c_int,
         Err(e) => {
             if e == errno::EPIPE && flags & bindings::MSG_NOSIGNAL == 0 {
@@ -466,7 +675,7 @@ unsafe extern "C" fn bsdinet_recvmsg(
     // SAFETY: `wait` stays in place until `bsdinet_wait_del` below.
     unsafe { bsdinet_wait_add(sk, wait.as_mut_ptr()) };
     let ret = loop {
-        match with_stack(|st| soreceive(st, so, &mut uio, flags)) {
+        match with_so(so, sk, |st| soreceive(st, so, &mut uio, flags)) {
             Ok(r) => break Ok(r),
             Err(e) if e != errno::EWOULDBLOCK => break Err(-e.0),
             Err(_) if timeo == 0 => break Err(-errno::EWOULDBLOCK.0),

@@ -55,3 +55,30 @@ fn large_ping_is_fragmented_and_reassembled() {
     soclose(&mut st, so);
     assert_eq!(st.mbpool.mbstat.m_mbufs, 0);
 }
+
+#[test]
+fn ping_with_record_route() {
+    use bsdinet::bsd::netinet::ip_options::ip_pcbopts;
+    let mut st = stack();
+    let so = raw(&mut st, IPPROTO_ICMP);
+    let inp = st.so(so).so_pcb.unwrap();
+    // NOP, then RR with room for 9 addresses, as ping -R asks.
+    let mut opt = [0u8; 40];
+    opt[..4].copy_from_slice(&[1, 7, 39, 4]);
+    st.pcb(inp).inp_options = ip_pcbopts(&opt).unwrap();
+    let req = icmp_msg(ICMP_ECHO, 9, 1, b"rr");
+    send(&mut st, so, Some(&sin(LOCALHOST, 0)), &req).unwrap();
+    let (got, _) = recv(&mut st, so, 2048, 0).unwrap();
+    let hlen = usize::from(got[0] & 0x0f) * 4;
+    assert_eq!(hlen, 60);
+    assert_eq!(cksum(&got[..hlen]), 0);
+    // The request recorded 127.0.0.1 on the way in; the reply, which
+    // reflects the option, once more on its way back.
+    let rr = &got[20..hlen];
+    let at = rr.iter().position(|&b| b == 7).unwrap();
+    assert_eq!(rr[at + 2], 4 + 2 * 4, "two slots used");
+    assert_eq!(&rr[at + 3..at + 11], &[127, 0, 0, 1, 127, 0, 0, 1]);
+    assert_eq!(got[hlen], ICMP_ECHOREPLY);
+    soclose(&mut st, so);
+    assert_eq!(st.mbpool.mbstat.m_mbufs, 0);
+}

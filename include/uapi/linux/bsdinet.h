@@ -142,4 +142,35 @@ struct bsdinet_ifconf {
 #define BSDINET_IFF_LINK2	0x4000
 #define BSDINET_IFF_MULTICAST	0x8000
 
+/*
+ * Socket options (the book's chapter 17 and ip_ctloutput). Programs use
+ * Linux's numbers from <sys/socket.h> and <netinet/in.h>; bsdinet gives
+ * them 4.4BSD's meaning:
+ *
+ *	SOL_SOCKET: SO_DEBUG, SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE,
+ *	SO_DONTROUTE, SO_BROADCAST, SO_OOBINLINE (int), SO_LINGER (struct
+ *	linger, l_linger 0..32767), SO_SNDBUF and SO_RCVBUF (1..240941
+ *	bytes, ENOBUFS above; getsockopt gives the size set, not doubled),
+ *	SO_SNDLOWAT and SO_RCVLOWAT (1 up to the buffer size), SO_RCVTIMEO
+ *	and SO_SNDTIMEO (Linux's own). Others are ENOPROTOOPT.
+ *	getsockopt(SO_SNDLOWAT) reads 1, as Linux's socket core answers.
+ *
+ *	IPPROTO_IP: IP_OPTIONS (at most 40 bytes; read back as set),
+ *	IP_TOS (0..255), IP_TTL (1..255, or -1 for the default),
+ *	IP_RECVOPTS, IP_RETOPTS (4.4BSD's IP_RECVRETOPTS),
+ *	BSDINET_IP_RECVDSTADDR, and IP_HDRINCL on raw sockets. Multicast
+ *	options are ENOPROTOOPT until multicast is built.
+ *
+ * An int option needs 4 bytes or more (EINVAL otherwise); getsockopt cuts
+ * a value short to the caller's optlen.
+ */
+
+/*
+ * IP_RECVDSTADDR (int, IPPROTO_IP): receive the datagram's destination
+ * address with it. Linux has no such option; its number here is 1000 +
+ * 4.4BSD's (7), clear of Linux's IPPROTO_IP numbers (IP_* up to 52,
+ * netfilter's 64..131, MRT_* 200..213, IP_VS from 1152).
+ */
+#define BSDINET_IP_RECVDSTADDR	1007
+
 #endif /* _UAPI_LINUX_BSDINET_H */

@@ -24,6 +24,21 @@ pub type PrCtlinput = fn(&mut Stack, cmd: u32, dst: InAddr, ip: Option<&[u8]>);
 /// A timer or drain entry (`pr_fasttimo`, `pr_slowtimo`, `pr_drain`).
 pub type PrTimer = fn(&mut Stack);
 
+/// A socket option request for a protocol (the book's `PRCO_SETOPT` and
+/// `PRCO_GETOPT` with their mbuf). Levels and names are the book's
+/// numbers (`SOL_SOCKET`, `IPPROTO_IP`, `IP_TTL`...).
+pub enum SockOpt<'a> {
+    /// setsockopt(): the caller's value, `val.len()` being its optlen.
+    Set { level: i32, name: i32, val: &'a [u8] },
+    /// getsockopt(): the protocol writes at most `out.len()` bytes (the
+    /// caller's optlen) and returns how many it wrote.
+    Get { level: i32, name: i32, out: &'a mut [u8] },
+}
+
+/// A protocol's socket options entry (the book's `pr_ctloutput`): 0 or
+/// the length written for `SockOpt::Get`.
+pub type Ctloutput = fn(&mut Stack, so: usize, op: SockOpt<'_>) -> Result<usize>;
+
 // Control commands for `pr_ctlinput` (`sys/protosw.h`).
 /// An interface went down.
 pub const PRC_IFDOWN: u32 = 0;
@@ -86,6 +101,9 @@ pub struct Protosw {
     pub pr_input: Option<PrInput>,
     /// Control input (ICMP errors).
     pub pr_ctlinput: Option<PrCtlinput>,
+    /// Socket options for the protocol's levels; `None` answers
+    /// ENOPROTOOPT.
+    pub pr_ctloutput: Option<Ctloutput>,
     /// Called every 200 ms.
     pub pr_fasttimo: Option<PrTimer>,
     /// Called every 500 ms.
@@ -104,6 +122,7 @@ impl Protosw {
         pr_usrreq: None,
         pr_input: None,
         pr_ctlinput: None,
+        pr_ctloutput: None,
         pr_fasttimo: None,
         pr_slowtimo: None,
         pr_drain: None,

@@ -3,7 +3,7 @@
 //! Linux's: `rust/linux/socket.rs` turns each call into one of these.
 
 use crate::bsd::kern::uipc_domain::{
-    pffindproto, pffindtype, Domain, Protosw, PR_ADDR, PR_ATOMIC, PR_CONNREQUIRED,
+    pffindproto, pffindtype, Domain, Protosw, SockOpt, PR_ADDR, PR_ATOMIC, PR_CONNREQUIRED,
 };
 use crate::bsd::kern::uipc_mbuf::{
     m_clget, m_freem, m_get, m_gethdr, Mbuf, MbufPool, MINCLSIZE, MT_DATA,
@@ -53,6 +53,31 @@ pub const SO_LINGER: u16 = 0x0080;
 pub const SO_OOBINLINE: u16 = 0x0100;
 /// Allow local address and port reuse.
 pub const SO_REUSEPORT: u16 = 0x0200;
+
+// The other SOL_SOCKET options (`sys/socket.h`, the book's values): the
+// ones above are both option names and `so_options` bits.
+/// The level of options for the socket itself, not a protocol.
+pub const SOL_SOCKET: i32 = 0xffff;
+/// Send buffer size.
+pub const SO_SNDBUF: i32 = 0x1001;
+/// Receive buffer size.
+pub const SO_RCVBUF: i32 = 0x1002;
+/// Send low-water mark.
+pub const SO_SNDLOWAT: i32 = 0x1003;
+/// Receive low-water mark.
+pub const SO_RCVLOWAT: i32 = 0x1004;
+/// Send timeout.
+pub const SO_SNDTIMEO: i32 = 0x1005;
+/// Receive timeout.
+pub const SO_RCVTIMEO: i32 = 0x1006;
+/// Get the pending error and clear it.
+pub const SO_ERROR: i32 = 0x1007;
+/// Get the socket type.
+pub const SO_TYPE: i32 = 0x1008;
+
+/// Longest option value the socket layer and the protocols take or give
+/// (IP_OPTIONS takes 44 bytes at most); the platform copies no more.
+pub const MAX_SOOPTLEN: usize = 256;
 
 /// A user request to a protocol (the book's PRU_* codes, with their
 /// arguments). Addresses come as the caller's bytes, for the protocol to
@@ -110,6 +135,8 @@ pub struct Socket {
     /// The protocol control block (index into the stack's `inpcbs`).
     pub so_pcb: Option<usize>,
     pub so_error: Errno,
+    /// SO_LINGER's time, in seconds (a `short`, as in the book).
+    pub so_linger: i16,
     pub so_rcv: Sockbuf,
     pub so_snd: Sockbuf,
     /// Opaque to the stack: the platform's handle for waking this
@@ -148,6 +175,7 @@ pub fn socreate(
         so_proto: prp,
         so_pcb: None,
         so_error: Errno(0),
+        so_linger: 0,
         so_rcv: Sockbuf::default(),
         so_snd: Sockbuf::default(),
         so_upcallarg: upcallarg,
@@ -448,4 +476,168 @@ pub fn soreadiness(st: &mut Stack, so: usize) -> (bool, bool) {
         || s.so_state & SS_CANTSENDMORE != 0
         || err;
     (readable, writable)
+}
+
+/// The options that are one `so_options` bit each, named by that bit.
+const SO_BOOLS: [u16; 9] = [
+    SO_DEBUG,
+    SO_REUSEADDR,
+    SO_KEEPALIVE,
+    SO_DONTROUTE,
+    SO_BROADCAST,
+    SO_USELOOPBACK,
+    SO_LINGER,
+    SO_OOBINLINE,
+    SO_REUSEPORT,
+];
+
+/// The `so_options` bit that option `name` sets, if it is one.
+fn so_bit(name: i32) -> Option<u16> {
+    SO_BOOLS.into_iter().find(|&b| i32::from(b) == name)
+}
+
+/// Copies an option value of `buf.len()` bytes in: EINVAL when the
+/// caller gave fewer; bytes beyond are ignored, as Linux ignores them
+/// (FreeBSD's `sooptcopyin`; the book checks the mbuf's length).
+pub fn sooptcopyin(val: &[u8], buf: &mut [u8]) -> Result {
+    let v = val.get(..buf.len()).ok_or(EINVAL)?;
+    buf.copy_from_slice(v);
+    Ok(())
+}
+
+/// An `int` option value (native byte order, as the caller's `int`).
+pub fn sooptint(val: &[u8]) -> Result<i32> {
+    let mut b = [0u8; 4];
+    sooptcopyin(val, &mut b)?;
+    Ok(i32::from_ne_bytes(b))
+}
+
+/// Copies option value `v` out to `out`, cut short to the caller's
+/// length as Linux does, and returns the bytes written (FreeBSD's
+/// `sooptcopyout`).
+pub fn sooptcopyout(out: &mut [u8], v: &[u8]) -> usize {
+    let n = v.len().min(out.len());
+    out[..n].copy_from_slice(&v[..n]);
+    n
+}
+
+/// setsockopt() (`sosetopt`). Options of other levels go to the
+/// protocol's `pr_ctloutput`. SOL_SOCKET options are the socket layer's;
+/// once one is set the protocol is told too, as the book does (its
+/// answer does not count). Values too short are EINVAL, unknown options
+/// ENOPROTOOPT.
+///
+/// Differences from the book, as FreeBSD and Linux have them:
+/// - SO_LINGER takes 8 bytes or more (the book exactly 8) and a time in
+///   0..=32767 seconds (the book's `short` would truncate others).
+/// - Buffer sizes and low-water marks below 1 are EINVAL (FreeBSD); a
+///   low-water mark above the buffer's size is cut to it.
+/// - SO_SNDTIMEO and SO_RCVTIMEO are ENOPROTOOPT here: the platform's
+///   sleeps keep their own timeouts, so it answers them itself.
+pub fn sosetopt(st: &mut Stack, so: usize, level: i32, name: i32, val: &[u8]) -> Result {
+    let ctloutput = st.so(so).so_proto.pr_ctloutput;
+    if level != SOL_SOCKET {
+        return match ctloutput {
+            Some(f) => f(st, so, SockOpt::Set { level, name, val }).map(|_| ()),
+            None => Err(ENOPROTOOPT),
+        };
+    }
+    let s = st.so(so);
+    if let Some(bit) = so_bit(name) {
+        let on = sooptint(val)? != 0;
+        if bit == SO_LINGER {
+            let mut l = [0u8; 8];
+            sooptcopyin(val, &mut l)?;
+            let linger = i32::from_ne_bytes([l[4], l[5], l[6], l[7]]);
+            s.so_linger = i16::try_from(linger).ok().filter(|&l| l >= 0).ok_or(EINVAL)?;
+        }
+        if on {
+            s.so_options |= bit;
+        } else {
+            s.so_options &= !bit;
+        }
+    } else {
+        match name {
+            SO_SNDBUF | SO_RCVBUF | SO_SNDLOWAT | SO_RCVLOWAT => {
+                let v = usize::try_from(sooptint(val)?).ok().filter(|&v| v >= 1).ok_or(EINVAL)?;
+                match name {
+                    SO_SNDBUF => s.so_snd.sbreserve(v)?,
+                    SO_RCVBUF => s.so_rcv.sbreserve(v)?,
+                    SO_SNDLOWAT => s.so_snd.sb_lowat = v.min(s.so_snd.sb_hiwat),
+                    _ => s.so_rcv.sb_lowat = v.min(s.so_rcv.sb_hiwat),
+                }
+            }
+            _ => return Err(ENOPROTOOPT),
+        }
+    }
+    if let Some(f) = ctloutput {
+        let _ = f(st, so, SockOpt::Set { level, name, val });
+    }
+    Ok(())
+}
+
+/// getsockopt() (`sogetopt`): writes the value into `out`, cut short to
+/// its length, and returns the bytes written. Options of other levels go
+/// to the protocol. As in the book, a flag option reads as its
+/// `so_options` bit (nonzero when on) and SO_ERROR clears the error.
+///
+/// The Linux platform never calls this for SOL_SOCKET: Linux answers
+/// those from its `struct sock`, which the platform keeps in step.
+pub fn sogetopt(st: &mut Stack, so: usize, level: i32, name: i32, out: &mut [u8]) -> Result<usize> {
+    let s = st.so(so);
+    if level != SOL_SOCKET {
+        return match s.so_proto.pr_ctloutput {
+            Some(f) => f(st, so, SockOpt::Get { level, name, out }),
+            None => Err(ENOPROTOOPT),
+        };
+    }
+    let int = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
+    if name == i32::from(SO_LINGER) {
+        let mut l = [0u8; 8];
+        l[..4].copy_from_slice(&i32::from(s.so_options & SO_LINGER).to_ne_bytes());
+        l[4..].copy_from_slice(&i32::from(s.so_linger).to_ne_bytes());
+        return Ok(sooptcopyout(out, &l));
+    }
+    let v = match (name, so_bit(name)) {
+        (_, Some(bit)) => i32::from(s.so_options & bit),
+        (SO_TYPE, _) => s.so_type,
+        (SO_ERROR, _) => core::mem::replace(&mut s.so_error, Errno(0)).0,
+        (SO_SNDBUF, _) => int(s.so_snd.sb_hiwat),
+        (SO_RCVBUF, _) => int(s.so_rcv.sb_hiwat),
+        (SO_SNDLOWAT, _) => int(s.so_snd.sb_lowat),
+        (SO_RCVLOWAT, _) => int(s.so_rcv.sb_lowat),
+        _ => return Err(ENOPROTOOPT),
+    };
+    Ok(sooptcopyout(out, &v.to_ne_bytes()))
+}
+
+/// Linux's `SOL_SOCKET`: the level setsockopt() brings from Linux
+/// programs (the book's is `SOL_SOCKET`, 0xffff).
+pub const LINUX_SOL_SOCKET: i32 = 1;
+
+/// The book's name for Linux's SOL_SOCKET option number `name`, or
+/// `None` for an option bsdinet does not have. bsdinet keeps Linux's
+/// numbers (`asm-generic/socket.h`, as on x86 and arm) as its ABI, so
+/// that programs use `<sys/socket.h>`. Linux's SO_RCVTIMEO and
+/// SO_SNDTIMEO (20, 21, 66, 67) are not here: the platform gives them to
+/// Linux's own code.
+pub fn linux_so_optname(name: i32) -> Option<i32> {
+    let bit = |b: u16| Some(i32::from(b));
+    match name {
+        1 => bit(SO_DEBUG),
+        2 => bit(SO_REUSEADDR),
+        3 => Some(SO_TYPE),
+        4 => Some(SO_ERROR),
+        5 => bit(SO_DONTROUTE),
+        6 => bit(SO_BROADCAST),
+        7 => Some(SO_SNDBUF),
+        8 => Some(SO_RCVBUF),
+        9 => bit(SO_KEEPALIVE),
+        10 => bit(SO_OOBINLINE),
+        13 => bit(SO_LINGER),
+        15 => bit(SO_REUSEPORT),
+        18 => Some(SO_RCVLOWAT),
+        19 => Some(SO_SNDLOWAT),
+        _ => None,
+    }
 }

@@ -599,6 +599,19 @@ pub fn in_pcblookup(
     best.map(|(_, _, i)| i)
 }
 
+/// Sorts by generation, newest first. An insertion sort (the lists are
+/// one port's PCBs): core's slice sorts trip objtool in the kernel build
+/// ("falls through to next function").
+fn newest_first<T>(v: &mut [T], gen: impl Fn(&T) -> u64) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && gen(&v[j - 1]) < gen(&v[j]) {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 /// The PCBs of `head` bound to local port `lport`, newest first as on
 /// the book's list: for delivering a broadcast or multicast datagram to
 /// every socket that wants it. With port 0, the unbound PCBs (every raw
@@ -611,7 +624,7 @@ pub fn in_pcbs_on_port(st: &Stack, head: InpHead, lport: u16) -> Result<Vec<usiz
             v.push(i).map_err(|_| ENOBUFS)?;
         }
     }
-    v.sort_unstable_by_key(|&i| core::cmp::Reverse(st.inpcbs.get(i).map_or(0, |p| p.inp_gencnt)));
+    newest_first(&mut v, |&i| st.inpcbs.get(i).map_or(0, |p| p.inp_gencnt));
     Ok(v)
 }
 
@@ -652,7 +665,7 @@ pub fn in_pcbnotify(
         complete
     });
     if complete {
-        list.sort_unstable_by_key(|&(g, _)| core::cmp::Reverse(g));
+        newest_first(&mut list, |&(g, _)| g);
         for &(g, i) in list.iter() {
             // Still there, and still matching, as the book's walk finds it.
             if st.inpcbs.get(i).is_some_and(|p| p.inp_gencnt == g && matches(p)) {

@@ -12,7 +12,8 @@ use crate::bsd::kern::uipc_domain::{
 use crate::bsd::netinet::in_::*;
 use crate::bsd::netinet::ip_icmp::icmp_input;
 use crate::bsd::netinet::ip_input::{ip_drain, ip_slowtimo};
-use crate::bsd::netinet::raw_ip::{rip_input, rip_usrreq};
+use crate::bsd::netinet::ip_output::ip_ctloutput;
+use crate::bsd::netinet::raw_ip::{rip_ctloutput, rip_input, rip_usrreq};
 use crate::bsd::netinet::udp_usrreq::{udp_ctlinput, udp_input, udp_usrreq};
 use crate::bsd::sys::socket::{SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
 
@@ -22,6 +23,7 @@ const RAW: Protosw = Protosw {
     pr_flags: PR_ATOMIC | PR_ADDR,
     pr_usrreq: Some(rip_usrreq),
     pr_input: Some(rip_input),
+    pr_ctloutput: Some(rip_ctloutput),
     ..Protosw::NONE
 };
 
@@ -41,6 +43,7 @@ pub static INETSW: [Protosw; 7] = [
         pr_usrreq: Some(udp_usrreq),
         pr_input: Some(udp_input),
         pr_ctlinput: Some(udp_ctlinput),
+        pr_ctloutput: Some(ip_ctloutput),
         ..Protosw::NONE
     },
     Protosw {

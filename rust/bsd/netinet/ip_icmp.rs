@@ -367,6 +367,10 @@ pub fn icmp_reflect(st: &mut Stack, mut m: Mbuf) {
         }
         // Pad with EOL to a whole number of words.
         o.ipopt_len = (o.ipopt_len + 3) & !3;
+        // ip_stripoptions needs the header writable.
+        if m_writable(&mut st.mbpool, &mut m).is_err() {
+            return m_freem(&mut st.mbpool, m);
+        }
         ip_stripoptions(&mut m);
         opts = Some(o);
     }

@@ -12,7 +12,7 @@ use crate::bsd::netinet::in_proto::ip_protox;
 use crate::bsd::netinet::ip::*;
 use crate::bsd::netinet::ip_icmp::{icmp_error, ICMP_TIMXCEED, ICMP_TIMXCEED_REASS};
 use crate::bsd::netinet::ip_options::{ip_dooptions, DoOpt};
-use crate::bsd::netinet::ip_output::{get16, get_addr, IP_DST_OFF, IP_LEN_OFF, IP_OFF_OFF};
+use crate::bsd::netinet::ip_output::{get16, get_addr, ip_sum, IP_DST_OFF, IP_LEN_OFF, IP_OFF_OFF};
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
 
@@ -98,16 +98,23 @@ pub fn ip_input(st: &mut Stack, m: Mbuf) {
         m_adj(&mut m, -((pktlen - ip_len) as isize));
     }
 
-    if hlen > IP_HDRLEN {
-        match ip_dooptions(st, &mut m) {
-            DoOpt::Continue => {}
-            DoOpt::Forward => return ip_forward(st, m),
-            // ips_badoptions is counted already.
-            DoOpt::Error { ty, code, ptr } => {
-                return icmp_error(st, m, ty, code, u32::from(ptr) << 24);
+    // Without options this returns at once, after forgetting the last
+    // datagram's source route (the book's `ip_nhops = 0`).
+    match ip_dooptions(st, &mut m) {
+        // Options recorded here changed the header: keep its checksum
+        // right for raw sockets, which see the header as it is.
+        DoOpt::Continue if hlen > IP_HDRLEN => {
+            if let Ok(h) = m_writable(&mut st.mbpool, &mut m) {
+                ip_sum(h, hlen);
             }
-            DoOpt::Drop => return drop_counted(st, m, |s| s.ips_odropped += 1),
         }
+        DoOpt::Continue => {}
+        DoOpt::Forward => return ip_forward(st, m),
+        // ips_badoptions is counted already.
+        DoOpt::Error { ty, code, ptr } => {
+            return icmp_error(st, m, ty, code, u32::from(ptr) << 24);
+        }
+        DoOpt::Drop => return drop_counted(st, m, |s| s.ips_odropped += 1),
     }
 
     let dst = get_addr(m.mtod(), IP_DST_OFF);

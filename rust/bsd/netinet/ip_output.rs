@@ -270,3 +270,183 @@ fn ip_fragment(st: &mut Stack, mut m: Mbuf, hlen: usize, ifp: usize, mtu: usize,
     }
     r
 }
+
+// Socket options of level IPPROTO_IP (`ip_ctloutput`; book sections
+// 8.8 and 9.9). The names are the book's (`netinet/in.h`), with its
+// values; the platform maps Linux's numbers onto them
+// (`linux_ip_optname`).
+
+use crate::bsd::kern::uipc_domain::SockOpt;
+use crate::bsd::kern::uipc_socket::{sooptcopyout, sooptint};
+use crate::bsd::netinet::in_::IPPROTO_IP;
+use crate::bsd::netinet::in_pcb::{INP_RECVDSTADDR, INP_RECVOPTS, INP_RECVRETOPTS};
+use crate::bsd::netinet::ip_options::{
+    ip_pcbopts, IPOPT_EOL, IPOPT_LSRR, IPOPT_NOP, IPOPT_OFFSET, IPOPT_OLEN, IPOPT_SSRR,
+    MAX_IPOPTLEN,
+};
+
+/// IP options for outgoing datagrams (bytes, as in the header).
+pub const IP_OPTIONS: i32 = 1;
+/// The user gives the IP header (raw sockets; `rip_ctloutput`).
+pub const IP_HDRINCL: i32 = 2;
+/// Type of service of outgoing datagrams (int).
+pub const IP_TOS: i32 = 3;
+/// Time to live of outgoing datagrams (int).
+pub const IP_TTL: i32 = 4;
+/// Receive the IP options with datagrams (bool).
+pub const IP_RECVOPTS: i32 = 5;
+/// Receive the IP options for a reply with datagrams (bool).
+pub const IP_RECVRETOPTS: i32 = 6;
+/// Receive the destination address with datagrams (bool).
+pub const IP_RECVDSTADDR: i32 = 7;
+/// The book's other name for IP_OPTIONS (its setting is `#ifdef notyet`).
+pub const IP_RETOPTS: i32 = 8;
+/// Multicast interface (chapter 12).
+pub const IP_MULTICAST_IF: i32 = 9;
+/// Multicast TTL.
+pub const IP_MULTICAST_TTL: i32 = 10;
+/// Multicast loopback.
+pub const IP_MULTICAST_LOOP: i32 = 11;
+/// Join a multicast group.
+pub const IP_ADD_MEMBERSHIP: i32 = 12;
+/// Leave a multicast group.
+pub const IP_DROP_MEMBERSHIP: i32 = 13;
+
+/// `BSDINET_IP_RECVDSTADDR` of `<linux/bsdinet.h>`: Linux has no
+/// IP_RECVDSTADDR, so bsdinet numbers it 1000 + the book's number, clear
+/// of every IPPROTO_IP option number Linux uses (1..52 IP_*, 64..131
+/// netfilter, 200..213 MRT_*, 1152.. IP_VS).
+pub const BSDINET_IP_RECVDSTADDR: i32 = 1000 + IP_RECVDSTADDR;
+
+/// The book's name for Linux's IPPROTO_IP option number `name`
+/// (`linux/in.h`, the ABI bsdinet keeps), or `None` for an option
+/// bsdinet does not have. Linux's IP_RETOPTS (7) is a flag, the book's
+/// IP_RECVRETOPTS; Linux's IP_RECVRETOPTS is another name for it.
+pub fn linux_ip_optname(name: i32) -> Option<i32> {
+    Some(match name {
+        1 => IP_TOS,
+        2 => IP_TTL,
+        3 => IP_HDRINCL,
+        4 => IP_OPTIONS,
+        6 => IP_RECVOPTS,
+        7 => IP_RECVRETOPTS,
+        32 => IP_MULTICAST_IF,
+        33 => IP_MULTICAST_TTL,
+        34 => IP_MULTICAST_LOOP,
+        35 => IP_ADD_MEMBERSHIP,
+        36 => IP_DROP_MEMBERSHIP,
+        BSDINET_IP_RECVDSTADDR => IP_RECVDSTADDR,
+        _ => return None,
+    })
+}
+
+/// The options of `opt` as the user gave them to `ip_pcbopts`: the first
+/// hop of the source route, which `ip_pcbopts` moved to `ipopt_dst`, goes
+/// back in front of the route's addresses. Returns the length in `out`.
+fn ip_optundo(opt: &Ipoption, out: &mut [u8; MAX_IPOPTLEN + 4]) -> usize {
+    let list = opt.options();
+    let n = list.len();
+    out[..n].copy_from_slice(list);
+    if opt.ipopt_dst == INADDR_ANY {
+        return n;
+    }
+    // ip_pcbopts took the first hop of the last source route.
+    let mut srr = None;
+    let mut i = 0;
+    while let Some(&o) = list.get(i) {
+        if o == IPOPT_EOL {
+            break;
+        }
+        if o == IPOPT_NOP {
+            i += 1;
+            continue;
+        }
+        let olen = list.get(i + IPOPT_OLEN).map_or(0, |&l| usize::from(l));
+        if olen < 2 {
+            break;
+        }
+        if o == IPOPT_LSRR || o == IPOPT_SSRR {
+            srr = Some(i);
+        }
+        i += olen;
+    }
+    let Some(i) = srr else {
+        return n;
+    };
+    let at = i + IPOPT_OFFSET + 1;
+    if at > n || n + 4 > out.len() {
+        return n;
+    }
+    out.copy_within(at..n, at + 4);
+    out[at..at + 4].copy_from_slice(&opt.ipopt_dst.0.to_be_bytes());
+    out[i + IPOPT_OLEN] = out[i + IPOPT_OLEN].saturating_add(4);
+    n + 4
+}
+
+/// The socket options of level IPPROTO_IP for UDP and raw sockets
+/// (`ip_ctloutput`; the protocol's `pr_ctloutput`). Values shorter than
+/// an int are EINVAL, longer ones are read for their first int.
+///
+/// Differences from the book:
+/// - Another level, an unknown option and the multicast options (chapter
+///   12 is not built) are ENOPROTOOPT, as Linux answers (the book says
+///   EINVAL for setting them).
+/// - IP_TTL must be 1..=255, or -1 for the default (`ip_defttl`), as in
+///   Linux; IP_TOS must be 0..=255 (Linux keeps the low byte). The book
+///   stores the low byte of anything.
+/// - Getting IP_OPTIONS gives the options as they were set, the first
+///   hop back in its source route, as Linux does; the book gives the
+///   first hop (0.0.0.0 without a source route), then the options.
+pub fn ip_ctloutput(st: &mut Stack, so: usize, op: SockOpt<'_>) -> Result<usize> {
+    let Some(inp) = st.so(so).so_pcb else {
+        return Err(EINVAL);
+    };
+    let defttl = st.ip_defttl;
+    let inp = st.pcb(inp);
+    let flag = |name| match name {
+        IP_RECVOPTS => Some(INP_RECVOPTS),
+        IP_RECVRETOPTS => Some(INP_RECVRETOPTS),
+        IP_RECVDSTADDR => Some(INP_RECVDSTADDR),
+        _ => None,
+    };
+    match op {
+        SockOpt::Set { level, .. } | SockOpt::Get { level, .. } if level != IPPROTO_IP => {
+            Err(ENOPROTOOPT)
+        }
+        SockOpt::Set { name, val, .. } => {
+            match (name, flag(name)) {
+                (IP_OPTIONS, _) => inp.inp_options = ip_pcbopts(val)?,
+                (_, Some(bit)) => {
+                    if sooptint(val)? != 0 {
+                        inp.inp_flags |= bit;
+                    } else {
+                        inp.inp_flags &= !bit;
+                    }
+                }
+                (IP_TOS, _) => inp.inp_ip_tos = u8::try_from(sooptint(val)?).map_err(|_| EINVAL)?,
+                (IP_TTL, _) => {
+                    inp.inp_ip_ttl = match sooptint(val)? {
+                        -1 => defttl,
+                        v => u8::try_from(v).ok().filter(|&t| t >= 1).ok_or(EINVAL)?,
+                    }
+                }
+                _ => return Err(ENOPROTOOPT),
+            }
+            Ok(0)
+        }
+        SockOpt::Get { name, out, .. } => {
+            let v = match (name, flag(name)) {
+                (IP_OPTIONS | IP_RETOPTS, _) => {
+                    let mut b = [0u8; MAX_IPOPTLEN + 4];
+                    let n = inp.inp_options.as_ref().map_or(0, |o| ip_optundo(o, &mut b));
+                    return Ok(sooptcopyout(out, &b[..n]));
+                }
+                (_, Some(bit)) => i32::from(inp.inp_flags & bit != 0),
+                (IP_TOS, _) => i32::from(inp.inp_ip_tos),
+                (IP_TTL, _) => i32::from(inp.inp_ip_ttl),
+                _ => return Err(ENOPROTOOPT),
+            };
+            Ok(sooptcopyout(out, &v.to_ne_bytes()))
+        }
+    }
+}

@@ -222,3 +222,37 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
     }
     Ok(())
 }
+
+use crate::bsd::kern::uipc_domain::SockOpt;
+use crate::bsd::kern::uipc_socket::{sooptcopyout, sooptint};
+use crate::bsd::netinet::in_::IPPROTO_IP;
+
+/// Socket options of raw IP sockets (`rip_ctloutput`): IP_HDRINCL here,
+/// everything else in `ip_ctloutput`. IP_HDRINCL reads as 0 or 1, as
+/// `ip_ctloutput`'s flags do (the book gives the INP_HDRINCL bit).
+pub fn rip_ctloutput(st: &mut Stack, so: usize, op: SockOpt<'_>) -> Result<usize> {
+    let (level, name) = match &op {
+        SockOpt::Set { level, name, .. } | SockOpt::Get { level, name, .. } => (*level, *name),
+    };
+    if level != IPPROTO_IP || name != IP_HDRINCL {
+        return ip_ctloutput(st, so, op);
+    }
+    let Some(inp) = st.so(so).so_pcb else {
+        return Err(EINVAL);
+    };
+    let inp = st.pcb(inp);
+    match op {
+        SockOpt::Set { val, .. } => {
+            if sooptint(val)? != 0 {
+                inp.inp_flags |= INP_HDRINCL;
+            } else {
+                inp.inp_flags &= !INP_HDRINCL;
+            }
+            Ok(0)
+        }
+        SockOpt::Get { out, .. } => {
+            let v = i32::from(inp.inp_flags & INP_HDRINCL != 0);
+            Ok(sooptcopyout(out, &v.to_ne_bytes()))
+        }
+    }
+}

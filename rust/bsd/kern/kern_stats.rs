@@ -1,0 +1,344 @@
+//! The stack's statistics and tables as text, for user space: the module
+//! serves each as a read-only file `/proc/bsdinet/<name>`
+//! (`rust/linux/procfs.rs`), and `tools/netstat.c` reads them, as BSD's
+//! netstat reads `ipstat`, `ifnet` and the PCB lists out of `/dev/kmem`.
+//!
+//! # Format (an ABI: programs parse it)
+//!
+//! Text in ASCII, one record per line, each line ending in `\n`; fields
+//! are separated by one space and never contain whitespace. Numbers are
+//! unsigned decimal unless said otherwise; a `0x` number is hexadecimal.
+//! An address is dotted quad (`127.0.0.1`), host byte order turned into
+//! the usual notation; `0.0.0.0` is the wildcard.
+//!
+//! Counter files (`ip`, `icmp`, `udp`, `mbuf`) have one `name value` pair
+//! per line. The names are the book's structure fields (`ips_total 12`);
+//! an array element or the member of a named structure is written
+//! `name.member` (`icps_outhist.8 3`, `ipintrq.ifq_drops 0`). The lines
+//! come in the order below, but readers should look counters up by name
+//! and ignore names they do not know: new counters may be added anywhere.
+//!
+//! Table files (`if`, `pcb`, `route`) start with one header line naming
+//! the columns, then one row per line with as many fields as the header.
+//! Readers should find columns by their header names: new columns may be
+//! appended at the end of the rows.
+//!
+//! - `ip`: every field of `struct ipstat` (`netinet/ip.rs`), in its order:
+//!   `ips_total` ... `ips_rawout`, then bsdinet's `ips_toolong` and
+//!   `ips_badfrags`; then `ipq.nqueues` (datagrams being reassembled),
+//!   `ipq.nfrags` (fragments held for them), `ipintrq.ifq_len`,
+//!   `ipintrq.ifq_maxlen` and `ipintrq.ifq_drops` (IP's input queue).
+//! - `icmp`: every field of `struct icmpstat` in its order; each histogram
+//!   (`icps_outhist`, messages sent by type; `icps_inhist`, received by
+//!   type) as one line per ICMP type from 0 to `ICMP_MAXTYPE` (18), zero
+//!   or not, so the set of names never changes: `icps_outhist.0 3` ...
+//!   `icps_outhist.18 0`.
+//! - `udp`: every field of `struct udpstat` in its order (`udps_ipackets`
+//!   ... `udps_opackets`, with `udpps_pcbcachemiss`).
+//! - `mbuf`: `struct mbstat`: `m_mbufs`, `m_clusters` (in use now),
+//!   `m_drops`, `m_wait`, `m_drain`, then `m_mtypes.0` ... `m_mtypes.15`
+//!   (mbufs in use by `MT_*` type number); then `mpfail` and `mcfail` (the
+//!   book's `MPFail` and `MCFail`: `m_pullup` and `m_copym` failures), and
+//!   the constants `MSIZE` and `MCLBYTES` to turn counts into bytes.
+//! - `if`: columns `name index mtu flags ipackets ierrors opackets oerrors
+//!   collisions ibytes obytes iqdrops addrs`, one row per interface in
+//!   attach order. `flags` is `if_flags` in hex (`0x8049`: the `IFF_*`
+//!   bits). `addrs` lists the interface's internet addresses in the
+//!   order they were added, comma-separated, each `address/netmask` (the
+//!   netmask dotted, `127.0.0.1/255.0.0.0`), or `-` when it has none.
+//! - `pcb`: columns `proto recvq sendq local foreign state drops`, one row
+//!   per internet PCB: the TCP ones, then UDP, then raw IP. `proto` is
+//!   `tcp`, `udp` or `raw`; `recvq` and `sendq` are the bytes in the
+//!   socket's receive and send buffers (`sb_cc`); `local` and `foreign`
+//!   are `address:port` (`0.0.0.0:0` is the wildcard; a raw PCB's ports
+//!   are 0); `state` is the TCP state's name (`tcpstates[]`, e.g.
+//!   `ESTABLISHED`) for TCP and `-` for the others (and for TCP until its
+//!   control block exists); `drops` counts datagrams the socket's receive
+//!   buffer had no room for (`sb_drops`).
+//! - `route`: columns `destination netmask gateway flags use interface`,
+//!   one row per route of the interim route list (`net/route.rs`) in its
+//!   order. `flags` is `rt_flags` in hex (`RTF_*`: `0x1` up, `0x2`
+//!   gateway, `0x4` host...); `use` is `rt_use`; `interface` is the name
+//!   of the interface the route sends on (`-` if it is gone).
+
+use core::fmt::{self, Write};
+
+use crate::bsd::kern::uipc_mbuf::{MCLBYTES, MSIZE};
+use crate::bsd::net::if_::IfName;
+use crate::bsd::netinet::in_::InAddr;
+use crate::bsd::netinet::in_pcb::InpHead;
+use crate::bsd::stack::Stack;
+use crate::bsd::sys::errno::{Result, ENOBUFS};
+use crate::platform::Vec;
+
+/// The files, in the order of their numbers (`StatsFile as i32`), which
+/// the module uses to tell its `/proc` files apart.
+pub const STATS_FILES: [StatsFile; 7] = [
+    StatsFile::Ip,
+    StatsFile::Icmp,
+    StatsFile::Udp,
+    StatsFile::Mbuf,
+    StatsFile::If,
+    StatsFile::Pcb,
+    StatsFile::Route,
+];
+
+/// One file of statistics or of a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatsFile {
+    Ip = 0,
+    Icmp = 1,
+    Udp = 2,
+    Mbuf = 3,
+    If = 4,
+    Pcb = 5,
+    Route = 6,
+}
+
+impl StatsFile {
+    /// The file's name (`/proc/bsdinet/<name>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StatsFile::Ip => "ip",
+            StatsFile::Icmp => "icmp",
+            StatsFile::Udp => "udp",
+            StatsFile::Mbuf => "mbuf",
+            StatsFile::If => "if",
+            StatsFile::Pcb => "pcb",
+            StatsFile::Route => "route",
+        }
+    }
+
+    /// The file numbered `n`, if there is one.
+    pub fn from_index(n: i32) -> Option<StatsFile> {
+        usize::try_from(n).ok().and_then(|i| STATS_FILES.get(i).copied())
+    }
+
+    /// The file called `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<StatsFile> {
+        STATS_FILES.iter().copied().find(|f| f.name() == name)
+    }
+}
+
+/// Renders file `which` from the stack's current state.
+pub fn render(st: &Stack, which: StatsFile) -> Result<Vec<u8>> {
+    let mut out = Out { buf: Vec::new() };
+    out.buf.reserve(1024).map_err(|_| ENOBUFS)?;
+    let r = match which {
+        StatsFile::Ip => ip_text(st, &mut out),
+        StatsFile::Icmp => icmp_text(st, &mut out),
+        StatsFile::Udp => udp_text(st, &mut out),
+        StatsFile::Mbuf => mbuf_text(st, &mut out),
+        StatsFile::If => if_text(st, &mut out),
+        StatsFile::Pcb => pcb_text(st, &mut out),
+        StatsFile::Route => route_text(st, &mut out),
+    };
+    // Formatting only fails when the buffer cannot grow.
+    r.map_err(|_| ENOBUFS)?;
+    Ok(out.buf)
+}
+
+/// A text buffer that grows fallibly: a failed allocation is `fmt::Error`.
+struct Out {
+    buf: Vec<u8>,
+}
+
+impl Write for Out {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.buf.reserve(s.len()).map_err(|_| fmt::Error)?;
+        for &b in s.as_bytes() {
+            // Room was reserved just above, so this cannot fail.
+            self.buf.push(b).map_err(|_| fmt::Error)?;
+        }
+        Ok(())
+    }
+}
+
+/// An address in dotted-quad notation.
+struct Dotted(InAddr);
+
+impl fmt::Display for Dotted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b, c, d] = self.0 .0.to_be_bytes();
+        write!(f, "{a}.{b}.{c}.{d}")
+    }
+}
+
+/// An interface name, with any byte that is not printable ASCII (or is a
+/// space) shown as `?` so that a row keeps its fields.
+struct Name<'a>(&'a IfName);
+
+impl fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0.as_bytes();
+        if b.is_empty() {
+            return f.write_str("?");
+        }
+        for &c in b {
+            f.write_char(if c.is_ascii_graphic() { char::from(c) } else { '?' })?;
+        }
+        Ok(())
+    }
+}
+
+/// `name value` lines for fields of one structure, named as the fields.
+macro_rules! counters {
+    ($w:expr, $s:expr, $($f:ident),* $(,)?) => {
+        $( writeln!($w, concat!(stringify!($f), " {}"), $s.$f)?; )*
+    };
+}
+
+fn ip_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    let s = &st.ipstat;
+    counters!(
+        w,
+        s,
+        ips_total,
+        ips_badsum,
+        ips_tooshort,
+        ips_toosmall,
+        ips_badhlen,
+        ips_badlen,
+        ips_fragments,
+        ips_fragdropped,
+        ips_fragtimeout,
+        ips_forward,
+        ips_cantforward,
+        ips_redirectsent,
+        ips_noproto,
+        ips_delivered,
+        ips_localout,
+        ips_odropped,
+        ips_reassembled,
+        ips_fragmented,
+        ips_ofragments,
+        ips_cantfrag,
+        ips_badoptions,
+        ips_noroute,
+        ips_badvers,
+        ips_rawout,
+        ips_toolong,
+        ips_badfrags,
+    );
+    writeln!(w, "ipq.nqueues {}", st.ipq.nqueues())?;
+    writeln!(w, "ipq.nfrags {}", st.ipq.nfrags())?;
+    writeln!(w, "ipintrq.ifq_len {}", st.ipintrq.len())?;
+    writeln!(w, "ipintrq.ifq_maxlen {}", st.ipintrq.ifq_maxlen)?;
+    writeln!(w, "ipintrq.ifq_drops {}", st.ipintrq.ifq_drops)
+}
+
+fn icmp_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    let s = &st.icmpstat;
+    counters!(w, s, icps_error, icps_oldshort, icps_oldicmp);
+    for (t, n) in s.icps_outhist.iter().enumerate() {
+        writeln!(w, "icps_outhist.{t} {n}")?;
+    }
+    counters!(w, s, icps_badcode, icps_tooshort, icps_checksum, icps_badlen, icps_reflect);
+    for (t, n) in s.icps_inhist.iter().enumerate() {
+        writeln!(w, "icps_inhist.{t} {n}")?;
+    }
+    Ok(())
+}
+
+fn udp_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    let s = &st.udpstat;
+    counters!(
+        w,
+        s,
+        udps_ipackets,
+        udps_hdrops,
+        udps_badsum,
+        udps_badlen,
+        udps_noport,
+        udps_noportbcast,
+        udps_fullsock,
+        udpps_pcbcachemiss,
+        udps_opackets,
+    );
+    Ok(())
+}
+
+fn mbuf_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    let s = &st.mbpool.mbstat;
+    counters!(w, s, m_mbufs, m_clusters, m_drops, m_wait, m_drain);
+    for (t, n) in s.m_mtypes.iter().enumerate() {
+        writeln!(w, "m_mtypes.{t} {n}")?;
+    }
+    counters!(w, st.mbpool, mpfail, mcfail);
+    writeln!(w, "MSIZE {MSIZE}")?;
+    writeln!(w, "MCLBYTES {MCLBYTES}")
+}
+
+fn if_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    writeln!(
+        w,
+        "name index mtu flags ipackets ierrors opackets oerrors collisions ibytes obytes iqdrops addrs"
+    )?;
+    for (i, ifp) in st.ifnet.iter() {
+        let d = &ifp.if_data;
+        write!(
+            w,
+            "{} {} {} {:#x} {} {} {} {} {} {} {} {} ",
+            Name(&ifp.if_name),
+            ifp.if_index,
+            d.ifi_mtu,
+            ifp.if_flags,
+            d.ifi_ipackets,
+            d.ifi_ierrors,
+            d.ifi_opackets,
+            d.ifi_oerrors,
+            d.ifi_collisions,
+            d.ifi_ibytes,
+            d.ifi_obytes,
+            d.ifi_iqdrops,
+        )?;
+        let mut sep = "";
+        for ia in st.in_ifaddr.iter().filter(|ia| ia.ia_ifp == i) {
+            write!(w, "{sep}{}/{}", Dotted(ia.ia_addr), Dotted(InAddr(ia.ia_subnetmask)))?;
+            sep = ",";
+        }
+        writeln!(w, "{}", if sep.is_empty() { "-" } else { "" })?;
+    }
+    Ok(())
+}
+
+fn pcb_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    writeln!(w, "proto recvq sendq local foreign state drops")?;
+    for (head, proto) in [(InpHead::Tcp, "tcp"), (InpHead::Udp, "udp"), (InpHead::Raw, "raw")] {
+        for (_, inp) in st.inpcbs.iter().filter(|(_, inp)| inp.inp_head == head) {
+            let (rcv, snd, drops) = st
+                .sockets
+                .get(inp.inp_socket)
+                .map_or((0, 0, 0), |so| (so.so_rcv.sb_cc, so.so_snd.sb_cc, so.so_rcv.sb_drops));
+            writeln!(
+                w,
+                "{proto} {rcv} {snd} {}:{} {}:{} - {drops}",
+                Dotted(inp.inp_laddr),
+                inp.inp_lport,
+                Dotted(inp.inp_faddr),
+                inp.inp_fport,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn route_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    writeln!(w, "destination netmask gateway flags use interface")?;
+    for rt in st.rtable.iter() {
+        write!(
+            w,
+            "{} {} {} {:#x} {} ",
+            Dotted(rt.rt_dst),
+            Dotted(rt.rt_mask),
+            Dotted(rt.rt_gateway),
+            rt.rt_flags,
+            rt.rt_use,
+        )?;
+        match st.ifnet.get(rt.rt_ifp) {
+            Some(ifp) => writeln!(w, "{}", Name(&ifp.if_name))?,
+            None => writeln!(w, "-")?,
+        }
+    }
+    Ok(())
+}
