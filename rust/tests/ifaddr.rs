@@ -97,14 +97,14 @@ fn add_change_and_delete_addresses() {
         assert!(rtalloc(&mut st, InAddr(a)).is_some());
     }
     assert_eq!(st.in_ifaddr.len(), 3);
-    assert_eq!(st.ifa_ifwithaddr(InAddr(0x7f00_0003)), Some(0));
+    assert_eq!(st.ifa_ifwithaddr(InAddr(0x7f00_0003)).map(|ia| ia.ia_ifp), Some(0));
     // Adding the same one again changes nothing.
     ifioctl(&mut st, so, SIOCAIFADDR, &mut aliasreq("lo0", 0x7f00_0002, None), true).unwrap();
     assert_eq!(st.in_ifaddr.len(), 3);
     // Delete one: its route goes with it.
     ifioctl(&mut st, so, SIOCDIFADDR, &mut ifreq_addr("lo0", 0x7f00_0002), true).unwrap();
     assert!(rtalloc(&mut st, InAddr(0x7f00_0002)).is_none());
-    assert_eq!(st.ifa_ifwithaddr(InAddr(0x7f00_0002)), None);
+    assert_eq!(st.ifa_ifwithaddr(InAddr(0x7f00_0002)).map(|ia| ia.ia_ifp), None);
     assert_eq!(
         ifioctl(&mut st, so, SIOCDIFADDR, &mut ifreq_addr("lo0", 0x7f00_0002), true),
         Err(EADDRNOTAVAIL)

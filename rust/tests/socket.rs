@@ -1,6 +1,9 @@
 //! The socket layer and the internet domain's protocol switch, driven as
 //! the module's glue drives them.
 
+mod common;
+use common::*;
+
 use bsdinet::bsd::kern::uipc_domain::{pffindproto, pffindtype};
 use bsdinet::bsd::kern::uipc_socket::*;
 use bsdinet::bsd::netinet::in_::*;
@@ -8,58 +11,6 @@ use bsdinet::bsd::netinet::in_proto::INETDOMAIN;
 use bsdinet::bsd::stack::Stack;
 use bsdinet::bsd::sys::errno::*;
 use bsdinet::bsd::sys::socket::*;
-
-/// Data to send, as a user buffer.
-struct Src<'a>(&'a [u8]);
-impl UioIn for Src<'_> {
-    fn resid(&self) -> usize {
-        self.0.len()
-    }
-    fn uiomove(&mut self, buf: &mut [u8]) -> Result {
-        let (a, b) = self.0.split_at(buf.len());
-        buf.copy_from_slice(a);
-        self.0 = b;
-        Ok(())
-    }
-}
-
-/// A user buffer to receive into.
-struct Dst {
-    buf: std::vec::Vec<u8>,
-    cap: usize,
-}
-impl UioOut for Dst {
-    fn resid(&self) -> usize {
-        self.cap - self.buf.len()
-    }
-    fn uiomove(&mut self, data: &[u8]) -> Result {
-        self.buf.extend_from_slice(data);
-        Ok(())
-    }
-}
-
-fn recv(
-    st: &mut Stack,
-    so: usize,
-    cap: usize,
-    flags: i32,
-) -> Result<(std::vec::Vec<u8>, Received)> {
-    let mut d = Dst { buf: std::vec::Vec::new(), cap };
-    let r = soreceive(st, so, &mut d, flags)?;
-    Ok((d.buf, r))
-}
-
-fn send(st: &mut Stack, so: usize, nam: Option<&[u8]>, data: &[u8]) -> Result {
-    sosend(st, so, nam, &mut Src(data))
-}
-
-fn raw(st: &mut Stack, proto: i32) -> usize {
-    socreate(st, &INETDOMAIN, SOCK_RAW, proto, Cred::ROOT, 7).expect("raw socket")
-}
-
-fn sin(addr: u32, port: u16) -> [u8; 16] {
-    SockaddrIn::new(InAddr(addr), port).emit()
-}
 
 #[test]
 fn protosw_lookup_follows_the_book() {
@@ -99,7 +50,8 @@ fn socket_errnos_for_every_type_and_protocol() {
     ];
     let mut st = Stack::new();
     for &(ty, proto, want) in cases {
-        let got = socreate(&mut st, &INETDOMAIN, ty, proto, Cred::ROOT, 0).map(|so| soclose(&mut st, so));
+        let got =
+            socreate(&mut st, &INETDOMAIN, ty, proto, Cred::ROOT, 0).map(|so| soclose(&mut st, so));
         assert_eq!(got, want, "socket(type {ty}, protocol {proto})");
     }
     assert!(st.sockets.is_empty() && st.inpcbs.is_empty());

@@ -177,23 +177,18 @@ pub fn ifunit(st: &Stack, name: &[u8]) -> Option<usize> {
 }
 
 impl Stack {
-    /// The interface that has `addr` as its address, or as its broadcast
-    /// address (`ifa_ifwithaddr`).
-    pub fn ifa_ifwithaddr(&self, addr: InAddr) -> Option<usize> {
+    /// Our address that is `addr`, or whose broadcast address is `addr`
+    /// on a broadcast interface (`ifa_ifwithaddr`).
+    pub fn ifa_ifwithaddr(&self, addr: InAddr) -> Option<InIfaddr> {
         self.in_ifaddr
             .iter()
             .find(|ia| {
                 ia.ia_addr == addr
-                    || (ia.ia_broadaddr == addr
-                        && self
-                            .ifnet
-                            .get(ia.ia_ifp)
-                            .is_some_and(|i| i.if_flags & IFF_BROADCAST != 0))
+                    || (ia.ia_broadaddr == addr && self.if_flags(ia.ia_ifp) & IFF_BROADCAST != 0)
             })
-            .map(|ia| ia.ia_ifp)
+            .copied()
     }
 
-    /// Interface `i`; a missing one is a bug in the stack itself.
     /// The address of the point-to-point interface whose other end is
     /// `addr` (`ifa_ifwithdstaddr`).
     pub fn ifa_ifwithdstaddr(&self, addr: InAddr) -> Option<InIfaddr> {
@@ -201,23 +196,51 @@ impl Stack {
             .iter()
             .find(|ia| {
                 ia.ia_dstaddr_set
-                    && ia.ia_broadaddr == addr
-                    && self.ifnet.get(ia.ia_ifp).is_some_and(|i| i.if_flags & IFF_POINTOPOINT != 0)
+                    && ia.ia_dstaddr() == addr
+                    && self.if_flags(ia.ia_ifp) & IFF_POINTOPOINT != 0
             })
             .copied()
     }
 
-    /// The address of an interface on the same (sub)network as `addr`,
-    /// the one with the longest mask (`ifa_ifwithnet`).
+    /// The address on the network of `addr` with the longest mask, the
+    /// first of equals (`ifa_ifwithnet`).
     pub fn ifa_ifwithnet(&self, addr: InAddr) -> Option<InIfaddr> {
-        self.in_ifaddr
-            .iter()
-            .filter(|ia| {
-                addr.0 & ia.ia_subnetmask == ia.ia_subnet
-                    && self.ifnet.get(ia.ia_ifp).is_some_and(|i| i.if_flags & IFF_POINTOPOINT == 0)
-            })
-            .max_by_key(|ia| ia.ia_subnetmask.count_ones())
-            .copied()
+        let mut best: Option<&InIfaddr> = None;
+        for ia in self.in_ifaddr.iter() {
+            let mask = ia.ia_subnetmask;
+            if mask == 0 || (addr.0 ^ ia.ia_addr.0) & mask != 0 {
+                continue;
+            }
+            if best.is_none_or(|b| mask.count_ones() > b.ia_subnetmask.count_ones()) {
+                best = Some(ia);
+            }
+        }
+        best.copied()
+    }
+
+    /// The address of interface `ifp` that best matches `addr`: on the
+    /// same subnet, or the other end of a point-to-point link, else the
+    /// interface's first address (`ifaof_ifpforaddr`).
+    pub fn ifaof_ifpforaddr(&self, addr: InAddr, ifp: usize) -> Option<InIfaddr> {
+        let p2p = self.ifnet.get(ifp)?.if_flags & IFF_POINTOPOINT != 0;
+        let mut first = None;
+        for ia in self.in_ifaddr.iter().filter(|ia| ia.ia_ifp == ifp) {
+            first = first.or(Some(*ia));
+            let hit = if p2p {
+                ia.ia_dstaddr_set && ia.ia_dstaddr() == addr
+            } else {
+                (addr.0 ^ ia.ia_addr.0) & ia.ia_subnetmask == 0
+            };
+            if hit {
+                return Some(*ia);
+            }
+        }
+        first
+    }
+
+    /// The flags of interface `ifp`, 0 when there is none.
+    pub fn if_flags(&self, ifp: usize) -> u16 {
+        self.ifnet.get(ifp).map_or(0, |i| i.if_flags)
     }
 
     /// Interface `i`.

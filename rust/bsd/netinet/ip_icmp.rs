@@ -6,7 +6,7 @@
 use crate::bsd::kern::uipc_domain::*;
 use crate::bsd::kern::uipc_mbuf::*;
 use crate::bsd::net::if_::{IFF_BROADCAST, IFF_POINTOPOINT};
-use crate::bsd::netinet::in_::{in_multicast, InAddr, InIfaddr, INADDR_ANY, INADDR_BROADCAST};
+use crate::bsd::netinet::in_::{in_multicast, InIfaddr, INADDR_ANY, INADDR_BROADCAST};
 use crate::bsd::netinet::in_cksum::in_cksum;
 use crate::bsd::netinet::in_proto::ip_protox;
 use crate::bsd::netinet::ip::*;
@@ -276,7 +276,7 @@ pub fn icmp_input(st: &mut Stack, m: Mbuf, hlen: usize) {
             let h = m.mtod();
             let (src, dst) = (get_addr(h, IP_SRC_OFF), get_addr(h, IP_DST_OFF));
             let rcvif = m.m_pkthdr().and_then(|ph| ph.rcvif);
-            let Some(ia) = rcvif.and_then(|ifp| ifaof_ifpforaddr(st, dst, ifp)) else {
+            let Some(ia) = rcvif.and_then(|ifp| st.ifaof_ifpforaddr(dst, ifp)) else {
                 return rip_input(st, m, hlen);
             };
             let if_flags = st.ifnet.get(ia.ia_ifp).map_or(0, |i| i.if_flags);
@@ -311,13 +311,6 @@ fn icmp_reply(st: &mut Stack, mut m: Mbuf, hlen: usize, ty: u8) {
     icmp_reflect(st, m);
 }
 
-/// The address of `ifp` on the same subnet as `addr`, or its first
-/// address (`ifaof_ifpforaddr`).
-fn ifaof_ifpforaddr(st: &Stack, addr: InAddr, ifp: usize) -> Option<InIfaddr> {
-    let mut on_if = st.in_ifaddr.iter().filter(|ia| ia.ia_ifp == ifp);
-    on_if.clone().find(|ia| addr.0 & ia.ia_subnetmask == ia.ia_subnet).or_else(|| on_if.next()).copied()
-}
-
 /// Sends ICMP message `m` back where it came from (`icmp_reflect`): the
 /// source becomes the destination, and the source is the address the
 /// message was sent to, or else an address of the interface it came in on.
@@ -337,7 +330,7 @@ pub fn icmp_reflect(st: &mut Stack, mut m: Mbuf) {
         .iter()
         .find(|ia| ia.ia_addr == odst || bcast(ia))
         .copied()
-        .or_else(|| rcvif.and_then(|ifp| ifaof_ifpforaddr(st, osrc, ifp)))
+        .or_else(|| rcvif.and_then(|ifp| st.ifaof_ifpforaddr(osrc, ifp)))
         .or_else(|| st.in_ifaddr.first().copied());
     let Some(ia) = ia else { return m_freem(&mut st.mbpool, m) };
 
@@ -355,11 +348,14 @@ pub fn icmp_reflect(st: &mut Stack, mut m: Mbuf) {
             if opt == IPOPT_EOL {
                 break;
             }
-            let len = if opt == IPOPT_NOP { 1 } else { usize::from(h.get(cp + 1).copied().unwrap_or(0)) };
+            let len =
+                if opt == IPOPT_NOP { 1 } else { usize::from(h.get(cp + 1).copied().unwrap_or(0)) };
             if len == 0 || cp + len > hlen {
                 break;
             }
-            if matches!(opt, IPOPT_RR | IPOPT_TS | IPOPT_SECURITY) && o.ipopt_len + len <= MAX_IPOPTLEN {
+            if matches!(opt, IPOPT_RR | IPOPT_TS | IPOPT_SECURITY)
+                && o.ipopt_len + len <= MAX_IPOPTLEN
+            {
                 o.ipopt_list[o.ipopt_len..o.ipopt_len + len].copy_from_slice(&h[cp..cp + len]);
                 o.ipopt_len += len;
             }

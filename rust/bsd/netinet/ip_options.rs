@@ -42,7 +42,6 @@
 use crate::bsd::kern::uipc_mbuf::{
     m_adj, m_copydata, m_free, m_freem, m_writable, Mbuf, MbufPool, M_PREPEND,
 };
-use crate::bsd::net::if_::{IFF_BROADCAST, IFF_POINTOPOINT};
 use crate::bsd::net::route::rtalloc;
 use crate::bsd::netinet::in_::{in_multicast, InAddr, INADDR_ANY};
 use crate::bsd::netinet::ip::{IP_HDRLEN, IP_MAXPACKET};
@@ -187,68 +186,6 @@ fn round4(n: usize) -> usize {
 const IP_SRC: usize = 12;
 const IP_DST: usize = 16;
 
-/// Our address that is `a`, or whose broadcast address is `a`: the
-/// address of `ifa_ifwithaddr` (`Stack::ifa_ifwithaddr` gives only the
-/// interface).
-fn ifa_ifwithaddr(st: &Stack, a: InAddr) -> Option<InAddr> {
-    let flags = |ifp| st.ifnet.get(ifp).map_or(0, |i| i.if_flags);
-    st.in_ifaddr
-        .iter()
-        .find(|ia| {
-            ia.ia_addr == a || (ia.ia_broadaddr == a && flags(ia.ia_ifp) & IFF_BROADCAST != 0)
-        })
-        .map(|ia| ia.ia_addr)
-}
-
-/// Our address on the point-to-point link whose other end is `a`
-/// (`ifa_ifwithdstaddr`).
-fn ifa_ifwithdstaddr(st: &Stack, a: InAddr) -> Option<InAddr> {
-    st.in_ifaddr
-        .iter()
-        .find(|ia| {
-            ia.ia_dstaddr_set
-                && ia.ia_dstaddr() == a
-                && st.ifnet.get(ia.ia_ifp).is_some_and(|i| i.if_flags & IFF_POINTOPOINT != 0)
-        })
-        .map(|ia| ia.ia_addr)
-}
-
-/// Our address on the network of `a`, the one with the longest mask, the
-/// first of equals (`ifa_ifwithnet`).
-fn ifa_ifwithnet(st: &Stack, a: InAddr) -> Option<InAddr> {
-    let mut best: Option<(u32, InAddr)> = None;
-    for ia in st.in_ifaddr.iter() {
-        let mask = ia.ia_subnetmask;
-        if mask == 0 || (a.0 ^ ia.ia_addr.0) & mask != 0 {
-            continue;
-        }
-        if best.is_none_or(|(m, _)| mask.count_ones() > m.count_ones()) {
-            best = Some((mask, ia.ia_addr));
-        }
-    }
-    best.map(|(_, a)| a)
-}
-
-/// The address of interface `ifp` best matching `a`: on the same subnet,
-/// or the other end of a point-to-point link, else its first address
-/// (`ifaof_ifpforaddr`).
-fn ifaof_ifpforaddr(st: &Stack, a: InAddr, ifp: usize) -> Option<InAddr> {
-    let p2p = st.ifnet.get(ifp)?.if_flags & IFF_POINTOPOINT != 0;
-    let mut maybe = None;
-    for ia in st.in_ifaddr.iter().filter(|ia| ia.ia_ifp == ifp) {
-        maybe = maybe.or(Some(ia.ia_addr));
-        let hit = if p2p {
-            ia.ia_dstaddr_set && ia.ia_dstaddr() == a
-        } else {
-            (a.0 ^ ia.ia_addr.0) & ia.ia_subnetmask == 0
-        };
-        if hit {
-            return Some(ia.ia_addr);
-        }
-    }
-    maybe
-}
-
 /// The address we send from towards `dst`: the interface address of the
 /// route to it (`ip_rtaddr`).
 fn ip_rtaddr(st: &mut Stack, dst: InAddr) -> Option<InAddr> {
@@ -366,7 +303,7 @@ fn do_srcrt(st: &mut Stack, head: &mut [u8], cp: &mut [u8], off: usize) -> Res<O
     let strict = cp[IPOPT_OPTVAL] == IPOPT_SSRR;
     let slot = route_off(cp, off)?;
     let ip_dst = addr_at(head, IP_DST).ok_or(paramprob(off))?;
-    if ifa_ifwithaddr(st, ip_dst).is_none() {
+    if st.ifa_ifwithaddr(ip_dst).is_none() {
         // Not a listed hop: a strict route went astray; a loose one is
         // simply forwarded by ip_input towards ip_dst.
         return if strict { Err(SRCFAIL) } else { Ok(None) };
@@ -379,7 +316,7 @@ fn do_srcrt(st: &mut Stack, head: &mut [u8], cp: &mut [u8], off: usize) -> Res<O
     };
     // Strict: the next hop must be on an attached network.
     let ia = if strict {
-        ifa_ifwithdstaddr(st, next).or_else(|| ifa_ifwithnet(st, next))
+        st.ifa_ifwithdstaddr(next).or_else(|| st.ifa_ifwithnet(next)).map(|ia| ia.ia_addr)
     } else {
         ip_rtaddr(st, next)
     };
@@ -400,11 +337,11 @@ fn do_rr(st: &mut Stack, head: &[u8], cp: &mut [u8], off: usize) -> Res<()> {
     }
     let ip_dst = addr_at(head, IP_DST).ok_or(paramprob(off))?;
     // For us: the address it came to; else the one it leaves from.
-    let ia = ifa_ifwithaddr(st, ip_dst).or_else(|| ip_rtaddr(st, ip_dst)).ok_or(Bad(
-        ICMP_UNREACH,
-        ICMP_UNREACH_HOST,
-        0,
-    ))?;
+    let ia = st
+        .ifa_ifwithaddr(ip_dst)
+        .map(|ia| ia.ia_addr)
+        .or_else(|| ip_rtaddr(st, ip_dst))
+        .ok_or(Bad(ICMP_UNREACH, ICMP_UNREACH_HOST, 0))?;
     set_addr(cp, slot, ia).ok_or(paramprob(off))?;
     advance(cp, 4);
     Ok(())
@@ -440,13 +377,15 @@ fn do_ts(st: &Stack, cp: &mut [u8], off: usize, dst: InAddr, rcvif: Option<usize
             }
             if flg == IPOPT_TS_TSANDADDR {
                 // The address of the receiving interface facing `dst`.
-                let Some(ia) = rcvif.and_then(|ifp| ifaof_ifpforaddr(st, dst, ifp)) else {
+                let Some(ia) =
+                    rcvif.and_then(|ifp| st.ifaof_ifpforaddr(dst, ifp)).map(|ia| ia.ia_addr)
+                else {
                     return Ok(());
                 };
                 set_addr(cp, p, ia).ok_or(paramprob(off))?;
             } else {
                 let listed = addr_at(cp, p).ok_or(paramprob(off))?;
-                if ifa_ifwithaddr(st, listed).is_none() {
+                if st.ifa_ifwithaddr(listed).is_none() {
                     return Ok(()); // Not our turn.
                 }
             }
