@@ -14,7 +14,7 @@ check() {
 }
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 15
 
 out=$("$tools/ifconfig" -a)
 printf '%s\n' "$out" | sed 's/^/# /'
