@@ -7,7 +7,7 @@
 #   scripts/vm.sh run -- CMD ARGS...  run CMD in the current directory; its exit status is ours
 #   scripts/vm.sh test                run selftests/run.sh; fails on any failed test or kernel report
 #
-# Environment: BSDINET_VM_TIMEOUT (seconds, default 1800), BSDINET_VM_MEM (default 1G).
+# Environment: BSDINET_VM_TIMEOUT (seconds, default 3600), BSDINET_VM_MEM (default 1G).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -26,7 +26,7 @@ trap 'rm -rf "$out"' EXIT
 	printf 'BSDINET_CMD=(' && printf '%q ' "$@" && echo ')'
 } >"$out/env"
 
-timeout=${BSDINET_VM_TIMEOUT:-1800}
+timeout=${BSDINET_VM_TIMEOUT:-3600}
 console=(-serial stdio -display none)
 if [ -t 0 ] && [ -t 1 ] && [ "$mode" = run ] && [ $# -eq 0 ]; then
 	console=(-serial mon:stdio -display none)

@@ -459,4 +459,152 @@ TEST(so_error)
 	close(s);
 }
 
+/* A bound UDP socket on 127.0.0.1 and one to send to it from. */
+static int udp_pair(int *rcv, struct sockaddr_in *to)
+{
+	socklen_t len = sizeof(*to);
+	int snd = socket(AF_BSDINET, SOCK_DGRAM, 0);
+
+	*rcv = socket(AF_BSDINET, SOCK_DGRAM, 0);
+	*to = lo();
+	if (snd < 0 || *rcv < 0 || bind(*rcv, (struct sockaddr *)to, sizeof(*to)) ||
+	    getsockname(*rcv, (struct sockaddr *)to, &len))
+		return -1;
+	return snd;
+}
+
+/* recvmsg() into `cbuf`; returns the datagram's length. */
+static ssize_t recv_with_control(int s, void *cbuf, size_t clen, int *flags)
+{
+	char data[64];
+	struct iovec iov = { data, sizeof(data) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = clen };
+	ssize_t n = recvmsg(s, &msg, MSG_DONTWAIT);
+
+	*flags = msg.msg_flags;
+	return n;
+}
+
+static struct cmsghdr *find_cmsg(void *cbuf, size_t clen, int level, int type)
+{
+	struct msghdr msg = { .msg_control = cbuf, .msg_controllen = clen };
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == level && c->cmsg_type == type)
+			return c;
+	return NULL;
+}
+
+/* IP_RECVDSTADDR and IP_RECVOPTS deliver control messages with Linux's
+ * cmsg layout; a short control buffer gets MSG_CTRUNC. */
+TEST(recvmsg_control)
+{
+	union { char buf[256]; struct cmsghdr align; } cb;
+	unsigned char rr[8] = { 7, 7, 4 }, want[8] = { 7, 7, 8, 127, 0, 0, 1, 0 };
+	struct sockaddr_in to;
+	struct cmsghdr *c;
+	int r, s = udp_pair(&r, &to), flags;
+	struct in_addr dst;
+
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, seti(r, IPPROTO_IP, BSDINET_IP_RECVDSTADDR, 1));
+	ASSERT_EQ(0, seti(r, IPPROTO_IP, IP_RECVOPTS, 1));
+	ASSERT_EQ(0, setsockopt(s, IPPROTO_IP, IP_OPTIONS, rr, sizeof(rr)));
+	ASSERT_EQ(2, sendto(s, "hi", 2, 0, (struct sockaddr *)&to, sizeof(to)));
+	ASSERT_EQ(2, recv_with_control(r, cb.buf, sizeof(cb.buf), &flags));
+	EXPECT_EQ(0, flags & MSG_CTRUNC);
+	c = find_cmsg(cb.buf, sizeof(cb.buf), IPPROTO_IP, BSDINET_IP_RECVDSTADDR);
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(CMSG_LEN(sizeof(dst)), c->cmsg_len);
+	memcpy(&dst, CMSG_DATA(c), sizeof(dst));
+	EXPECT_EQ(htonl(INADDR_LOOPBACK), dst.s_addr);
+	c = find_cmsg(cb.buf, sizeof(cb.buf), IPPROTO_IP, IP_RECVOPTS);
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(CMSG_LEN(sizeof(want)), c->cmsg_len);
+	EXPECT_EQ(0, memcmp(want, CMSG_DATA(c), sizeof(want)));
+
+	/* Room for a header only: the datagram arrives, the control is cut. */
+	ASSERT_EQ(2, sendto(s, "hi", 2, 0, (struct sockaddr *)&to, sizeof(to)));
+	ASSERT_EQ(2, recv_with_control(r, cb.buf, sizeof(struct cmsghdr), &flags));
+	EXPECT_EQ(MSG_CTRUNC, flags & MSG_CTRUNC);
+	/* Asked for nothing: no control at all. */
+	ASSERT_EQ(0, seti(r, IPPROTO_IP, BSDINET_IP_RECVDSTADDR, 0));
+	ASSERT_EQ(0, seti(r, IPPROTO_IP, IP_RECVOPTS, 0));
+	ASSERT_EQ(2, sendto(s, "hi", 2, 0, (struct sockaddr *)&to, sizeof(to)));
+	{
+		char data[8];
+		struct iovec iov = { data, sizeof(data) };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = cb.buf, .msg_controllen = sizeof(cb.buf) };
+
+		ASSERT_EQ(2, recvmsg(r, &msg, MSG_DONTWAIT));
+		EXPECT_EQ(0U, msg.msg_controllen);
+	}
+	close(s);
+	close(r);
+}
+
+static ssize_t send_control(int s, struct sockaddr_in *to, void *cbuf, size_t clen)
+{
+	struct iovec iov = { "x", 1 };
+	struct msghdr msg = { .msg_name = to, .msg_namelen = sizeof(*to),
+			      .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = clen };
+
+	return sendmsg(s, &msg, 0);
+}
+
+/* sendmsg() control data: well formed and for another level, ignored;
+ * one bsdinet would have to act on but does not know, EINVAL; truncated or
+ * overlong, EINVAL; and nothing is sent for a refused one. */
+TEST(sendmsg_control)
+{
+	union { char buf[CMSG_SPACE(8) * 2]; struct cmsghdr align; } cb;
+	struct cmsghdr *c = &cb.align;
+	struct sockaddr_in to;
+	int r, s = udp_pair(&r, &to), fd = 0;
+	char in[4];
+
+	ASSERT_LE(0, s);
+	memset(&cb, 0, sizeof(cb));
+	c->cmsg_len = CMSG_LEN(4);
+	c->cmsg_level = IPPROTO_TCP;
+	c->cmsg_type = 1;
+	EXPECT_EQ(1, send_control(s, &to, cb.buf, CMSG_SPACE(4)));
+	EXPECT_EQ(1, recv(r, in, sizeof(in), MSG_DONTWAIT));
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
+	EXPECT_EQ(-1, send_control(s, &to, cb.buf, CMSG_SPACE(4)));
+	EXPECT_EQ(EINVAL, errno);
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_TTL;
+	EXPECT_EQ(-1, send_control(s, &to, cb.buf, CMSG_SPACE(4)));
+	EXPECT_EQ(EINVAL, errno);
+
+	c->cmsg_level = IPPROTO_TCP;
+	/* Shorter than a header. */
+	EXPECT_EQ(-1, send_control(s, &to, cb.buf, sizeof(struct cmsghdr) - 4));
+	EXPECT_EQ(EINVAL, errno);
+	/* A length past the buffer, and one shorter than the header. */
+	c->cmsg_len = CMSG_LEN(64);
+	EXPECT_EQ(-1, send_control(s, &to, cb.buf, CMSG_SPACE(4)));
+	EXPECT_EQ(EINVAL, errno);
+	c->cmsg_len = 8;
+	EXPECT_EQ(-1, send_control(s, &to, cb.buf, CMSG_SPACE(4)));
+	EXPECT_EQ(EINVAL, errno);
+	/* A second message cut short. */
+	c->cmsg_len = CMSG_LEN(4);
+	EXPECT_EQ(-1, send_control(s, &to, cb.buf, CMSG_SPACE(4) + 8));
+	EXPECT_EQ(EINVAL, errno);
+	/* Nothing of the refused ones arrived. */
+	EXPECT_EQ(-1, recv(r, in, sizeof(in), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	close(s);
+	close(r);
+}
+
 TEST_HARNESS_MAIN

@@ -142,6 +142,7 @@ impl Deref for SharedBuf {
 
 /// Milliseconds since midnight UT (the book's `iptime()`).
 pub fn iptime() -> u32 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     (now.as_millis() % 86_400_000) as u32
 }

@@ -233,6 +233,30 @@ size_t bsdinet_copy_to_msg(struct msghdr *msg, const void *buf, size_t len)
 	return copy_to_iter(buf, len, &msg->msg_iter);
 }
 
+/*
+ * The control data of a sendmsg(): the socket core has copied it into the
+ * kernel (____sys_sendmsg). A message whose control is still in user
+ * memory is refused.
+ */
+int bsdinet_msg_control(struct msghdr *msg, const void **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	if (!msg->msg_controllen)
+		return 0;
+	if (msg->msg_control_is_user)
+		return -EINVAL;
+	*buf = msg->msg_control;
+	*len = msg->msg_controllen;
+	return 0;
+}
+
+/* One control message out to recvmsg()'s caller (MSG_CTRUNC when short). */
+int bsdinet_put_cmsg(struct msghdr *msg, int level, int type, int len, const void *data)
+{
+	return put_cmsg(msg, level, type, len, (void *)data);
+}
+
 /* sosend's EPIPE raises SIGPIPE, as BSD's sendit() does. */
 void bsdinet_sigpipe(void)
 {

@@ -62,6 +62,8 @@ long bsdinet_rcvtimeo(struct sock *sk, int nonblock);
 int bsdinet_intr_errno(long timeo);
 size_t bsdinet_copy_from_msg(struct msghdr *msg, void *buf, size_t len);
 size_t bsdinet_copy_to_msg(struct msghdr *msg, const void *buf, size_t len);
+int bsdinet_msg_control(struct msghdr *msg, const void **buf, size_t *len);
+int bsdinet_put_cmsg(struct msghdr *msg, int level, int type, int len, const void *data);
 void bsdinet_sigpipe(void);
 u32 bsdinet_iptime(void);
 void bsdinet_tick(void);

@@ -19,11 +19,13 @@ use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::Mutex;
 
+use crate::bsd::kern::uipc_mbuf::{m_freem, Mbuf};
 use crate::bsd::kern::uipc_socket::*;
+use crate::bsd::kern::uipc_socket2::{cmsgs, control_from_linux};
 use crate::bsd::net::if_::{ifconf, ifioctl};
 use crate::bsd::netinet::in_::{SockaddrIn, AF_BSDINET, IPPROTO_IP};
 use crate::bsd::netinet::in_proto::INETDOMAIN;
-use crate::bsd::netinet::ip_output::linux_ip_optname;
+use crate::bsd::netinet::ip_output::{linux_ip_cmsgtype, linux_ip_optname};
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::{self, Errno};
 use crate::bsd::sys::socket::{MSG_TRUNC, SOCK_RAW};
@@ -74,6 +76,14 @@ extern "C" {
     fn bsdinet_intr_errno(timeo: c_long) -> c_int;
     fn bsdinet_copy_from_msg(msg: *mut bindings::msghdr, buf: *mut c_void, len: usize) -> usize;
     fn bsdinet_copy_to_msg(msg: *mut bindings::msghdr, buf: *const c_void, len: usize) -> usize;
+    fn bsdinet_msg_control(msg: *mut bindings::msghdr, buf: *mut *const c_void, len: *mut usize) -> c_int;
+    fn bsdinet_put_cmsg(
+        msg: *mut bindings::msghdr,
+        level: c_int,
+        ty: c_int,
+        len: c_int,
+        data: *const c_void,
+    ) -> c_int;
     fn bsdinet_sigpipe();
     fn bsdinet_timers_start();
     fn bsdinet_timers_stop();
@@ -349,7 +359,16 @@ unsafe extern "C" fn bsdinet_accept(
 ) -> c_int {
     // SAFETY: one of our sockets.
     let (so, sk) = unsafe { so_of(sock) };
-    errno(with_so(so, sk, |st| soaccept(st, so)))
+    // No protocol of the table listens yet (TCP will, and the new
+    // socket's `struct sock` comes with it): a socket that is not
+    // listening gets soaccept_next's EINVAL.
+    errno(with_so(so, sk, |st| match soaccept_next(st, so, 0) {
+        Ok((newso, _)) => {
+            soclose(st, newso);
+            Err(errno::EOPNOTSUPP)
+        }
+        Err(e) => Err(e),
+    }))
 }
 
 #[no_mangle]
@@ -474,10 +493,10 @@ fn ioctl(sock: *mut bindings::socket, so: usize, cmd: u32, arg: usize) -> Result
 }
 
 #[no_mangle]
-unsafe extern "C" fn bsdinet_listen(sock: *mut bindings::socket, _backlog: c_int) -> c_int {
+unsafe extern "C" fn bsdinet_listen(sock: *mut bindings::socket, backlog: c_int) -> c_int {
     // SAFETY: one of our sockets.
     let (so, sk) = unsafe { so_of(sock) };
-    errno(with_so(so, sk, |st| solisten(st, so)))
+    errno(with_so(so, sk, |st| solisten(st, so, backlog)))
 }
 
 #[no_mangle]
@@ -645,8 +664,25 @@ unsafe extern "C" fn bsdinet_sendmsg(
     let (nam, flags) =
         unsafe { (addr_bytes((*msg).msg_name, (*msg).msg_namelen), (*msg).msg_flags) };
     let nam = if nam.is_empty() { None } else { Some(nam) };
+    let (mut cbuf, mut clen) = (core::ptr::null(), 0usize);
+    // SAFETY: `msg` is the message of the call in progress.
+    let r = unsafe { bsdinet_msg_control(msg, &mut cbuf, &mut clen) };
+    if r != 0 {
+        return r;
+    }
+    let control: &[u8] = if clen == 0 {
+        &[]
+    } else {
+        // SAFETY: the socket core copied the `clen` bytes of control data
+        // into the kernel buffer `cbuf`, which lives until we return.
+        unsafe { core::slice::from_raw_parts(cbuf.cast::<u8>(), clen) }
+    };
     let mut uio = MsgIn { msg, resid: len };
-    match with_so(so, sk, |st| sosend(st, so, nam, &mut uio)) {
+    let sent = with_so(so, sk, |st| {
+        let control = control_from_linux(&mut st.mbpool, control)?;
+        sosend(st, so, nam, &mut uio, control)
+    });
+    match sent {
         Ok(()) => len as c_int,
         Err(e) => {
             if e == errno::EPIPE && flags & bindings::MSG_NOSIGNAL == 0 {
@@ -675,7 +711,16 @@ unsafe extern "C" fn bsdinet_recvmsg(
     // SAFETY: `wait` stays in place until `bsdinet_wait_del` below.
     unsafe { bsdinet_wait_add(sk, wait.as_mut_ptr()) };
     let ret = loop {
-        match with_so(so, sk, |st| soreceive(st, so, &mut uio, flags)) {
+        let r = with_so(so, sk, |st| {
+            let mut control = None;
+            let r = soreceive(st, so, &mut uio, flags, Some(&mut control));
+            if let Some(c) = control {
+                put_control(msg, &c);
+                m_freem(&mut st.mbpool, c);
+            }
+            r
+        });
+        match r {
             Ok(r) => break Ok(r),
             Err(e) if e != errno::EWOULDBLOCK => break Err(-e.0),
             Err(_) if timeo == 0 => break Err(-errno::EWOULDBLOCK.0),
@@ -710,6 +755,22 @@ unsafe extern "C" fn bsdinet_recvmsg(
     // recv(MSG_TRUNC) asks for the datagram's real length (Linux's rule).
     let n = if flags & MSG_TRUNC != 0 { r.reclen } else { r.len };
     c_int::try_from(n).unwrap_or(c_int::MAX)
+}
+
+/// Copies the control messages of `control` out to the caller of
+/// recvmsg(), with Linux's cmsg types; `put_cmsg` sets MSG_CTRUNC when
+/// the caller's buffer is too short.
+fn put_control(msg: *mut bindings::msghdr, control: &Mbuf) {
+    for (level, ty, data) in cmsgs(control).flatten() {
+        let ty = match level {
+            IPPROTO_IP => linux_ip_cmsgtype(ty).unwrap_or(ty),
+            _ => ty,
+        };
+        let len = c_int::try_from(data.len()).unwrap_or(c_int::MAX);
+        // SAFETY: `msg` is the message of the recvmsg() call in progress,
+        // and `data` holds `len` bytes.
+        unsafe { bsdinet_put_cmsg(msg, level, ty, len, data.as_ptr().cast()) };
+    }
 }
 
 /// The stack's clock, every 100 ms (from the delayed work in glue.c).

@@ -755,3 +755,50 @@ fn long_chains_drop_without_recursion() {
     drop(m);
     assert_eq!(mp.mbstat.m_mbufs, 200_001);
 }
+
+#[test]
+fn freed_mbufs_and_clusters_are_reused_zeroed() {
+    let mut mp = pool();
+    let mut m = m_get(&mut mp, MT_DATA).unwrap();
+    m_clget(&mut mp, &mut m).unwrap();
+    m.set_len(MCLBYTES).unwrap();
+    m.mtod_mut().unwrap().fill(0xa5);
+    m_freem(&mut mp, m);
+    assert_empty(&mp);
+
+    // The same storage comes back, zeroed and counted again.
+    let mut m = m_get(&mut mp, MT_HEADER).unwrap();
+    assert_eq!(mp.mbstat.m_mbufs, 1);
+    assert_eq!(mp.mbstat.m_mtypes[MT_HEADER.index()], 1);
+    m.set_len(MLEN).unwrap();
+    assert!(m.mtod().iter().all(|&b| b == 0));
+    m_clget(&mut mp, &mut m).unwrap();
+    assert_eq!(mp.mbstat.m_clusters, 1);
+    m.set_len(MCLBYTES).unwrap();
+    assert!(m.mtod().iter().all(|&b| b == 0));
+
+    // A cluster still shared is not put on the free list by its first
+    // free: the copy keeps its bytes.
+    m.mtod_mut().unwrap().fill(7);
+    let c = m_copym(&mut mp, &m, 0, M_COPYALL).unwrap();
+    m_freem(&mut mp, m);
+    assert!(c.mtod().iter().all(|&b| b == 7));
+    assert_eq!(mp.mbstat.m_clusters, 1);
+    m_freem(&mut mp, c);
+    assert_empty(&mp);
+
+    // More frees than the lists keep: all counted out, nothing kept past
+    // the limit (dropping the pool frees the rest).
+    let chains: Vec<Mbuf> = (0..MFREE_MAX + 10)
+        .map(|_| {
+            let mut m = m_get(&mut mp, MT_DATA).unwrap();
+            m_clget(&mut mp, &mut m).unwrap();
+            m
+        })
+        .collect();
+    assert_eq!(mp.mbstat.m_clusters, MFREE_MAX + 10);
+    for m in chains {
+        m_freem(&mut mp, m);
+    }
+    assert_empty(&mp);
+}

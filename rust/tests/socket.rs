@@ -91,7 +91,7 @@ fn raw_requests_without_interfaces() {
     assert_eq!(send(&mut st, so, None, b"x"), Err(EDESTADDRREQ));
     assert_eq!(send(&mut st, so, Some(&inet), b"x"), Err(EAFNOSUPPORT));
     assert_eq!(send(&mut st, so, Some(&sin(1, 0)), &[0; 9000]), Err(EMSGSIZE));
-    assert_eq!(solisten(&mut st, so), Err(EOPNOTSUPP));
+    assert_eq!(solisten(&mut st, so, 5), Err(EOPNOTSUPP));
 
     // Nothing to read: the caller must wait, until shutdown ends it.
     assert_eq!(recv(&mut st, so, 10, 0).err(), Some(EWOULDBLOCK));
@@ -158,7 +158,7 @@ mod testproto {
                 st.so(so).so_pcb = None;
                 sofree(st, so);
             }
-            Pru::Send { data, nam } => {
+            Pru::Send { data, nam, .. } => {
                 let to = SockaddrIn::parse(nam.unwrap()).unwrap();
                 let dst = usize::from(to.sin_port);
                 let from = SockaddrIn::new(InAddr(0x7f00_0001), so as u16);

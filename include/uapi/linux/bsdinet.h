@@ -173,4 +173,19 @@ struct bsdinet_ifconf {
  */
 #define BSDINET_IP_RECVDSTADDR	1007
 
+/*
+ * Control messages. recvmsg() on a UDP or raw socket delivers, at level
+ * IPPROTO_IP, with Linux's cmsg layout (CMSG_FIRSTHDR and friends):
+ *	BSDINET_IP_RECVDSTADDR	struct in_addr, the datagram's destination
+ *	IP_RECVOPTS		the datagram's IP options as they arrived
+ *	IP_RETOPTS		(for IP_RETOPTS set) the reversed source
+ *				route, in the form IP_OPTIONS takes
+ * MSG_CTRUNC says the control buffer was too short. sendmsg() checks the
+ * control it is given: a malformed message (cmsg_len shorter than a
+ * cmsghdr or past msg_controllen, a piece left too short for another) or
+ * one longer than 96 bytes of data is EINVAL, and so is any message of
+ * level SOL_SOCKET or IPPROTO_IP, none of which bsdinet acts on; messages
+ * of other levels are ignored.
+ */
+
 #endif /* _UAPI_LINUX_BSDINET_H */

@@ -33,6 +33,10 @@
 //! - `m_reclaim` cannot call the protocols' `pr_drain` from inside the pool
 //!   (the protocols' state is elsewhere in the stack), so it is split: see
 //!   `MbufPool::m_reclaim`.
+//! - The pool keeps freed mbufs and clusters for reuse, as the book's
+//!   `mfree` and `mclfree` lists do, but only up to `MFREE_MAX` and
+//!   `MCLFREE_MAX`, and gives them back to the kernel in `m_reclaim`.
+//!   Reused storage is zeroed again, so it holds nothing of an old packet.
 //! - No `M_WAIT`/`M_DONTWAIT`: every allocation is the same kind.
 //! - Data offsets are indices into the mbuf's own storage, checked on every
 //!   access: nothing here can panic on a bad length, it answers EINVAL.
@@ -41,7 +45,7 @@ use core::cmp::{max, min};
 use core::fmt;
 
 use crate::bsd::sys::errno::{Errno, Result, EINVAL, ENOBUFS};
-use crate::platform::{Box, SharedBuf};
+use crate::platform::{Box, SharedBuf, Vec};
 
 /// Size of a cluster (`MCLBYTES`). Defined beside the socket buffers,
 /// which came first; this is its home in the book.
@@ -57,6 +61,12 @@ pub const MHLEN: usize = 100;
 /// Smallest amount of data to put in a cluster (`MINCLSIZE`): less fits
 /// in two mbufs.
 pub const MINCLSIZE: usize = MHLEN + MLEN;
+/// Freed mbufs the pool keeps for reuse (the book's `mfree` list, which
+/// never shrinks). Reuse matters: an allocation costs far more than a
+/// copy of its bytes under KASAN and kmemleak.
+pub const MFREE_MAX: usize = 256;
+/// Freed clusters the pool keeps for reuse (`mclfree`).
+pub const MCLFREE_MAX: usize = 64;
 /// `m_copym`'s length meaning "to the end of the chain".
 pub const M_COPYALL: usize = usize::MAX;
 
@@ -172,6 +182,10 @@ pub struct MbufPool {
     drain_wanted: bool,
     /// The protocols were drained and no allocation was tried since.
     drained: bool,
+    /// Freed mbufs kept for reuse, each empty and unlinked (`mfree`).
+    mfree: Vec<Mbuf>,
+    /// Freed clusters kept for reuse, each with one owner (`mclfree`).
+    mclfree: Vec<SharedBuf>,
 }
 
 impl Default for MbufPool {
@@ -185,6 +199,8 @@ impl Default for MbufPool {
             mcfail: 0,
             drain_wanted: false,
             drained: false,
+            mfree: Vec::new(),
+            mclfree: Vec::new(),
         }
     }
 }
@@ -209,6 +225,8 @@ impl MbufPool {
         }
         self.drain_wanted = false;
         self.drained = true;
+        self.mfree = Vec::new();
+        self.mclfree = Vec::new();
         self.mbstat.m_drain = self.mbstat.m_drain.wrapping_add(1);
         true
     }
@@ -234,7 +252,13 @@ impl MbufPool {
         if self.mbstat.m_clusters >= self.nmbclusters {
             return Err(self.failed());
         }
-        match SharedBuf::new_zeroed(len) {
+        let reused = match self.mclfree.pop() {
+            Some(mut c) if c.len() == len => {
+                SharedBuf::get_mut(&mut c).map(|b| b.fill(0)).map(|_| c)
+            }
+            _ => None,
+        };
+        match reused.map_or_else(|| SharedBuf::new_zeroed(len), Ok) {
             Ok(c) => {
                 self.mbstat.m_clusters = self.mbstat.m_clusters.saturating_add(1);
                 self.succeeded();
@@ -246,6 +270,15 @@ impl MbufPool {
 
     /// Gives up a reference to a cluster (the book's `MCLFREE`).
     fn clfree(&mut self, c: SharedBuf) {
+        // The pool's caller holds the stack, and every handle to a cluster
+        // lives in the stack: a count of 1 cannot grow meanwhile.
+        if SharedBuf::ref_count(&c) == 1 && self.mclfree.len() < MCLFREE_MAX {
+            self.mbstat.m_clusters = self.mbstat.m_clusters.saturating_sub(1);
+            if let Err(c) = push_or_give_back(&mut self.mclfree, c, MCLFREE_MAX) {
+                SharedBuf::release(c);
+            }
+            return;
+        }
         if SharedBuf::release(c) {
             self.mbstat.m_clusters = self.mbstat.m_clusters.saturating_sub(1);
         }
@@ -568,9 +601,15 @@ fn mget(mp: &mut MbufPool, ty: Mtype, flags: u16) -> Result<Mbuf> {
         dat: [0; MLEN],
         ext: None,
     };
-    let b = match Box::new(node) {
-        Ok(b) => b,
-        Err(_) => return Err(mp.failed()),
+    let m = match mp.mfree.pop() {
+        Some(mut m) => {
+            *m.0 = node;
+            m
+        }
+        None => match Box::new(node) {
+            Ok(b) => Mbuf(b),
+            Err(_) => return Err(mp.failed()),
+        },
     };
     let st = &mut mp.mbstat;
     st.m_mbufs = st.m_mbufs.saturating_add(1);
@@ -578,7 +617,7 @@ fn mget(mp: &mut MbufPool, ty: Mtype, flags: u16) -> Result<Mbuf> {
         *n = n.saturating_add(1);
     }
     mp.succeeded();
-    Ok(Mbuf(b))
+    Ok(m)
 }
 
 /// A new mbuf of type `ty` (`m_get`, `MGET`): `MLEN` bytes of room.
@@ -628,7 +667,23 @@ pub fn m_free(mp: &mut MbufPool, mut m: Mbuf) -> Option<Mbuf> {
     if let Some(c) = m.0.ext.take() {
         mp.clfree(c);
     }
+    if mp.mfree.len() < MFREE_MAX {
+        // Dropped when the list cannot grow: freed either way.
+        let _ = push_or_give_back(&mut mp.mfree, m, MFREE_MAX);
+    }
     next
+}
+
+/// Pushes `v` on a free list, reserving its whole room at the first push
+/// so that later pushes do not allocate; gives `v` back when there is no
+/// room.
+fn push_or_give_back<T>(list: &mut Vec<T>, v: T, max: usize) -> core::result::Result<(), T> {
+    if list.len() >= max || (list.is_empty() && list.reserve(max).is_err()) {
+        return Err(v);
+    }
+    // The room is reserved: this push does not allocate, so cannot fail.
+    let _ = list.push(v);
+    Ok(())
 }
 
 /// Frees a whole chain (`m_freem`).

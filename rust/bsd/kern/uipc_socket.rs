@@ -4,15 +4,20 @@
 
 use crate::bsd::kern::uipc_domain::{
     pffindproto, pffindtype, Domain, Protosw, SockOpt, PR_ADDR, PR_ATOMIC, PR_CONNREQUIRED,
+    PR_WANTRCVD,
 };
 use crate::bsd::kern::uipc_mbuf::{
-    m_clget, m_freem, m_get, m_gethdr, Mbuf, MbufPool, MINCLSIZE, MT_DATA,
+    m_clget, m_copy, m_freem, m_get, m_gethdr, Mbuf, MbufPool, MHLEN, MINCLSIZE, MT_DATA,
+    M_COPYALL, M_EOR,
 };
-use crate::bsd::kern::uipc_socket2::{socantrcvmore, Sockbuf};
+use crate::bsd::kern::uipc_socket2::{socantrcvmore, soqremque, Sockbuf, MCLBYTES};
 use crate::bsd::netinet::in_::SockaddrIn;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
-use crate::bsd::sys::socket::{MSG_OOB, MSG_PEEK, MSG_TRUNC, SHUT_RD, SHUT_RDWR, SHUT_WR};
+use crate::bsd::sys::socket::{
+    MSG_DONTROUTE, MSG_DONTWAIT, MSG_EOR, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SHUT_RD,
+    SHUT_RDWR, SHUT_WR,
+};
 use crate::platform::Vec;
 
 // so_state bits.
@@ -28,8 +33,14 @@ pub const SS_ISDISCONNECTING: u16 = 0x008;
 pub const SS_CANTSENDMORE: u16 = 0x010;
 /// Can receive no more data.
 pub const SS_CANTRCVMORE: u16 = 0x020;
+/// At the out-of-band mark: the data before it has been read.
+pub const SS_RCVATMARK: u16 = 0x040;
 /// Created by a privileged user (here: with CAP_NET_RAW).
 pub const SS_PRIV: u16 = 0x080;
+
+/// Most connections listen() may ask to queue (`SOMAXCONN`, 5 in the
+/// book; a larger backlog is cut to it).
+pub const SOMAXCONN: i32 = 5;
 
 // `so_options` bits, with the book's values (`sys/socket.h`). The Linux
 // glue maps Linux's option numbers onto them.
@@ -93,13 +104,33 @@ pub enum Pru<'a> {
     Listen,
     /// connect() (PRU_CONNECT).
     Connect(&'a [u8]),
+    /// accept() took the socket off its listener's queue (PRU_ACCEPT):
+    /// the protocol gives the peer's address.
+    Accept(&'a mut SockaddrIn),
+    /// Drop the connection at once (PRU_ABORT), for a socket that no
+    /// descriptor refers to: one on a listener's queue. The protocol
+    /// disconnects, detaches and lets `sofree` free the socket, which
+    /// takes it off the queue. It must free it, as the book's protocols
+    /// do: a queued socket has its listener's wakeup handle, which dies
+    /// with the listener.
+    Abort,
     /// Break the association (PRU_DISCONNECT).
     Disconnect,
     /// No more sending (PRU_SHUTDOWN).
     Shutdown,
-    /// Send data (PRU_SEND), to `nam` when given. The protocol owns the
-    /// chain from here and frees it on error.
-    Send { data: Mbuf, nam: Option<&'a [u8]> },
+    /// Send data (PRU_SEND), to `nam` when given, with the control
+    /// messages of sendmsg() in `control`. The protocol owns both chains
+    /// from here and frees them.
+    Send { data: Mbuf, nam: Option<&'a [u8]>, control: Option<Mbuf> },
+    /// Send out-of-band data (PRU_SENDOOB, for send(MSG_OOB)), as `Send`.
+    SendOob { data: Mbuf, nam: Option<&'a [u8]>, control: Option<Mbuf> },
+    /// The user took data from the receive buffer (PRU_RCVD, for
+    /// protocols with PR_WANTRCVD), with recv()'s `flags`: the protocol
+    /// may open its window again.
+    Rcvd { flags: i32 },
+    /// recv(MSG_OOB) (PRU_RCVOOB): the protocol puts its out-of-band data
+    /// in the empty mbuf `m`, and forgets it unless `flags` has MSG_PEEK.
+    Rcvoob { m: &'a mut Mbuf, flags: i32 },
     /// The local address (PRU_SOCKADDR).
     Sockaddr(&'a mut SockaddrIn),
     /// The peer's address (PRU_PEERADDR).
@@ -142,6 +173,45 @@ pub struct Socket {
     /// Opaque to the stack: the platform's handle for waking this
     /// socket's sleepers (4.4BSD's `so_upcallarg`).
     pub so_upcallarg: usize,
+    /// The listener whose queue holds this socket (`so_head`), until
+    /// accept() takes it.
+    pub so_head: Option<usize>,
+    /// A listener's incomplete connections (`so_q0`), oldest first: the
+    /// sockets `sonewconn` made that are not connected yet. The book
+    /// links the sockets themselves; sockets are indices here, so the
+    /// queues are lists of indices, with room reserved by `solisten`.
+    pub so_q0: Vec<usize>,
+    /// A listener's completed connections (`so_q`), oldest first, for
+    /// accept() to take.
+    pub so_q: Vec<usize>,
+    /// The most connections listen() asked for (`so_qlimit`).
+    pub so_qlimit: usize,
+    /// How many bytes of the receive buffer come before the out-of-band
+    /// mark (`so_oobmark`); 0 when there is none or the reader is at it,
+    /// which SS_RCVATMARK tells apart.
+    pub so_oobmark: usize,
+}
+
+impl Socket {
+    /// Connections on the completed queue (the book's `so_qlen`).
+    pub fn so_qlen(&self) -> usize {
+        self.so_q.len()
+    }
+
+    /// Connections on the incomplete queue (the book's `so_q0len`).
+    pub fn so_q0len(&self) -> usize {
+        self.so_q0.len()
+    }
+
+    /// The queue `q` (0: `so_q0`, otherwise `so_q`), as the book's
+    /// `soqinsque` and `soqremque` choose it.
+    pub fn queue(&mut self, q: usize) -> &mut Vec<usize> {
+        if q == 0 {
+            &mut self.so_q0
+        } else {
+            &mut self.so_q
+        }
+    }
 }
 
 /// Creates a socket (`socreate`). `cred.net_raw` stands for the book's
@@ -179,6 +249,11 @@ pub fn socreate(
         so_rcv: Sockbuf::default(),
         so_snd: Sockbuf::default(),
         so_upcallarg: upcallarg,
+        so_head: None,
+        so_q0: Vec::new(),
+        so_q: Vec::new(),
+        so_qlimit: 0,
+        so_oobmark: 0,
     })?;
     if let Err(e) = usrreq(st, so, Pru::Attach { proto }) {
         st.so(so).so_state |= SS_NOFDREF;
@@ -197,27 +272,100 @@ pub fn usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
     }
 }
 
+/// Answers EOPNOTSUPP to a request the protocol does not have, freeing
+/// the mbufs it carries (the book's protocols answer so to PRU_ACCEPT,
+/// PRU_RCVD, PRU_RCVOOB, PRU_SENDOOB... when they have no use for them).
+pub fn pru_notsupp(st: &mut Stack, req: Pru<'_>) -> Result {
+    if let Pru::Send { data, control, .. } | Pru::SendOob { data, control, .. } = req {
+        m_freem(&mut st.mbpool, data);
+        if let Some(c) = control {
+            m_freem(&mut st.mbpool, c);
+        }
+    }
+    Err(EOPNOTSUPP)
+}
+
 /// Frees the socket once neither a descriptor nor a PCB refers to it
-/// (`sofree`).
+/// (`sofree`). A socket still on a listener's queue leaves it: the
+/// protocol dropped a connection that no one accepted.
 pub fn sofree(st: &mut Stack, so: usize) {
     let s = st.so(so);
     if s.so_pcb.is_some() || s.so_state & SS_NOFDREF == 0 {
         return;
     }
+    if s.so_head.is_some() && !soqremque(st, so, 0) {
+        soqremque(st, so, 1);
+    }
+    // A listener's queues were emptied by `soclose`; should a protocol
+    // free one that still has connections, they go too, so that none is
+    // left naming a freed listener.
+    soqabort(st, so);
     if let Some(mut s) = st.sockets.remove(so) {
         s.so_snd.sbflush(&mut st.mbpool);
         s.so_rcv.sbflush(&mut st.mbpool);
     }
 }
 
-/// The descriptor is closed (`soclose`): disconnect, detach, free.
-pub fn soclose(st: &mut Stack, so: usize) {
-    if st.so(so).so_pcb.is_some() {
-        if st.so(so).so_state & SS_ISCONNECTED != 0
-            && st.so(so).so_proto.pr_flags & PR_CONNREQUIRED != 0
-        {
-            let _ = usrreq(st, so, Pru::Disconnect);
+/// Aborts every connection on the queues of listener `head` (the loops at
+/// the start of the book's `soclose`). A protocol that did not free one
+/// leaves it off the queue all the same, so that the loop ends and no
+/// socket names the listener any more.
+fn soqabort(st: &mut Stack, head: usize) {
+    for q in [0, 1] {
+        while let Some(&so) = st.so(head).queue(q).first() {
+            if st.sockets.get(so).is_some() {
+                let _ = soabort(st, so);
+            }
+            if st.so(head).queue(q).first() == Some(&so) {
+                st.so(head).queue(q).remove(0);
+                if let Some(s) = st.sockets.get_mut(so) {
+                    s.so_head = None;
+                    sofree(st, so);
+                }
+            }
         }
+    }
+}
+
+/// Drops a connection that no descriptor refers to (`soabort`).
+pub fn soabort(st: &mut Stack, so: usize) -> Result {
+    usrreq(st, so, Pru::Abort)
+}
+
+/// close() up to the book's linger wait, for platforms that can sleep: a
+/// listener's pending connections are aborted, and a connected socket
+/// disconnected (PRU_DISCONNECT, unless it is disconnecting already).
+///
+/// Returns SO_LINGER's time in seconds when the socket asked to linger
+/// and is still connected. The platform then sleeps (interruptibly, and
+/// not at all for a non-blocking socket that is disconnecting, as the
+/// book) until SS_ISCONNECTED clears — the protocol's `soisdisconnected`
+/// wakes the socket — or the time runs out; 0 means no limit, as the
+/// book's `tsleep` takes it (TCP resets the connection instead of
+/// lingering for 0 seconds, so it is not connected by then). In every
+/// case `soclose` comes next.
+pub fn soclose_linger(st: &mut Stack, so: usize) -> Option<u16> {
+    if st.so(so).so_options & SO_ACCEPTCONN != 0 {
+        soqabort(st, so);
+    }
+    let s = st.so(so);
+    if s.so_pcb.is_none() || s.so_state & SS_ISCONNECTED == 0 {
+        return None;
+    }
+    if s.so_state & SS_ISDISCONNECTING == 0 && sodisconnect(st, so).is_err() {
+        return None;
+    }
+    let s = st.so(so);
+    let linger = s.so_options & SO_LINGER != 0 && s.so_state & SS_ISCONNECTED != 0;
+    linger.then(|| s.so_linger.max(0) as u16)
+}
+
+/// The descriptor is closed (`soclose`): abort the queued connections of
+/// a listener, disconnect, detach, free. Nothing here sleeps: a platform
+/// that honours SO_LINGER calls `soclose_linger` first and waits.
+pub fn soclose(st: &mut Stack, so: usize) {
+    soclose_linger(st, so);
+    if st.so(so).so_pcb.is_some() {
         // Detach cannot refuse: the descriptor is gone either way.
         let _ = usrreq(st, so, Pru::Detach);
     }
@@ -230,26 +378,86 @@ pub fn sobind(st: &mut Stack, so: usize, nam: &[u8]) -> Result {
     usrreq(st, so, Pru::Bind(nam))
 }
 
-/// listen() (`solisten`).
-pub fn solisten(st: &mut Stack, so: usize) -> Result {
+/// listen() (`solisten`): the protocol agrees (PRU_LISTEN), the socket
+/// accepts connections (SO_ACCEPTCONN), and queues up to `backlog` of
+/// them, 0 when negative and SOMAXCONN at most, as the book. Room for
+/// the most the queues can hold (`sonewconn`'s limit) is reserved here,
+/// first, so that no connection request needs memory for its place and
+/// an ENOBUFS leaves the socket as it was.
+pub fn solisten(st: &mut Stack, so: usize, backlog: i32) -> Result {
+    let qlimit = backlog.clamp(0, SOMAXCONN) as usize;
+    let room = sonewconn_max(qlimit);
+    let s = st.so(so);
+    if s.so_q0.reserve(room).is_err() || s.so_q.reserve(room).is_err() {
+        return Err(ENOBUFS);
+    }
     usrreq(st, so, Pru::Listen)?;
-    st.so(so).so_options |= SO_ACCEPTCONN;
+    let s = st.so(so);
+    if s.so_q.is_empty() {
+        s.so_options |= SO_ACCEPTCONN;
+    }
+    s.so_qlimit = qlimit;
     Ok(())
 }
 
-/// accept(): only a listening socket has connections to take (the check
-/// of the book's `accept()`; the queues come with TCP).
-pub fn soaccept(st: &mut Stack, so: usize) -> Result {
-    if st.so(so).so_options & SO_ACCEPTCONN == 0 {
+/// The most connections a listener with `so_qlimit` `qlimit` holds on its
+/// two queues together: `sonewconn` refuses once there are more than
+/// 3/2 of the limit (the book's rule, so 8 for SOMAXCONN).
+pub fn sonewconn_max(qlimit: usize) -> usize {
+    3 * qlimit / 2 + 1
+}
+
+/// accept()'s work on the socket it took from the queue (`soaccept`):
+/// a descriptor refers to it again, and the protocol gives the peer's
+/// address (PRU_ACCEPT).
+pub fn soaccept(st: &mut Stack, so: usize) -> Result<SockaddrIn> {
+    st.so(so).so_state &= !SS_NOFDREF;
+    let mut nam = SockaddrIn::default();
+    usrreq(st, so, Pru::Accept(&mut nam))?;
+    Ok(nam)
+}
+
+/// accept() on listener `head` (the queue half of the book's `accept`
+/// system call): takes the oldest completed connection off `so_q`, gives
+/// it the platform's `upcallarg` (its new descriptor's wakeup handle) and
+/// accepts it (`soaccept`). Returns the new socket and its peer.
+///
+/// - EINVAL: `head` is not listening.
+/// - The listener's `so_error`, which is cleared (ECONNABORTED once it
+///   can receive no more, as the book sets it for a shut-down listener).
+/// - EWOULDBLOCK: no connection yet. The platform sleeps on the
+///   listener (`soisconnected` and `sonewconn` wake it) and calls again,
+///   or answers EAGAIN for a non-blocking one.
+///
+/// As in the book, the connection is the caller's even when PRU_ACCEPT
+/// fails (the peer is then unnamed): its errors show at its first use.
+pub fn soaccept_next(st: &mut Stack, head: usize, upcallarg: usize) -> Result<(usize, SockaddrIn)> {
+    let h = st.so(head);
+    if h.so_options & SO_ACCEPTCONN == 0 {
         return Err(EINVAL);
     }
-    Err(EOPNOTSUPP)
+    if h.so_q.is_empty() && h.so_error == Errno(0) && h.so_state & SS_CANTRCVMORE != 0 {
+        h.so_error = ECONNABORTED;
+    }
+    if h.so_error != Errno(0) {
+        return Err(core::mem::replace(&mut h.so_error, Errno(0)));
+    }
+    let Some(&so) = h.so_q.first() else {
+        return Err(EWOULDBLOCK);
+    };
+    soqremque(st, so, 1);
+    st.so(so).so_upcallarg = upcallarg;
+    let nam = soaccept(st, so).unwrap_or_default();
+    Ok((so, nam))
 }
 
 /// connect() (`soconnect`). A connected datagram socket may connect
-/// again: it is disconnected first.
+/// again: it is disconnected first. A listener may not connect.
 pub fn soconnect(st: &mut Stack, so: usize, nam: &[u8]) -> Result {
     let s = st.so(so);
+    if s.so_options & SO_ACCEPTCONN != 0 {
+        return Err(EOPNOTSUPP);
+    }
     if s.so_state & (SS_ISCONNECTED | SS_ISCONNECTING) != 0
         && (s.so_proto.pr_flags & PR_CONNREQUIRED != 0 || sodisconnect(st, so).is_err())
     {
@@ -276,7 +484,8 @@ pub fn soshutdown(st: &mut Stack, so: usize, how: i32) -> Result {
         return Err(EINVAL);
     }
     if how != SHUT_WR {
-        // sorflush: nothing is queued yet, so only the state changes.
+        // The book's sorflush also throws away what is queued; here it
+        // stays readable, as Linux keeps it, and only the state changes.
         socantrcvmore(st, so);
     }
     if how != SHUT_RD {
@@ -301,10 +510,149 @@ pub trait UioIn {
     fn uiomove(&mut self, buf: &mut [u8]) -> Result;
 }
 
-/// sendto()/sendmsg() (`sosend`) for protocols that send each call's data
-/// at once (PR_ATOMIC): copies it into an mbuf chain and passes it down.
-pub fn sosend(st: &mut Stack, so: usize, nam: Option<&[u8]>, uio: &mut dyn UioIn) -> Result {
+/// sendto()/sendmsg() (`sosend`) without flags: see `sosend_flags`.
+pub fn sosend(
+    st: &mut Stack,
+    so: usize,
+    nam: Option<&[u8]>,
+    uio: &mut dyn UioIn,
+    control: Option<Mbuf>,
+) -> Result {
+    sosend_flags(st, so, nam, uio, control, 0)
+}
+
+/// sendto()/sendmsg() (`sosend`, book section 16.7), with send()'s
+/// `flags` (MSG_OOB, MSG_DONTROUTE, MSG_EOR).
+///
+/// A protocol that sends each call's data at once (PR_ATOMIC) gets it
+/// in one PRU_SEND, or EMSGSIZE when it is larger than the send buffer.
+/// Any other gets it in pieces, one PRU_SEND (PRU_SENDOOB with MSG_OOB)
+/// each, of an mbuf or a cluster, while the send buffer has room.
+///
+/// Nothing here sleeps. When the send buffer has too little room (less
+/// than the rest of the data, and less than its low-water mark, for a
+/// stream; less than the datagram for an atomic protocol) the answer is
+/// EWOULDBLOCK, and `uio` has advanced past what was sent, as the book's
+/// `sosend` returns to `sendit`. The platform then sleeps until the
+/// socket is woken (`sowwakeup`) and calls again with the same `uio`, or,
+/// for a non-blocking call (or when a signal or timeout ends the wait),
+/// returns the count sent when it is not 0, and EAGAIN otherwise (the
+/// book's `sendit` turns EWOULDBLOCK into the count). The first piece
+/// carries `control`, which is freed in every case: a call made after
+/// some data went must pass `None`, a call that answered EWOULDBLOCK
+/// before sending anything sent none of it.
+pub fn sosend_flags(
+    st: &mut Stack,
+    so: usize,
+    nam: Option<&[u8]>,
+    uio: &mut dyn UioIn,
+    mut control: Option<Mbuf>,
+    flags: i32,
+) -> Result {
+    let r = sosend_pieces(st, so, nam, uio, &mut control, flags);
+    if let Some(c) = control {
+        m_freem(&mut st.mbpool, c);
+    }
+    r
+}
+
+/// The loops of `sosend`: checks and room, then pieces while there is
+/// room. `control` goes with the first piece.
+fn sosend_pieces(
+    st: &mut Stack,
+    so: usize,
+    nam: Option<&[u8]>,
+    uio: &mut dyn UioIn,
+    control: &mut Option<Mbuf>,
+    flags: i32,
+) -> Result {
+    let atomic = st.so(so).so_proto.pr_flags & PR_ATOMIC != 0;
+    loop {
+        let clen = control.as_ref().map_or(0, Mbuf::m_length);
+        let resid = uio.resid();
+        let s = st.so(so);
+        sosend_check(s, nam, atomic, resid, clen)?;
+        if !atomic && resid == 0 && clen == 0 {
+            return Ok(());
+        }
+        let mut space = s.so_snd.sbspace();
+        if flags & MSG_OOB != 0 {
+            // Urgent data may go a little over the limit, as the book.
+            space = space.saturating_add(1024);
+        }
+        if space < resid + clen && (atomic || space < s.so_snd.sb_lowat || space <= clen) {
+            return Err(EWOULDBLOCK);
+        }
+        space -= clen;
+        loop {
+            let resid = uio.resid();
+            let len = if atomic {
+                resid
+            } else if resid >= MINCLSIZE && space >= MCLBYTES {
+                resid.min(MCLBYTES)
+            } else {
+                resid.min(MHLEN).min(space)
+            };
+            let mut top = m_uiomove(&mut st.mbpool, uio, len)?;
+            space = space.saturating_sub(len);
+            if uio.resid() == 0 && flags & MSG_EOR != 0 {
+                top.set_flags(M_EOR);
+            }
+            sosend_piece(st, so, nam, top, control.take(), flags)?;
+            if uio.resid() == 0 {
+                return Ok(());
+            }
+            if space == 0 {
+                break;
+            }
+        }
+    }
+}
+
+/// Passes one piece to the protocol: PRU_SEND, or PRU_SENDOOB for
+/// MSG_OOB. MSG_DONTROUTE sets SO_DONTROUTE for the duration, for atomic
+/// protocols only, as the book.
+fn sosend_piece(
+    st: &mut Stack,
+    so: usize,
+    nam: Option<&[u8]>,
+    data: Mbuf,
+    control: Option<Mbuf>,
+    flags: i32,
+) -> Result {
     let s = st.so(so);
+    let dontroute = flags & MSG_DONTROUTE != 0
+        && s.so_options & SO_DONTROUTE == 0
+        && s.so_proto.pr_flags & PR_ATOMIC != 0;
+    if dontroute {
+        s.so_options |= SO_DONTROUTE;
+    }
+    let req = if flags & MSG_OOB != 0 {
+        Pru::SendOob { data, nam, control }
+    } else {
+        Pru::Send { data, nam, control }
+    };
+    let r = usrreq(st, so, req);
+    if dontroute {
+        // The protocol may have freed the socket (a PRU_SEND that fails
+        // does not, but be safe).
+        if let Some(s) = st.sockets.get_mut(so) {
+            s.so_options &= !SO_DONTROUTE;
+        }
+    }
+    r
+}
+
+/// `sosend`'s checks before any copying: the socket can send, there is
+/// somewhere to send to, and `resid` bytes of data with `clen` of control
+/// can fit the buffer at all.
+fn sosend_check(
+    s: &mut Socket,
+    nam: Option<&[u8]>,
+    atomic: bool,
+    resid: usize,
+    clen: usize,
+) -> Result {
     if s.so_state & SS_CANTSENDMORE != 0 {
         return Err(EPIPE);
     }
@@ -320,124 +668,212 @@ pub fn sosend(st: &mut Stack, so: usize, nam: Option<&[u8]>, uio: &mut dyn UioIn
             return Err(EDESTADDRREQ);
         }
     }
-    let resid = uio.resid();
-    if s.so_proto.pr_flags & PR_ATOMIC == 0 {
-        // Streams (sbwait for space, PRU_SEND in pieces) come with TCP.
-        return Err(EOPNOTSUPP);
-    }
-    if resid > s.so_snd.sb_hiwat {
+    // The book checks data and control apart; a datagram and its control
+    // go together here, as they travel.
+    if (atomic && resid + clen > s.so_snd.sb_hiwat) || clen > s.so_snd.sb_hiwat {
         return Err(EMSGSIZE);
     }
-    let data = m_uiomove(&mut st.mbpool, uio, resid)?;
-    usrreq(st, so, Pru::Send { data, nam })
+    Ok(())
 }
 
 /// Copies `len` bytes of `uio` into a new packet (the mbuf-filling loop
 /// of `sosend`): clusters when the data would take more than two mbufs.
 pub fn m_uiomove(mp: &mut MbufPool, uio: &mut dyn UioIn, len: usize) -> Result<Mbuf> {
-    let mut parts: Vec<Mbuf> = Vec::new();
-    let mut left = len;
-    let r = (|| {
-        loop {
-            // Room first, so that a new mbuf always has a place to go.
-            parts.reserve(1).map_err(|_| ENOBUFS)?;
-            let mut m = if parts.is_empty() { m_gethdr(mp, MT_DATA)? } else { m_get(mp, MT_DATA)? };
-            if left >= MINCLSIZE {
-                if let Err(e) = m_clget(mp, &mut m) {
-                    m_freem(mp, m);
-                    return Err(e);
-                }
-            }
-            let k = left.min(m.m_trailingspace());
-            let copied = m.set_len(k).and_then(|()| match m.mtod_mut() {
-                Some(b) => uio.uiomove(b),
-                None => Err(EINVAL),
-            });
-            if let Err(e) = copied {
-                m_freem(mp, m);
-                return Err(e);
-            }
-            // Cannot fail: reserved above.
-            let _ = parts.push(m);
-            left -= k;
-            if left == 0 {
-                return Ok(());
-            }
-        }
-    })();
-    // Link the parts back to front into one chain.
-    let mut chain: Option<Mbuf> = None;
-    while let Some(mut m) = parts.pop() {
-        m.set_next(chain);
-        chain = Some(m);
-    }
-    match (r, chain) {
-        (Ok(()), Some(mut m)) => {
-            if let Some(h) = m.m_pkthdr_mut() {
+    let mut top = m_gethdr(mp, MT_DATA)?;
+    match uiomove_fill(mp, uio, &mut top, len) {
+        Ok(()) => {
+            if let Some(h) = top.m_pkthdr_mut() {
                 h.len = len;
             }
-            Ok(m)
+            Ok(top)
         }
-        (r, chain) => {
-            if let Some(m) = chain {
-                m_freem(mp, m);
-            }
-            r.and(Err(ENOBUFS))
+        Err(e) => {
+            m_freem(mp, top);
+            Err(e)
         }
     }
 }
+
+/// Fills `m` and the mbufs it takes on after it with `len` bytes of
+/// `uio`; on failure the caller frees the chain.
+fn uiomove_fill(mp: &mut MbufPool, uio: &mut dyn UioIn, mut m: &mut Mbuf, len: usize) -> Result {
+    let mut left = len;
+    loop {
+        if left >= MINCLSIZE {
+            m_clget(mp, m)?;
+        }
+        let k = left.min(m.m_trailingspace());
+        m.set_len(k)?;
+        uio.uiomove(m.mtod_mut().ok_or(EINVAL)?)?;
+        left -= k;
+        if left == 0 {
+            return Ok(());
+        }
+        m.set_next(Some(m_get(mp, MT_DATA)?));
+        m = m.m_next_mut().ok_or(EINVAL)?;
+    }
+}
+
+/// bsdinet's own receive flag, never a user's (Linux 6.12 gives the bit
+/// no meaning; the platform clears it from the caller's flags): the call
+/// goes on with a MSG_WAITALL receive that returned `Received::more`.
+/// The book's `soreceive` sleeps in its copy loop and, when an error or
+/// the end of the data comes meanwhile, returns the bytes it has with the
+/// error left for the next call; such a call answers `Ok` with nothing,
+/// the error still pending, so that the platform returns its count.
+pub const MSG_SOCONTINUE: i32 = 0x0080_0000;
 
 /// What `soreceive` delivered.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Received {
     /// Bytes copied out.
     pub len: usize,
-    /// The whole record's length (recv's MSG_TRUNC returns it).
+    /// The whole record's length (recv's MSG_TRUNC returns it); for a
+    /// stream, the bytes copied.
     pub reclen: usize,
     /// The sender's address, for protocols with PR_ADDR.
     pub addr: Option<SockaddrIn>,
     /// MSG_TRUNC when a datagram was cut short.
     pub flags: i32,
+    /// A MSG_WAITALL receive on a stream took all there was and wants
+    /// more: the platform adds `len` to its count, sleeps (`sbwait`) and
+    /// calls again with the same `uio` and MSG_SOCONTINUE added to the
+    /// flags, until a call returns without `more`; when the wait ends on
+    /// a signal or a timeout, it returns the count it has. (The book
+    /// sleeps inside `soreceive` instead.)
+    pub more: bool,
 }
 
-/// recvfrom()/recvmsg() (`soreceive`). EWOULDBLOCK means "nothing yet":
-/// the platform sleeps (`sbwait`) and calls again, or answers EAGAIN for
-/// a non-blocking call. Datagrams come out whole or cut short (the rest
-/// is dropped, MSG_TRUNC); stream data as much as fits.
-pub fn soreceive(st: &mut Stack, so: usize, uio: &mut dyn UioOut, flags: i32) -> Result<Received> {
+/// recvfrom()/recvmsg() (`soreceive`, book sections 16.11-16.12).
+/// EWOULDBLOCK means "wait": nothing has been taken, and the platform
+/// sleeps (`sbwait`) and calls again, or answers EAGAIN for a
+/// non-blocking call (MSG_DONTWAIT). Datagrams come out whole or cut
+/// short (the rest is dropped, MSG_TRUNC); stream data as much as fits,
+/// across records, up to the out-of-band mark. A stream waits while it
+/// has less than the caller wants and less than the receive low-water
+/// mark, or, with MSG_WAITALL, until all the caller wants is there when
+/// the buffer can hold it (see `Received::more` for the rest).
+/// MSG_OOB asks the protocol for its out-of-band data (PRU_RCVOOB), and
+/// protocols with PR_WANTRCVD hear of every read but a peek (PRU_RCVD),
+/// to open their window. An error or the end of the data comes once what is
+/// queued has been read: the error once (kept by MSG_PEEK), the end as
+/// `len` 0 every time.
+pub fn soreceive(
+    st: &mut Stack,
+    so: usize,
+    uio: &mut dyn UioOut,
+    flags: i32,
+    controlp: Option<&mut Option<Mbuf>>,
+) -> Result<Received> {
+    if flags & MSG_OOB != 0 {
+        return soreceive_oob(st, so, uio, flags);
+    }
+    let s = st.so(so);
+    if let Some(r) = soreceive_wait(s, uio.resid(), flags) {
+        return r;
+    }
+    if s.so_proto.pr_flags & PR_ATOMIC != 0 {
+        soreceive_dgram(st, so, uio, flags, controlp)
+    } else {
+        soreceive_stream(st, so, uio, flags, controlp)
+    }
+}
+
+/// The test at the top of the book's `soreceive`: `None` when there is
+/// data to take now, otherwise the answer (an error, the end of the data
+/// as `len` 0, or EWOULDBLOCK to wait).
+fn soreceive_wait(s: &mut Socket, resid: usize, flags: i32) -> Option<Result<Received>> {
+    let atomic = s.so_proto.pr_flags & PR_ATOMIC != 0;
+    let cont = flags & MSG_SOCONTINUE != 0 && !atomic;
+    let sb = &s.so_rcv;
+    let have = !sb.sb_mb.is_empty();
+    let short = !atomic
+        && !cont
+        && flags & MSG_DONTWAIT == 0
+        && sb.sb_cc < resid
+        && (sb.sb_cc < sb.sb_lowat || (flags & MSG_WAITALL != 0 && resid <= sb.sb_hiwat))
+        && sb.sb_mb.len() <= 1;
+    if have && !short {
+        return None;
+    }
+    if s.so_error != Errno(0) {
+        if have {
+            return None;
+        }
+        if cont {
+            return Some(Ok(Received::default()));
+        }
+        let e = s.so_error;
+        if flags & MSG_PEEK == 0 {
+            s.so_error = Errno(0);
+        }
+        return Some(Err(e));
+    }
+    if s.so_state & SS_CANTRCVMORE != 0 {
+        return if have { None } else { Some(Ok(Received::default())) };
+    }
+    if s.so_state & (SS_ISCONNECTED | SS_ISCONNECTING) == 0
+        && s.so_proto.pr_flags & PR_CONNREQUIRED != 0
+    {
+        return Some(if cont { Ok(Received::default()) } else { Err(ENOTCONN) });
+    }
+    if resid == 0 {
+        return Some(Ok(Received::default()));
+    }
+    Some(Err(EWOULDBLOCK))
+}
+
+/// recv(MSG_OOB): the protocol's out-of-band data (PRU_RCVOOB) in an
+/// mbuf of its own, copied out and freed.
+fn soreceive_oob(st: &mut Stack, so: usize, uio: &mut dyn UioOut, flags: i32) -> Result<Received> {
+    let mut m = m_get(&mut st.mbpool, MT_DATA)?;
+    if let Err(e) = usrreq(st, so, Pru::Rcvoob { m: &mut m, flags }) {
+        m_freem(&mut st.mbpool, m);
+        return Err(e);
+    }
+    let mut out = Received::default();
+    let mut r = Ok(());
+    for seg in m.segments() {
+        let k = uio.resid().min(seg.len());
+        if k == 0 {
+            continue;
+        }
+        r = uio.uiomove(&seg[..k]);
+        if r.is_err() {
+            break;
+        }
+        out.len += k;
+    }
+    m_freem(&mut st.mbpool, m);
+    r?;
+    out.reclen = out.len;
+    Ok(out)
+}
+
+/// One datagram of an atomic protocol's buffer, with its sender and
+/// control messages.
+fn soreceive_dgram(
+    st: &mut Stack,
+    so: usize,
+    uio: &mut dyn UioOut,
+    flags: i32,
+    controlp: Option<&mut Option<Mbuf>>,
+) -> Result<Received> {
     let Stack { sockets, mbpool, .. } = st;
     let s = sockets.get_mut(so).expect("no such socket");
-    if flags & MSG_OOB != 0 {
-        // Out-of-band data comes with TCP.
-        return Err(EOPNOTSUPP);
-    }
     let peek = flags & MSG_PEEK != 0;
-    if s.so_rcv.sb_mb.is_empty() {
-        if s.so_error != Errno(0) {
-            let e = s.so_error;
-            if !peek {
-                s.so_error = Errno(0);
-            }
-            return Err(e);
-        }
-        if s.so_state & SS_CANTRCVMORE != 0 {
-            return Ok(Received::default());
-        }
-        if s.so_state & (SS_ISCONNECTED | SS_ISCONNECTING) == 0
-            && s.so_proto.pr_flags & PR_CONNREQUIRED != 0
-        {
-            return Err(ENOTCONN);
-        }
-        if uio.resid() == 0 {
-            return Ok(Received::default());
-        }
+    let Some(rec) = s.so_rcv.sb_mb.first() else {
         return Err(EWOULDBLOCK);
-    }
-    let atomic = s.so_proto.pr_flags & PR_ATOMIC != 0;
-    let rec = &s.so_rcv.sb_mb[0];
+    };
     let mut out = Received::default();
     if s.so_proto.pr_flags & PR_ADDR != 0 {
         out.addr = rec.addr;
+    }
+    // The caller gets a copy of the control messages; the record's own
+    // go with it (the book hands over the mbufs unless peeking; a copy
+    // keeps the buffer's accounting in one place).
+    if let (Some(controlp), Some(c)) = (controlp, rec.control.as_ref()) {
+        *controlp = Some(m_copy(mbpool, c, 0, M_COPYALL)?);
     }
     if let Some(d) = rec.data.as_ref() {
         out.reclen = d.m_length();
@@ -452,30 +888,133 @@ pub fn soreceive(st: &mut Stack, so: usize, uio: &mut dyn UioOut, flags: i32) ->
             out.len += k;
         }
     }
-    if atomic {
-        if out.len < out.reclen {
-            out.flags |= MSG_TRUNC;
-        }
-        if !peek {
-            s.so_rcv.sbdroprecord(mbpool);
-        }
-    } else if !peek {
-        s.so_rcv.sbdrop(mbpool, out.len);
+    if out.len < out.reclen {
+        out.flags |= MSG_TRUNC;
+    }
+    if !peek {
+        s.so_rcv.sbdroprecord(mbpool);
     }
     Ok(out)
 }
 
+/// Stream data: as much as the caller wants, across records (up to one
+/// that brings control messages of its own, so that each control
+/// message goes out once, with the data after it), and no further than
+/// the out-of-band mark. Then PRU_RCVD for PR_WANTRCVD protocols.
+fn soreceive_stream(
+    st: &mut Stack,
+    so: usize,
+    uio: &mut dyn UioOut,
+    flags: i32,
+    controlp: Option<&mut Option<Mbuf>>,
+) -> Result<Received> {
+    let peek = flags & MSG_PEEK != 0;
+    let Stack { sockets, mbpool, .. } = &mut *st;
+    let s = sockets.get_mut(so).expect("no such socket");
+    // The first record's control messages: a copy when peeking, the
+    // mbufs themselves otherwise, so that they come out once.
+    if s.so_rcv.sb_mb.first().is_some_and(|r| r.control.is_some()) {
+        if peek {
+            if let (Some(cp), Some(c)) =
+                (controlp, s.so_rcv.sb_mb.first().and_then(|r| r.control.as_ref()))
+            {
+                *cp = Some(m_copy(mbpool, c, 0, M_COPYALL)?);
+            }
+        } else if let Some(c) = s.so_rcv.sbtakecontrol(mbpool) {
+            match controlp {
+                Some(cp) => *cp = Some(c),
+                None => m_freem(mbpool, c),
+            }
+        }
+    }
+    let mut want = uio.resid();
+    if s.so_oobmark != 0 {
+        want = want.min(s.so_oobmark);
+    }
+    if want > 0 {
+        s.so_state &= !SS_RCVATMARK;
+    }
+    let (copied, err) = sbcopyout(&s.so_rcv, uio, want);
+    if copied == 0 {
+        if let Some(e) = err {
+            return Err(e);
+        }
+    }
+    let mut out = Received { len: copied, reclen: copied, ..Received::default() };
+    let atmark = if peek {
+        s.so_oobmark != 0 && copied == s.so_oobmark
+    } else {
+        s.so_rcv.sbdrop(mbpool, copied);
+        let had = s.so_oobmark;
+        s.so_oobmark = had.saturating_sub(copied);
+        if had != 0 && s.so_oobmark == 0 {
+            s.so_state |= SS_RCVATMARK;
+        }
+        had != 0 && s.so_oobmark == 0
+    };
+    out.more = flags & MSG_WAITALL != 0
+        && !peek
+        && !atmark
+        && err.is_none()
+        && uio.resid() > 0
+        && s.so_rcv.sb_mb.is_empty()
+        && s.so_error == Errno(0)
+        && s.so_state & SS_CANTRCVMORE == 0;
+    if !peek && s.so_proto.pr_flags & PR_WANTRCVD != 0 && s.so_pcb.is_some() {
+        let _ = usrreq(st, so, Pru::Rcvd { flags });
+    }
+    Ok(out)
+}
+
+/// Copies up to `want` bytes of a stream's buffer out to `uio`, across
+/// records but not into one that has control messages of its own;
+/// returns the count and the error that stopped it early, if any (the
+/// bytes counted were copied and are the caller's).
+fn sbcopyout(sb: &Sockbuf, uio: &mut dyn UioOut, want: usize) -> (usize, Option<Errno>) {
+    let mut copied = 0;
+    for (i, rec) in sb.sb_mb.iter().enumerate() {
+        if i > 0 && rec.control.is_some() {
+            break;
+        }
+        for seg in rec.data.iter().flat_map(|d| d.segments()) {
+            let k = (want - copied).min(seg.len());
+            if k == 0 {
+                if copied == want {
+                    return (copied, None);
+                }
+                continue;
+            }
+            if let Err(e) = uio.uiomove(&seg[..k]) {
+                return (copied, Some(e));
+            }
+            copied += k;
+        }
+    }
+    (copied, None)
+}
+
 /// Readiness for poll/select: (readable, writable) as `soreadable` and
-/// `sowriteable` define them.
+/// `sowriteable` define them. A listener is readable when a connection
+/// waits on `so_q`.
 pub fn soreadiness(st: &mut Stack, so: usize) -> (bool, bool) {
     let s = st.so(so);
     let err = s.so_error != Errno(0);
-    let readable = s.so_rcv.sb_cc >= s.so_rcv.sb_lowat || s.so_state & SS_CANTRCVMORE != 0 || err;
+    let readable = s.so_rcv.sb_cc >= s.so_rcv.sb_lowat
+        || s.so_state & SS_CANTRCVMORE != 0
+        || s.so_qlen() > 0
+        || err;
     let writable = (s.so_snd.sbspace() >= s.so_snd.sb_lowat
         && (s.so_state & SS_ISCONNECTED != 0 || s.so_proto.pr_flags & PR_CONNREQUIRED == 0))
         || s.so_state & SS_CANTSENDMORE != 0
         || err;
     (readable, writable)
+}
+
+/// Whether out-of-band data is pending (select()'s exceptional condition,
+/// poll's POLLPRI): a mark lies ahead, or the reader is at it.
+pub fn soexceptional(st: &mut Stack, so: usize) -> bool {
+    let s = st.so(so);
+    s.so_oobmark != 0 || s.so_state & SS_RCVATMARK != 0
 }
 
 /// The options that are one `so_options` bit each, named by that bit.

@@ -1,11 +1,13 @@
 //! Socket state changes and socket buffers (`kern/uipc_socket2.c`; book
 //! chapter 15 and 16).
 
-use crate::bsd::kern::uipc_mbuf::{m_adj, m_cat, m_freem, Mbuf, MbufPool, MSIZE};
+use crate::bsd::kern::uipc_mbuf::{
+    m_adj, m_cat, m_free, m_freem, m_get, Mbuf, MbufPool, MLEN, MSIZE, MT_CONTROL,
+};
 use crate::bsd::kern::uipc_socket::*;
 use crate::bsd::netinet::in_::SockaddrIn;
 use crate::bsd::stack::Stack;
-use crate::bsd::sys::errno::{Result, ENOBUFS};
+use crate::bsd::sys::errno::{Errno, Result, ECONNREFUSED, EINVAL, ENOBUFS};
 use crate::platform::Vec;
 
 /// Largest socket buffer (`sb_max`).
@@ -47,9 +49,14 @@ pub struct Sockbuf {
     pub sb_drops: u64,
 }
 
-/// Storage an mbuf chain takes (`sballoc`'s accounting).
+/// Storage one mbuf takes, with its cluster (`sballoc`'s accounting).
+fn storage1(m: &Mbuf) -> usize {
+    MSIZE + if m.mclrefcnt().is_some() { MCLBYTES } else { 0 }
+}
+
+/// Storage an mbuf chain takes.
 fn storage(m: &Mbuf) -> usize {
-    m.iter().map(|m| MSIZE + if m.mclrefcnt().is_some() { MCLBYTES } else { 0 }).sum()
+    m.iter().map(storage1).sum()
 }
 
 fn opt_len(m: &Option<Mbuf>) -> usize {
@@ -125,21 +132,49 @@ impl Sockbuf {
     }
 
     /// Appends data to the last record, for stream sockets (`sbappend`).
+    /// Small pieces are copied into the last mbuf when they fit (the
+    /// book's `sbcompress`, here `m_cat`), and the storage counted is
+    /// what is left after that. An empty chain is freed, as `sbcompress`
+    /// frees empty mbufs, so that a stream's buffer holds no empty
+    /// record. Fails, giving the chain back, only when a first record
+    /// finds no memory for its place.
     pub fn sbappend(&mut self, mp: &mut MbufPool, m: Mbuf) -> core::result::Result<(), Mbuf> {
-        let n = self.sb_mb.len();
-        if n == 0 {
+        let len = m.m_length();
+        if len == 0 {
+            m_freem(mp, m);
+            return Ok(());
+        }
+        let Some(last) = self.sb_mb.last_mut() else {
             return self
                 .sbappendrecord(Record { addr: None, control: None, data: Some(m) })
                 .map_err(|r| r.data.expect("data given"));
-        }
-        self.sb_cc += m.m_length();
-        self.sb_mbcnt += storage(&m);
-        let last = &mut self.sb_mb[n - 1];
+        };
+        self.sb_cc += len;
         match last.data.as_mut() {
-            Some(d) => m_cat(mp, d, m),
-            None => last.data = Some(m),
+            Some(d) => {
+                let before = storage(d);
+                m_cat(mp, d, m);
+                self.sb_mbcnt += storage(d).saturating_sub(before);
+            }
+            None => {
+                self.sb_mbcnt += storage(&m);
+                last.data = Some(m);
+            }
         }
         Ok(())
+    }
+
+    /// Takes the control messages of the first record out of the buffer
+    /// (for `soreceive` to hand over); a record left with no data goes.
+    pub fn sbtakecontrol(&mut self, mp: &mut MbufPool) -> Option<Mbuf> {
+        let r = self.sb_mb.first_mut()?;
+        let c = r.control.take()?;
+        let empty = opt_len(&r.data) == 0;
+        self.sb_mbcnt = self.sb_mbcnt.saturating_sub(storage(&c));
+        if empty {
+            self.sbdroprecord(mp);
+        }
+        Some(c)
     }
 
     /// Drops the first record (`sbdroprecord`).
@@ -151,7 +186,10 @@ impl Sockbuf {
     }
 
     /// Drops `len` bytes of data from the front (`sbdrop`), for stream
-    /// sockets; empty records go with their data.
+    /// sockets: records whose data is all gone go whole, and in the one
+    /// that is cut the mbufs emptied are freed, as the book frees them,
+    /// so that a stream that never drains does not keep a growing tail
+    /// of empty mbufs.
     pub fn sbdrop(&mut self, mp: &mut MbufPool, mut len: usize) {
         while len > 0 && !self.sb_mb.is_empty() {
             let have = opt_len(&self.sb_mb[0].data);
@@ -160,14 +198,21 @@ impl Sockbuf {
                 self.sbdroprecord(mp);
                 continue;
             }
-            if let Some(d) = self.sb_mb[0].data.as_mut() {
-                let before = storage(d);
-                m_adj(d, len as isize);
-                let after = storage(d);
-                self.sb_mbcnt = self.sb_mbcnt.saturating_sub(before.saturating_sub(after));
+            let mut d = self.sb_mb[0].data.take();
+            while let Some(mut m) = d {
+                if m.m_len() > len {
+                    m_adj(&mut m, len as isize);
+                    self.sb_cc = self.sb_cc.saturating_sub(len);
+                    len = 0;
+                    d = Some(m);
+                    break;
+                }
+                len -= m.m_len();
+                self.sb_cc = self.sb_cc.saturating_sub(m.m_len());
+                self.sb_mbcnt = self.sb_mbcnt.saturating_sub(storage1(&m));
+                d = m_free(mp, m);
             }
-            self.sb_cc = self.sb_cc.saturating_sub(len);
-            len = 0;
+            self.sb_mb[0].data = d;
         }
     }
 
@@ -178,6 +223,110 @@ impl Sockbuf {
         }
         self.sb_cc = 0;
         self.sb_mbcnt = 0;
+    }
+}
+
+/// Size of a control message's header (`struct cmsghdr`: `cmsg_len`,
+/// `cmsg_level`, `cmsg_type`, each 4 bytes in the book's ABI).
+pub const CMSG_HDRLEN: usize = 12;
+
+/// Rounds a control message length up to the next message's start (the
+/// book's `ALIGN`, to a 4-byte `long`).
+pub fn cmsg_align(len: usize) -> usize {
+    len.saturating_add(3) & !3
+}
+
+/// One control message in an mbuf of its own (`sbcreatecontrol`): a
+/// `cmsghdr` for `level`/`ty` and then `data`. EINVAL when it does not
+/// fit in an mbuf, as the book's returns null.
+pub fn sbcreatecontrol(mp: &mut MbufPool, data: &[u8], ty: i32, level: i32) -> Result<Mbuf> {
+    let len = CMSG_HDRLEN + data.len();
+    if len > MLEN {
+        return Err(EINVAL);
+    }
+    let mut m = m_get(mp, MT_CONTROL)?;
+    m.set_len(len)?;
+    if let Some(b) = m.mtod_mut() {
+        b[..4].copy_from_slice(&(len as u32).to_ne_bytes());
+        b[4..8].copy_from_slice(&level.to_ne_bytes());
+        b[8..12].copy_from_slice(&ty.to_ne_bytes());
+        b[12..].copy_from_slice(data);
+    }
+    Ok(m)
+}
+
+/// The control messages of a chain, each as (level, type, data); `Err`
+/// at the first one whose `cmsg_len` is shorter than its header or
+/// runs past its mbuf (truncated or misaligned control data).
+pub fn cmsgs(control: &Mbuf) -> impl Iterator<Item = Result<(i32, i32, &[u8])>> {
+    control.segments().flat_map(|mut b| {
+        core::iter::from_fn(move || {
+            if b.is_empty() {
+                return None;
+            }
+            let word = |i: usize| b.get(i..i + 4).map(|w| [w[0], w[1], w[2], w[3]]);
+            let (Some(len), Some(level), Some(ty)) = (word(0), word(4), word(8)) else {
+                b = &[];
+                return Some(Err(EINVAL));
+            };
+            let len = u32::from_ne_bytes(len) as usize;
+            if len < CMSG_HDRLEN || len > b.len() {
+                b = &[];
+                return Some(Err(EINVAL));
+            }
+            let data = &b[CMSG_HDRLEN..len];
+            b = b.get(cmsg_align(len)..).unwrap_or(&[]);
+            Some(Ok((i32::from_ne_bytes(level), i32::from_ne_bytes(ty), data)))
+        })
+    })
+}
+
+/// Size of Linux's `struct cmsghdr` on 64-bit machines (`size_t
+/// cmsg_len`, then level and type), and its alignment (`CMSG_ALIGN`).
+const LINUX_CMSG_HDRLEN: usize = 16;
+const LINUX_CMSG_ALIGN: usize = 8;
+
+/// The control data of a Linux sendmsg() (`buf`, `msg_controllen` bytes of
+/// Linux `cmsghdr`s) as a chain of the book's control messages
+/// (`sockargs` making an MT_CONTROL mbuf, one per message here). EINVAL
+/// when a message is shorter than its header, runs past the buffer, or
+/// leaves a piece too short to be another (Linux stops silently there),
+/// and when one does not fit in an mbuf (the book's `sockargs` limit).
+/// Level SOL_SOCKET becomes the book's number.
+pub fn control_from_linux(mp: &mut MbufPool, buf: &[u8]) -> Result<Option<Mbuf>> {
+    let mut msgs: Vec<Mbuf> = Vec::new();
+    let r = (|| {
+        let mut off = 0;
+        while off < buf.len() {
+            let h = buf.get(off..off + LINUX_CMSG_HDRLEN).ok_or(EINVAL)?;
+            let len = usize::try_from(u64::from_ne_bytes(h[..8].try_into().map_err(|_| EINVAL)?))
+                .map_err(|_| EINVAL)?;
+            if len < LINUX_CMSG_HDRLEN || len > buf.len() - off {
+                return Err(EINVAL);
+            }
+            let level = i32::from_ne_bytes(h[8..12].try_into().map_err(|_| EINVAL)?);
+            let ty = i32::from_ne_bytes(h[12..16].try_into().map_err(|_| EINVAL)?);
+            let level = if level == LINUX_SOL_SOCKET { SOL_SOCKET } else { level };
+            msgs.reserve(1).map_err(|_| ENOBUFS)?;
+            let m = sbcreatecontrol(mp, &buf[off + LINUX_CMSG_HDRLEN..off + len], ty, level)?;
+            let _ = msgs.push(m); // room reserved
+            off = off.saturating_add(len.next_multiple_of(LINUX_CMSG_ALIGN));
+        }
+        Ok(())
+    })();
+    let mut chain = None;
+    while let Some(mut m) = msgs.pop() {
+        m.set_next(chain);
+        chain = Some(m);
+    }
+    match r {
+        Ok(()) => Ok(chain),
+        Err(e) => {
+            if let Some(c) = chain {
+                m_freem(mp, c);
+            }
+            Err(e)
+        }
     }
 }
 
@@ -209,13 +358,62 @@ pub fn soreserve(so: &mut Socket, sndcc: usize, rcvcc: usize) -> Result {
 /// Size of an mbuf cluster, the send buffer's default low water mark.
 pub const MCLBYTES: usize = 2048;
 
-/// The socket is connected (`soisconnected`).
+// Connection state changes (book section 15.xx, `uipc_socket2.c`). A
+// protocol calls them as its connections progress: `soisconnecting` when
+// it starts one, `soisconnected` when it is up, `soisdisconnecting` when
+// it starts to close, `soisdisconnected` when it is gone. A listener's
+// connections come from `sonewconn` and wait on its queues: `so_q0`
+// until they are connected, then `so_q` until accept() takes them.
+
+/// The socket has started to connect (`soisconnecting`).
+pub fn soisconnecting(st: &mut Stack, so: usize) {
+    let s = st.so(so);
+    s.so_state &= !(SS_ISCONNECTED | SS_ISDISCONNECTING);
+    s.so_state |= SS_ISCONNECTING;
+}
+
+/// The socket is connected (`soisconnected`). One on a listener's
+/// incomplete queue moves to the completed queue, and the listener's
+/// sleepers (accept(), select()) are woken; otherwise the socket's own
+/// (connect()) are.
 pub fn soisconnected(st: &mut Stack, so: usize) {
     let s = st.so(so);
     s.so_state &= !(SS_ISCONNECTING | SS_ISDISCONNECTING);
     s.so_state |= SS_ISCONNECTED;
+    if let Some(head) = s.so_head {
+        if soqmove(st, head, so) {
+            sorwakeup(st, head);
+            return;
+        }
+    }
     sorwakeup(st, so);
     sowwakeup(st, so);
+}
+
+/// Moves `so` from the incomplete queue of `head` to its completed queue,
+/// keeping its place in neither when it was on the completed one already
+/// (false). The room was reserved by `solisten`, so the move needs no
+/// memory; were it to fail, the connection would stay where it was.
+fn soqmove(st: &mut Stack, head: usize, so: usize) -> bool {
+    let h = st.so(head);
+    let Some(i) = h.so_q0.iter().position(|&s| s == so) else {
+        return false;
+    };
+    if h.so_q.push(so).is_err() {
+        return false;
+    }
+    h.so_q0.remove(i);
+    true
+}
+
+/// The socket has started to disconnect (`soisdisconnecting`): nothing
+/// more goes either way.
+pub fn soisdisconnecting(st: &mut Stack, so: usize) {
+    let s = st.so(so);
+    s.so_state &= !SS_ISCONNECTING;
+    s.so_state |= SS_ISDISCONNECTING | SS_CANTRCVMORE | SS_CANTSENDMORE;
+    sowwakeup(st, so);
+    sorwakeup(st, so);
 }
 
 /// The socket is disconnected (`soisdisconnected`).
@@ -225,6 +423,101 @@ pub fn soisdisconnected(st: &mut Stack, so: usize) {
     s.so_state |= SS_CANTRCVMORE | SS_CANTSENDMORE;
     sorwakeup(st, so);
     sowwakeup(st, so);
+}
+
+/// A connection request came to listener `head` (`sonewconn`): a new
+/// socket like the listener (type, options but SO_ACCEPTCONN, linger,
+/// state, protocol, buffer sizes, credentials, wakeup handle) is attached
+/// to the protocol (PRU_ATTACH) and queued, on `so_q0`, or on `so_q` with
+/// `connstatus` (SS_ISCONNECTED) added to its state when the protocol
+/// says it is connected already, waking the listener. No descriptor
+/// refers to it (SS_NOFDREF) until accept() takes it.
+///
+/// ECONNREFUSED when the queues hold more than 3/2 of the listener's
+/// limit already (the book's rule: so 8 for a backlog of 5, 1 for 0),
+/// ENOBUFS without memory, or the protocol's error from PRU_ATTACH: the
+/// protocol then drops the request, as when the book returns null.
+pub fn sonewconn(st: &mut Stack, head: usize, connstatus: u16) -> Result<usize> {
+    let h = st.so(head);
+    if h.so_qlen() + h.so_q0len() > 3 * h.so_qlimit / 2 {
+        return Err(ECONNREFUSED);
+    }
+    let q = usize::from(connstatus != 0);
+    // The place on the queue first, so that nothing fails after attach.
+    if h.queue(q).reserve(1).is_err() {
+        return Err(ENOBUFS);
+    }
+    let new = Socket {
+        so_cred: h.so_cred,
+        so_type: h.so_type,
+        so_options: h.so_options & !SO_ACCEPTCONN,
+        so_state: h.so_state | SS_NOFDREF,
+        so_proto: h.so_proto,
+        so_pcb: None,
+        so_error: Errno(0),
+        so_linger: h.so_linger,
+        so_rcv: Sockbuf::default(),
+        so_snd: Sockbuf::default(),
+        so_upcallarg: h.so_upcallarg,
+        so_head: None,
+        so_q0: Vec::new(),
+        so_q: Vec::new(),
+        so_qlimit: 0,
+        so_oobmark: 0,
+    };
+    let (sndcc, rcvcc) = (h.so_snd.sb_hiwat, h.so_rcv.sb_hiwat);
+    let proto = h.so_proto.pr_protocol;
+    let so = st.sockets.insert(new)?;
+    // As in the book, a listener without buffers leaves the protocol to
+    // size them at attach.
+    let _ = soreserve(st.so(so), sndcc, rcvcc);
+    // Cannot fail: room was reserved above.
+    let _ = soqinsque(st, head, so, q);
+    if let Err(e) = usrreq(st, so, Pru::Attach { proto }) {
+        soqremque(st, so, q);
+        if let Some(mut s) = st.sockets.remove(so) {
+            s.so_snd.sbflush(&mut st.mbpool);
+            s.so_rcv.sbflush(&mut st.mbpool);
+        }
+        return Err(e);
+    }
+    if connstatus != 0 {
+        sorwakeup(st, head);
+        st.so(so).so_state |= connstatus;
+    }
+    Ok(so)
+}
+
+/// Puts `so` at the end of queue `q` of listener `head` (`soqinsque`; 0
+/// is `so_q0`, 1 `so_q`). ENOBUFS when there is no room; `solisten`
+/// reserved room for every connection `sonewconn` accepts.
+pub fn soqinsque(st: &mut Stack, head: usize, so: usize, q: usize) -> Result {
+    st.so(head).queue(q).push(so).map_err(|_| ENOBUFS)?;
+    st.so(so).so_head = Some(head);
+    Ok(())
+}
+
+/// Takes `so` off queue `q` of its listener (`soqremque`); false when it
+/// is not on that queue.
+pub fn soqremque(st: &mut Stack, so: usize, q: usize) -> bool {
+    let Some(head) = st.so(so).so_head else {
+        return false;
+    };
+    let queue = st.so(head).queue(q);
+    let Some(i) = queue.iter().position(|&s| s == so) else {
+        return false;
+    };
+    queue.remove(i);
+    st.so(so).so_head = None;
+    true
+}
+
+/// Out-of-band data has arrived (`sohasoutofband`): readers and
+/// select()'s exceptional condition learn of it. (The book also sends
+/// SIGURG to the socket's owner; the platform has no owner to signal
+/// yet.)
+pub fn sohasoutofband(st: &mut Stack, so: usize) {
+    sorwakeup(st, so);
 }
 
 /// Nothing more will be sent (`socantsendmore`).

@@ -138,6 +138,8 @@ pub fn icmp_error(st: &mut Stack, n: Mbuf, ty: u8, code: u8, word: u32) {
     }
     let oip = &oip[..icmplen];
     let src = get_addr(oip, IP_SRC_OFF);
+    // ip_input flags datagrams for broadcast and multicast addresses with
+    // M_BCAST or M_MCAST too, whatever the link said.
     let never = (ty != ICMP_REDIRECT && get16(oip, IP_OFF_OFF) & IP_OFFMASK != 0)
         || n.m_flags() & (M_BCAST | M_MCAST) != 0
         // Not to a source that names no single host (RFC 1122 3.2.2; the
@@ -148,13 +150,18 @@ pub fn icmp_error(st: &mut Stack, n: Mbuf, ty: u8, code: u8, word: u32) {
     if never {
         return m_freem(&mut st.mbpool, n);
     }
-    if oip[9] == IPPROTO_ICMP_U8
-        && ty != ICMP_REDIRECT
-        && icmplen >= oiplen + ICMP_MINLEN
-        && !icmp_infotype(oip[oiplen])
-    {
-        st.icmpstat.icps_oldicmp += 1;
-        return m_freem(&mut st.mbpool, n);
+    if oip[9] == IPPROTO_ICMP_U8 && ty != ICMP_REDIRECT {
+        // An ICMP message too short for its header may be an error as
+        // well as not: nothing is sent about it (FreeBSD; the book sends
+        // an error then, even when the type it has is one).
+        if icmplen < oiplen + ICMP_MINLEN {
+            st.icmpstat.icps_oldshort += 1;
+            return m_freem(&mut st.mbpool, n);
+        }
+        if !icmp_infotype(oip[oiplen]) {
+            st.icmpstat.icps_oldicmp += 1;
+            return m_freem(&mut st.mbpool, n);
+        }
     }
     let rcvif = n.m_pkthdr().and_then(|ph| ph.rcvif);
     m_freem(&mut st.mbpool, n);

@@ -6,7 +6,7 @@
 use crate::bsd::kern::uipc_domain::PRC_NCMDS;
 use crate::bsd::kern::uipc_mbuf::*;
 use crate::bsd::net::if_::IFF_BROADCAST;
-use crate::bsd::netinet::in_::{InAddr, INADDR_ANY, INADDR_BROADCAST};
+use crate::bsd::netinet::in_::{in_broadcast, in_multicast, InAddr, INADDR_ANY, INADDR_BROADCAST};
 use crate::bsd::netinet::in_cksum::in_cksum;
 use crate::bsd::netinet::in_proto::ip_protox;
 use crate::bsd::netinet::ip::*;
@@ -71,7 +71,7 @@ pub fn ip_input(st: &mut Stack, m: Mbuf) {
     if h[0] >> 4 != IPVERSION {
         return drop_counted(st, m, |s| s.ips_badvers += 1);
     }
-    let hlen = usize::from(h[0] & 0x0f) << 2;
+    let mut hlen = usize::from(h[0] & 0x0f) << 2;
     if hlen < IP_HDRLEN {
         return drop_counted(st, m, |s| s.ips_badhlen += 1);
     }
@@ -98,16 +98,33 @@ pub fn ip_input(st: &mut Stack, m: Mbuf) {
         m_adj(&mut m, -((pktlen - ip_len) as isize));
     }
 
+    // A datagram for a broadcast or multicast address is flagged as one,
+    // whatever the link said (lo0 says nothing), before a source route
+    // can rewrite ip_dst: icmp_error must not answer it (RFC 1122 3.2.2).
+    // The book relies on the link's M_BCAST and M_MCAST alone.
+    let dst = get_addr(m.mtod(), IP_DST_OFF);
+    let rcvif = m.m_pkthdr().and_then(|ph| ph.rcvif);
+    if in_multicast(dst) {
+        m.set_flags(M_MCAST);
+    } else if dst == INADDR_BROADCAST
+        || dst == INADDR_ANY
+        || rcvif.is_some_and(|ifp| in_broadcast(st, dst, ifp))
+    {
+        m.set_flags(M_BCAST);
+    }
+
     // Without options this returns at once, after forgetting the last
     // datagram's source route (the book's `ip_nhops = 0`).
     match ip_dooptions(st, &mut m) {
         // Options recorded here changed the header: keep its checksum
-        // right for raw sockets, which see the header as it is.
-        DoOpt::Continue if hlen > IP_HDRLEN => {
-            if let Ok(h) = m_writable(&mut st.mbpool, &mut m) {
-                ip_sum(h, hlen);
-            }
-        }
+        // right for raw sockets, which see the header as it is. The header
+        // must be writable anyway: protocols strip the options in place
+        // (ip_stripoptions), and one left in a shared cluster would keep
+        // them, its transport header read from the options.
+        DoOpt::Continue if hlen > IP_HDRLEN => match m_writable(&mut st.mbpool, &mut m) {
+            Ok(h) => ip_sum(h, hlen),
+            Err(_) => return drop_counted(st, m, |s| s.ips_odropped += 1),
+        },
         DoOpt::Continue => {}
         DoOpt::Forward => return ip_forward(st, m),
         // ips_badoptions is counted already.
@@ -118,7 +135,6 @@ pub fn ip_input(st: &mut Stack, m: Mbuf) {
     }
 
     let dst = get_addr(m.mtod(), IP_DST_OFF);
-    let rcvif = m.m_pkthdr().and_then(|ph| ph.rcvif);
     if !ip_ours(st, dst, rcvif) {
         return ip_forward(st, m);
     }
@@ -131,6 +147,11 @@ pub fn ip_input(st: &mut Stack, m: Mbuf) {
             Some(m) => m,
             None => return,
         };
+        // The datagram has its first fragment's header, whose options may
+        // make it longer or shorter than this fragment's: its protocol
+        // must be given that length. (The book passes this fragment's
+        // `hlen` on; FreeBSD reads `ip_hl` again here.)
+        hlen = m.mtod().first().map_or(IP_HDRLEN, |&b| usize::from(b & 0x0f) << 2);
         if m.m_len() < hlen {
             m = match m_pullup(&mut st.mbpool, m, hlen) {
                 Ok(m) => m,

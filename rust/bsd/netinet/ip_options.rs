@@ -441,9 +441,9 @@ pub fn ip_srcroute(st: &Stack) -> Option<Ipoption> {
 /// Removes the options from the datagram in `m` (`ip_stripoptions`),
 /// whose header is contiguous in the first mbuf: the data moves up over
 /// them, and `ip_hl`, `ip_len` and `m_pkthdr.len` shrink. The first mbuf
-/// must be writable (not a shared cluster: see `m_writable`), as it is
-/// once `ip_dooptions` has seen the datagram; if it is not, the datagram
-/// is left as it is.
+/// must be writable (not a shared cluster: see `m_writable`), as
+/// `ip_input` leaves it for the protocols; if it is not, the datagram is
+/// left as it is.
 pub fn ip_stripoptions(m: &mut Mbuf) {
     let hlen = match m.mtod().first() {
         Some(&b) => usize::from(b & 0x0f) << 2,

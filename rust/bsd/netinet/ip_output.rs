@@ -185,7 +185,14 @@ pub fn ip_output(st: &mut Stack, m: Mbuf, opt: Option<&Ipoption>, flags: u32) ->
 
 /// Splits the datagram in `m` into fragments that fit `mtu` and sends
 /// them (the second half of the book's `ip_output`).
-fn ip_fragment(st: &mut Stack, mut m: Mbuf, hlen: usize, ifp: usize, mtu: usize, dst: InAddr) -> Result {
+fn ip_fragment(
+    st: &mut Stack,
+    mut m: Mbuf,
+    hlen: usize,
+    ifp: usize,
+    mtu: usize,
+    dst: InAddr,
+) -> Result {
     let mut hdr = [0u8; IP_MAXHDRLEN];
     if m_copydata(&m, 0, &mut hdr[..hlen]).is_err() {
         m_freem(&mut st.mbpool, m);
@@ -210,28 +217,36 @@ fn ip_fragment(st: &mut Stack, mut m: Mbuf, hlen: usize, ifp: usize, mtu: usize,
     // a failure sends nothing.
     let mut frags = crate::platform::Vec::new();
     let mut off = hlen + len;
-    let mut err = Ok(());
-    while off < ip_len {
+    let mut err = frags.reserve(ip_len.saturating_sub(off).div_ceil(len)).map_err(|_| ENOBUFS);
+    while err.is_ok() && off < ip_len {
         let flen = len.min(ip_len - off);
         let more = off + flen < ip_len || ip_off & IP_MF != 0;
-        let fm = (|| {
-            frags.reserve(1).map_err(|_| ENOBUFS)?;
-            let mut fm = m_gethdr(&mut st.mbpool, MT_HEADER)?;
-            fm.m_align(mhlen)?;
-            fm.set_len(mhlen)?;
-            let h = fm.mtod_mut().ok_or(ENOBUFS)?;
-            h.copy_from_slice(&mhdr[..mhlen]);
-            let foff = ((off - hlen) >> 3) as u16 + (ip_off & IP_OFFMASK);
-            put16(h, IP_OFF_OFF, foff | if more { IP_MF } else { 0 });
-            put16(h, IP_LEN_OFF, (flen + mhlen) as u16);
-            ip_sum(h, mhlen);
-            let data = m_copy(&mut st.mbpool, &m, off, flen)?;
-            m_cat(&mut st.mbpool, &mut fm, data);
-            if let Some(ph) = fm.m_pkthdr_mut() {
-                ph.len = mhlen + flen;
+        let fm = m_gethdr(&mut st.mbpool, MT_HEADER).and_then(|mut fm| {
+            // Filled in a closure so that every failure frees `fm`.
+            let r = (|| {
+                fm.m_align(mhlen)?;
+                fm.set_len(mhlen)?;
+                let h = fm.mtod_mut().ok_or(ENOBUFS)?;
+                h.copy_from_slice(&mhdr[..mhlen]);
+                let foff = ((off - hlen) >> 3) as u16 + (ip_off & IP_OFFMASK);
+                put16(h, IP_OFF_OFF, foff | if more { IP_MF } else { 0 });
+                put16(h, IP_LEN_OFF, (flen + mhlen) as u16);
+                ip_sum(h, mhlen);
+                let data = m_copy(&mut st.mbpool, &m, off, flen)?;
+                m_cat(&mut st.mbpool, &mut fm, data);
+                if let Some(ph) = fm.m_pkthdr_mut() {
+                    ph.len = mhlen + flen;
+                }
+                Ok(())
+            })();
+            match r {
+                Ok(()) => Ok(fm),
+                Err(e) => {
+                    m_freem(&mut st.mbpool, fm);
+                    Err(e)
+                }
             }
-            Ok(fm)
-        })();
+        });
         match fm {
             Ok(fm) => {
                 let _ = frags.push(fm); // room was reserved
@@ -253,10 +268,20 @@ fn ip_fragment(st: &mut Stack, mut m: Mbuf, hlen: usize, ifp: usize, mtu: usize,
     }
     // The first fragment is the original datagram, cut short.
     m_adj(&mut m, -((ip_len - (hlen + len)) as isize));
-    if let Ok(h) = m_writable(&mut st.mbpool, &mut m) {
-        put16(h, IP_OFF_OFF, ip_off | IP_MF);
-        put16(h, IP_LEN_OFF, (hlen + len) as u16);
-        ip_sum(h, hlen);
+    match m_writable(&mut st.mbpool, &mut m) {
+        Ok(h) => {
+            put16(h, IP_OFF_OFF, ip_off | IP_MF);
+            put16(h, IP_LEN_OFF, (hlen + len) as u16);
+            ip_sum(h, hlen);
+        }
+        Err(e) => {
+            // Its header cannot say what it now holds: send nothing.
+            m_freem(&mut st.mbpool, m);
+            while let Some(f) = frags.pop() {
+                m_freem(&mut st.mbpool, f);
+            }
+            return Err(e);
+        }
     }
     st.ipstat.ips_ofragments += 1;
     st.ipstat.ips_fragmented += 1;
@@ -277,7 +302,8 @@ fn ip_fragment(st: &mut Stack, mut m: Mbuf, hlen: usize, ifp: usize, mtu: usize,
 // (`linux_ip_optname`).
 
 use crate::bsd::kern::uipc_domain::SockOpt;
-use crate::bsd::kern::uipc_socket::{sooptcopyout, sooptint};
+use crate::bsd::kern::uipc_socket::{sooptcopyout, sooptint, SOL_SOCKET};
+use crate::bsd::kern::uipc_socket2::cmsgs;
 use crate::bsd::netinet::in_::IPPROTO_IP;
 use crate::bsd::netinet::in_pcb::{INP_RECVDSTADDR, INP_RECVOPTS, INP_RECVRETOPTS};
 use crate::bsd::netinet::ip_options::{
@@ -340,10 +366,40 @@ pub fn linux_ip_optname(name: i32) -> Option<i32> {
     })
 }
 
+/// Linux's cmsg type for a control message of level IPPROTO_IP that
+/// bsdinet delivers (the book's `IP_RECVDSTADDR`, `IP_RECVOPTS`,
+/// `IP_RECVRETOPTS`), as Linux names the ones it has: its IP_RETOPTS
+/// message answers IP_RECVRETOPTS.
+pub fn linux_ip_cmsgtype(ty: i32) -> Option<i32> {
+    Some(match ty {
+        IP_RECVOPTS => 6,
+        IP_RECVRETOPTS => 7,
+        IP_RECVDSTADDR => BSDINET_IP_RECVDSTADDR,
+        _ => return None,
+    })
+}
+
+/// Checks the control messages given to sendmsg() on a UDP or raw socket
+/// and frees them. 4.4BSD frees them unread (udp_output's "XXX"); here a
+/// malformed one is EINVAL, and so is any of level SOL_SOCKET or
+/// IPPROTO_IP, since bsdinet acts on none (Linux answers EINVAL for those
+/// it does not know); other levels are ignored, as both stacks do.
+pub fn ip_checkcontrol(mp: &mut MbufPool, control: Option<Mbuf>) -> Result {
+    let Some(c) = control else {
+        return Ok(());
+    };
+    let r = cmsgs(&c).try_for_each(|m| match m? {
+        (SOL_SOCKET | IPPROTO_IP, _, _) => Err(EINVAL),
+        _ => Ok(()),
+    });
+    m_freem(mp, c);
+    r
+}
+
 /// The options of `opt` as the user gave them to `ip_pcbopts`: the first
 /// hop of the source route, which `ip_pcbopts` moved to `ipopt_dst`, goes
 /// back in front of the route's addresses. Returns the length in `out`.
-fn ip_optundo(opt: &Ipoption, out: &mut [u8; MAX_IPOPTLEN + 4]) -> usize {
+pub fn ip_optundo(opt: &Ipoption, out: &mut [u8; MAX_IPOPTLEN + 4]) -> usize {
     let list = opt.options();
     let n = list.len();
     out[..n].copy_from_slice(list);

@@ -241,7 +241,7 @@ impl IpReass {
         let qi = match qi {
             Some(qi) => qi,
             None => {
-                let fp = Ipq {
+                let mut fp = Ipq {
                     ipq_ttl: IPFRAGTTL,
                     ipq_p: ip.ip_p,
                     ipq_id: ip.ip_id,
@@ -249,8 +249,11 @@ impl IpReass {
                     ipq_dst: ip.ip_dst,
                     frags: Vec::new(),
                 };
+                // Room for as many fragments as this one's size makes
+                // likely, at once: growing one by one would reallocate.
+                let likely = (IP_MAXPACKET / len.max(8)).min(self.maxfragsperpacket);
                 // fp holds no mbuf yet: losing it on failure loses nothing.
-                if self.ipq.push(fp).is_err() {
+                if fp.frags.reserve(likely).is_err() || self.ipq.push(fp).is_err() {
                     return dropfrag(mp, ipstat, m);
                 }
                 self.ipq.len() - 1

@@ -8,17 +8,20 @@
 //! as Linux does).
 
 use crate::bsd::kern::uipc_mbuf::*;
-use crate::bsd::kern::uipc_socket::{Pru, SO_BROADCAST, SO_DONTROUTE, SS_ISCONNECTED, SS_PRIV};
+use crate::bsd::kern::uipc_socket::{
+    pru_notsupp, Pru, SO_BROADCAST, SO_DONTROUTE, SS_ISCONNECTED, SS_PRIV,
+};
 use crate::bsd::kern::uipc_socket2::{
-    free_record, socantsendmore, soisconnected, soreserve, sorwakeup,
+    free_record, socantsendmore, soisconnected, soisdisconnected, soreserve, sorwakeup,
 };
 use crate::bsd::netinet::in_::{in_control, InAddr, SockaddrIn, INADDR_ANY};
 use crate::bsd::netinet::in_pcb::{
     in_pcballoc, in_pcbdetach, in_pcbrehash, in_pcbs_on_port, in_setpeeraddr, in_setsockaddr,
     InpHead, INP_HDRINCL,
 };
-use crate::bsd::netinet::ip::{IP_HDRLEN, IP_MAXPACKET};
+use crate::bsd::netinet::ip::{IP_HDRLEN, IP_MAXHDRLEN, IP_MAXPACKET};
 use crate::bsd::netinet::ip_output::*;
+use crate::bsd::netinet::udp_usrreq::ip_savecontrol;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
 
@@ -47,15 +50,14 @@ pub fn rip_input(st: &mut Stack, m: Mbuf, _hlen: usize) {
         {
             continue;
         }
-        let so = pcb.inp_socket;
-        if let Some(prev) = last.replace(so) {
+        if let Some(prev) = last.replace(inp) {
             if let Ok(n) = m_copy(&mut st.mbpool, &m, 0, M_COPYALL) {
                 rip_append(st, prev, ripsrc, n);
             }
         }
     }
     match last {
-        Some(so) => rip_append(st, so, ripsrc, m),
+        Some(inp) => rip_append(st, inp, ripsrc, m),
         None => {
             m_freem(&mut st.mbpool, m);
             st.ipstat.ips_noproto += 1;
@@ -64,10 +66,19 @@ pub fn rip_input(st: &mut Stack, m: Mbuf, _hlen: usize) {
     }
 }
 
-/// Queues datagram `m` from `src` on socket `so`, or drops it when the
-/// receive buffer is full.
-fn rip_append(st: &mut Stack, so: usize, src: SockaddrIn, m: Mbuf) {
-    match st.so(so).so_rcv.sbappendaddr(src, m, None) {
+/// Queues datagram `m` from `src` on the socket of PCB `inp`, with the
+/// control messages it asked for (FreeBSD's rip_input; the book's passes
+/// none), or drops it when the receive buffer is full.
+fn rip_append(st: &mut Stack, inp: usize, src: SockaddrIn, m: Mbuf) {
+    let so = st.pcb(inp).inp_socket;
+    let hlen = m.mtod().first().map_or(IP_HDRLEN, |&b| usize::from(b & 0x0f) << 2);
+    let mut hdr = [0u8; IP_MAXHDRLEN];
+    let hdr = &mut hdr[..hlen.clamp(IP_HDRLEN, IP_MAXHDRLEN)];
+    let opts = match m_copydata(&m, 0, hdr) {
+        Ok(()) => ip_savecontrol(st, inp, hdr),
+        Err(_) => None,
+    };
+    match st.so(so).so_rcv.sbappendaddr(src, m, opts) {
         Ok(()) => sorwakeup(st, so),
         Err(r) => {
             st.so(so).so_rcv.sb_drops += 1;
@@ -190,7 +201,11 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
             st.so(so).so_state &= !SS_ISCONNECTED;
         }
         Pru::Shutdown => socantsendmore(st, so),
-        Pru::Send { data, nam } => {
+        Pru::Send { data, nam, control } => {
+            if let Err(e) = ip_checkcontrol(&mut st.mbpool, control) {
+                m_freem(&mut st.mbpool, data);
+                return Err(e);
+            }
             let dst = if st.so(so).so_state & SS_ISCONNECTED != 0 {
                 match nam {
                     Some(_) => Err(EISCONN),
@@ -218,6 +233,15 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
             *out = in_setpeeraddr(st.pcb(inp));
         }
         Pru::Listen => return Err(EOPNOTSUPP),
+        // As the book: an abort drops the socket; the requests of
+        // connection protocols are not raw IP's.
+        Pru::Abort => {
+            soisdisconnected(st, so);
+            in_pcbdetach(st, inp);
+        }
+        req @ (Pru::Accept(_) | Pru::Rcvd { .. } | Pru::Rcvoob { .. } | Pru::SendOob { .. }) => {
+            return pru_notsupp(st, req)
+        }
         Pru::Control { .. } => unreachable!("handled above"),
     }
     Ok(())

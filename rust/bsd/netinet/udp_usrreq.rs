@@ -13,10 +13,10 @@ use crate::bsd::kern::uipc_socket2::*;
 use crate::bsd::netinet::in_::*;
 use crate::bsd::netinet::in_cksum::in_cksum;
 use crate::bsd::netinet::in_pcb::*;
-use crate::bsd::netinet::ip::{IP_HDRLEN, IP_MAXPACKET};
+use crate::bsd::netinet::ip::{IP_HDRLEN, IP_MAXHDRLEN, IP_MAXPACKET};
 use crate::bsd::netinet::ip_icmp::{icmp_error, ICMP_UNREACH, ICMP_UNREACH_PORT};
 use crate::bsd::netinet::ip_input::INETCTLERRMAP;
-use crate::bsd::netinet::ip_options::ip_stripoptions;
+use crate::bsd::netinet::ip_options::{ip_srcroute, ip_stripoptions, MAX_IPOPTLEN};
 use crate::bsd::netinet::ip_output::*;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
@@ -76,7 +76,13 @@ fn udp_cksum(m: &Mbuf, off: usize, ulen: usize, src: InAddr, dst: InAddr) -> u16
 /// UDP input (`udp_input`): the IP entry's `pr_input` for protocol 17.
 pub fn udp_input(st: &mut Stack, mut m: Mbuf, iphlen: usize) {
     st.udpstat.udps_ipackets += 1;
-    // Options are not passed up (the book strips them here too).
+    // Options are not passed up (the book strips them here too), but a
+    // socket may ask for them with IP_RECVOPTS: keep the header.
+    let mut hdr = [0u8; IP_MAXHDRLEN];
+    let hdr = match m_copydata(&m, 0, &mut hdr[..iphlen.clamp(IP_HDRLEN, IP_MAXHDRLEN)]) {
+        Ok(()) => &hdr[..iphlen.clamp(IP_HDRLEN, IP_MAXHDRLEN)],
+        Err(_) => return st.udpstat.udps_hdrops += 1,
+    };
     if iphlen > IP_HDRLEN {
         ip_stripoptions(&mut m);
     }
@@ -120,9 +126,9 @@ pub fn udp_input(st: &mut Stack, mut m: Mbuf, iphlen: usize) {
                 continue;
             }
             let so = p.inp_socket;
-            if let Some(prev) = last.replace(so) {
+            if let Some(prev) = last.replace(inp) {
                 if let Ok(n) = m_copy(&mut st.mbpool, &m, UDPIP_HDRLEN, M_COPYALL) {
-                    udp_append(st, prev, from, n);
+                    udp_append(st, prev, from, n, hdr);
                 }
             }
             if st.so(so).so_options & (SO_REUSEPORT | SO_REUSEADDR) == 0 {
@@ -130,9 +136,9 @@ pub fn udp_input(st: &mut Stack, mut m: Mbuf, iphlen: usize) {
             }
         }
         match last {
-            Some(so) => {
+            Some(inp) => {
                 m_adj(&mut m, UDPIP_HDRLEN as isize);
-                udp_append(st, so, from, m);
+                udp_append(st, inp, from, m, hdr);
             }
             None => {
                 st.udpstat.udps_noportbcast += 1;
@@ -145,9 +151,8 @@ pub fn udp_input(st: &mut Stack, mut m: Mbuf, iphlen: usize) {
     st.udpstat.udpps_pcbcachemiss += 1;
     match in_pcblookup(st, InpHead::Udp, src, sport, dst, dport, INPLOOKUP_WILDCARD) {
         Some(inp) => {
-            let so = st.pcb(inp).inp_socket;
             m_adj(&mut m, UDPIP_HDRLEN as isize);
-            udp_append(st, so, from, m);
+            udp_append(st, inp, from, m, hdr);
         }
         None => {
             st.udpstat.udps_noport += 1;
@@ -160,10 +165,13 @@ pub fn udp_input(st: &mut Stack, mut m: Mbuf, iphlen: usize) {
     }
 }
 
-/// Queues datagram `m` from `from` on socket `so`, counting a drop when
-/// the receive buffer is full.
-fn udp_append(st: &mut Stack, so: usize, from: SockaddrIn, m: Mbuf) {
-    match st.so(so).so_rcv.sbappendaddr(from, m, None) {
+/// Queues datagram `m` from `from` on the socket of PCB `inp`, with the
+/// control messages it asked for about the datagram whose IP header was
+/// `ip`, counting a drop when the receive buffer is full.
+fn udp_append(st: &mut Stack, inp: usize, from: SockaddrIn, m: Mbuf, ip: &[u8]) {
+    let so = st.pcb(inp).inp_socket;
+    let opts = ip_savecontrol(st, inp, ip);
+    match st.so(so).so_rcv.sbappendaddr(from, m, opts) {
         Ok(()) => sorwakeup(st, so),
         Err(r) => {
             st.udpstat.udps_fullsock += 1;
@@ -171,6 +179,40 @@ fn udp_append(st: &mut Stack, so: usize, from: SockaddrIn, m: Mbuf) {
             free_record(&mut st.mbpool, r);
         }
     }
+}
+
+/// The control messages that PCB `inp` asked for about the datagram
+/// whose IP header (with options) is `ip`, as a chain of one mbuf each:
+/// IP_RECVDSTADDR its destination, IP_RECVOPTS its options as received,
+/// IP_RECVRETOPTS the reversed source route to reply by, in the form
+/// IP_OPTIONS takes. The book's udp_input builds the first with
+/// `udp_saveopt` and has the others "notyet"; FreeBSD's `ip_savecontrol`,
+/// used for raw sockets too, has them all. A message that cannot be had
+/// is left out: the datagram goes up all the same, as in the book.
+pub fn ip_savecontrol(st: &mut Stack, inp: usize, ip: &[u8]) -> Option<Mbuf> {
+    let flags = st.pcb(inp).inp_flags;
+    let mut msgs: [Option<Mbuf>; 3] = [None, None, None];
+    if flags & INP_RECVDSTADDR != 0 {
+        let dst = ip.get(IP_DST_OFF..IP_DST_OFF + 4).unwrap_or(&[]);
+        msgs[0] = sbcreatecontrol(&mut st.mbpool, dst, IP_RECVDSTADDR, IPPROTO_IP).ok();
+    }
+    if flags & INP_RECVOPTS != 0 && ip.len() > IP_HDRLEN {
+        let opts = &ip[IP_HDRLEN..];
+        msgs[1] = sbcreatecontrol(&mut st.mbpool, opts, IP_RECVOPTS, IPPROTO_IP).ok();
+    }
+    if flags & INP_RECVRETOPTS != 0 {
+        if let Some(opt) = ip_srcroute(st) {
+            let mut out = [0u8; MAX_IPOPTLEN + 4];
+            let n = ip_optundo(&opt, &mut out);
+            msgs[2] = sbcreatecontrol(&mut st.mbpool, &out[..n], IP_RECVRETOPTS, IPPROTO_IP).ok();
+        }
+    }
+    let mut chain = None;
+    for mut m in msgs.into_iter().rev().flatten() {
+        m.set_next(chain);
+        chain = Some(m);
+    }
+    chain
 }
 
 /// An ICMP error about a datagram we sent (`udp_ctlinput`): connected
@@ -301,13 +343,28 @@ pub fn udp_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
             st.so(so).so_state &= !SS_ISCONNECTED;
         }
         Pru::Shutdown => socantsendmore(st, so),
-        Pru::Send { data, nam } => return udp_output(st, inp, data, nam),
+        Pru::Send { data, nam, control } => {
+            if let Err(e) = ip_checkcontrol(&mut st.mbpool, control) {
+                m_freem(&mut st.mbpool, data);
+                return Err(e);
+            }
+            return udp_output(st, inp, data, nam);
+        }
         Pru::Sockaddr(out) => *out = in_setsockaddr(st.pcb(inp)),
         Pru::Peeraddr(out) => {
             if st.so(so).so_state & SS_ISCONNECTED == 0 {
                 return Err(ENOTCONN);
             }
             *out = in_setpeeraddr(st.pcb(inp));
+        }
+        // As the book: an abort drops the socket; the requests of
+        // connection protocols are not UDP's.
+        Pru::Abort => {
+            soisdisconnected(st, so);
+            in_pcbdetach(st, inp);
+        }
+        req @ (Pru::Accept(_) | Pru::Rcvd { .. } | Pru::Rcvoob { .. } | Pru::SendOob { .. }) => {
+            return pru_notsupp(st, req)
         }
         Pru::Control { .. } => unreachable!("handled above"),
     }

@@ -51,6 +51,8 @@ errnos! {
     EADDRNOTAVAIL = 99, "Cannot assign requested address";
     ENETDOWN = 100, "Network is down";
     ENETUNREACH = 101, "Network is unreachable";
+    ECONNABORTED = 103, "Software caused connection abort";
+    ECONNRESET = 104, "Connection reset by peer";
     ENOBUFS = 105, "No buffer space available";
     EISCONN = 106, "Transport endpoint is already connected";
     ENOTCONN = 107, "Transport endpoint is not connected";

@@ -49,14 +49,14 @@ pub fn stack() -> Stack {
 /// Receives up to `cap` bytes.
 pub fn recv(st: &mut Stack, so: usize, cap: usize, flags: i32) -> Result<(Vec<u8>, Received)> {
     let mut d = Dst { buf: Vec::new(), cap };
-    let r = soreceive(st, so, &mut d, flags)?;
+    let r = soreceive(st, so, &mut d, flags, None)?;
     Ok((d.buf, r))
 }
 
 /// Sends `data` (to `nam`), then lets the stack's software interrupt run,
 /// as the module does when the call returns.
 pub fn send(st: &mut Stack, so: usize, nam: Option<&[u8]>, data: &[u8]) -> Result {
-    let r = sosend(st, so, nam, &mut Src(data));
+    let r = sosend(st, so, nam, &mut Src(data), None);
     st.softint();
     r
 }
@@ -88,4 +88,20 @@ pub fn icmp_msg(ty: u8, id: u16, seq: u16, data: &[u8]) -> Vec<u8> {
     let s = cksum(&b);
     b[2..4].copy_from_slice(&s.to_be_bytes());
     b
+}
+
+/// Sends `data` with `flags` on a stream: the bytes the stack took, and
+/// how the call ended (EWOULDBLOCK when it ran out of room, as the book's
+/// `sosend` answers `sendit`).
+pub fn send_some(st: &mut Stack, so: usize, data: &[u8], flags: i32) -> (usize, Result) {
+    let mut src = Src(data);
+    let r = sosend_flags(st, so, None, &mut src, None, flags);
+    st.softint();
+    (data.len() - src.0.len(), r)
+}
+
+/// Nothing is left: no socket, no mbuf, no cluster.
+pub fn assert_no_leaks(st: &Stack) {
+    assert_eq!(st.sockets.len(), 0, "sockets left");
+    assert_eq!((st.mbpool.mbstat.m_mbufs, st.mbpool.mbstat.m_clusters), (0, 0), "mbufs left");
 }
