@@ -79,6 +79,14 @@ fn recvdstaddr_recvopts_and_retopts() {
     assert_eq!(data, b"dst");
     assert_eq!(msgs, vec![(IPPROTO_IP, IP_RECVDSTADDR, LOCALHOST.to_be_bytes().to_vec())]);
 
+    // An empty datagram keeps its control and its place: the next one
+    // comes next, with its own.
+    send(&mut st, a, Some(&sin(LOCALHOST, 7000)), b"").unwrap();
+    send(&mut st, a, Some(&sin(LOCALHOST, 7000)), b"next").unwrap();
+    assert_eq!(recv_control(&mut st, b).0, b"");
+    let (data, msgs) = recv_control(&mut st, b);
+    assert_eq!((data.as_slice(), msgs.len()), (&b"next"[..], 1));
+
     // Record route: the receiver sees the options as they arrived; no
     // source route came, so there is no route back to report.
     let rr = [7, 7, 4, 0, 0, 0, 0, 0];

@@ -271,15 +271,13 @@ impl MbufPool {
     /// Gives up a reference to a cluster (the book's `MCLFREE`).
     fn clfree(&mut self, c: SharedBuf) {
         // The pool's caller holds the stack, and every handle to a cluster
-        // lives in the stack: a count of 1 cannot grow meanwhile.
-        if SharedBuf::ref_count(&c) == 1 && self.mclfree.len() < MCLFREE_MAX {
-            self.mbstat.m_clusters = self.mbstat.m_clusters.saturating_sub(1);
-            if let Err(c) = push_or_give_back(&mut self.mclfree, c, MCLFREE_MAX) {
-                SharedBuf::release(c);
-            }
-            return;
-        }
-        if SharedBuf::release(c) {
+        // lives in the stack: a count of 1 cannot grow meanwhile, so a
+        // cluster kept on the free list is one nobody else holds.
+        let kept = match SharedBuf::ref_count(&c) {
+            1 => push_or_give_back(&mut self.mclfree, c, MCLFREE_MAX),
+            _ => Err(c),
+        };
+        if kept.map_or_else(SharedBuf::release, |()| true) {
             self.mbstat.m_clusters = self.mbstat.m_clusters.saturating_sub(1);
         }
     }
@@ -667,10 +665,8 @@ pub fn m_free(mp: &mut MbufPool, mut m: Mbuf) -> Option<Mbuf> {
     if let Some(c) = m.0.ext.take() {
         mp.clfree(c);
     }
-    if mp.mfree.len() < MFREE_MAX {
-        // Dropped when the list cannot grow: freed either way.
-        let _ = push_or_give_back(&mut mp.mfree, m, MFREE_MAX);
-    }
+    // Dropped when the list is full: freed either way.
+    let _ = push_or_give_back(&mut mp.mfree, m, MFREE_MAX);
     next
 }
 
@@ -684,6 +680,16 @@ fn push_or_give_back<T>(list: &mut Vec<T>, v: T, max: usize) -> core::result::Re
     // The room is reserved: this push does not allocate, so cannot fail.
     let _ = list.push(v);
     Ok(())
+}
+
+/// Links `n` after the last mbuf of `chain`, or makes it the chain (the
+/// book's `*mp = n; mp = &n->m_next` for lists such as control messages,
+/// which, unlike `m_cat`, keeps every mbuf as it is).
+pub fn m_link(chain: &mut Option<Mbuf>, n: Mbuf) {
+    match chain.as_mut().and_then(Mbuf::last_mut) {
+        Some(last) => last.0.next = Some(n),
+        None => *chain = Some(n),
+    }
 }
 
 /// Frees a whole chain (`m_freem`).

@@ -857,7 +857,7 @@ fn soreceive_dgram(
     so: usize,
     uio: &mut dyn UioOut,
     flags: i32,
-    controlp: Option<&mut Option<Mbuf>>,
+    mut controlp: Option<&mut Option<Mbuf>>,
 ) -> Result<Received> {
     let Stack { sockets, mbpool, .. } = st;
     let s = sockets.get_mut(so).expect("no such socket");
@@ -869,11 +869,8 @@ fn soreceive_dgram(
     if s.so_proto.pr_flags & PR_ADDR != 0 {
         out.addr = rec.addr;
     }
-    // The caller gets a copy of the control messages; the record's own
-    // go with it (the book hands over the mbufs unless peeking; a copy
-    // keeps the buffer's accounting in one place).
-    if let (Some(controlp), Some(c)) = (controlp, rec.control.as_ref()) {
-        *controlp = Some(m_copy(mbpool, c, 0, M_COPYALL)?);
+    if let (true, Some(cp), Some(c)) = (peek, controlp.as_deref_mut(), rec.control.as_ref()) {
+        *cp = Some(m_copy(mbpool, c, 0, M_COPYALL)?);
     }
     if let Some(d) = rec.data.as_ref() {
         out.reclen = d.m_length();
@@ -892,9 +889,41 @@ fn soreceive_dgram(
         out.flags |= MSG_TRUNC;
     }
     if !peek {
-        s.so_rcv.sbdroprecord(mbpool);
+        // The record goes; its control messages go to the caller whole.
+        if let Some(r) = s.so_rcv.sbtakerecord() {
+            match (controlp, r.control) {
+                (Some(cp), c) => *cp = c,
+                (None, Some(c)) => m_freem(mbpool, c),
+                (None, None) => {}
+            }
+            if let Some(d) = r.data {
+                m_freem(mbpool, d);
+            }
+        }
     }
     Ok(out)
+}
+
+/// The first record's control messages, for the caller (freed when it
+/// did not ask): a copy when peeking, the mbufs themselves otherwise, so
+/// that they come out once.
+fn soreceive_control(
+    sb: &mut Sockbuf,
+    mp: &mut MbufPool,
+    peek: bool,
+    controlp: Option<&mut Option<Mbuf>>,
+) -> Result {
+    if peek {
+        if let (Some(cp), Some(c)) = (controlp, sb.sb_mb.first().and_then(|r| r.control.as_ref())) {
+            *cp = Some(m_copy(mp, c, 0, M_COPYALL)?);
+        }
+    } else if let Some(c) = sb.sbtakecontrol(mp) {
+        match controlp {
+            Some(cp) => *cp = Some(c),
+            None => m_freem(mp, c),
+        }
+    }
+    Ok(())
 }
 
 /// Stream data: as much as the caller wants, across records (up to one
@@ -911,22 +940,7 @@ fn soreceive_stream(
     let peek = flags & MSG_PEEK != 0;
     let Stack { sockets, mbpool, .. } = &mut *st;
     let s = sockets.get_mut(so).expect("no such socket");
-    // The first record's control messages: a copy when peeking, the
-    // mbufs themselves otherwise, so that they come out once.
-    if s.so_rcv.sb_mb.first().is_some_and(|r| r.control.is_some()) {
-        if peek {
-            if let (Some(cp), Some(c)) =
-                (controlp, s.so_rcv.sb_mb.first().and_then(|r| r.control.as_ref()))
-            {
-                *cp = Some(m_copy(mbpool, c, 0, M_COPYALL)?);
-            }
-        } else if let Some(c) = s.so_rcv.sbtakecontrol(mbpool) {
-            match controlp {
-                Some(cp) => *cp = Some(c),
-                None => m_freem(mbpool, c),
-            }
-        }
-    }
+    soreceive_control(&mut s.so_rcv, mbpool, peek, controlp)?;
     let mut want = uio.resid();
     if s.so_oobmark != 0 {
         want = want.min(s.so_oobmark);

@@ -2,7 +2,7 @@
 //! chapter 15 and 16).
 
 use crate::bsd::kern::uipc_mbuf::{
-    m_adj, m_cat, m_free, m_freem, m_get, Mbuf, MbufPool, MLEN, MSIZE, MT_CONTROL,
+    m_adj, m_cat, m_free, m_freem, m_get, m_link, Mbuf, MbufPool, MLEN, MSIZE, MT_CONTROL,
 };
 use crate::bsd::kern::uipc_socket::*;
 use crate::bsd::netinet::in_::SockaddrIn;
@@ -177,10 +177,17 @@ impl Sockbuf {
         Some(c)
     }
 
+    /// Takes the first record out of the buffer, for the caller to free
+    /// or hand on.
+    pub fn sbtakerecord(&mut self) -> Option<Record> {
+        let r = self.sb_mb.remove(0)?;
+        self.unaccount(&r);
+        Some(r)
+    }
+
     /// Drops the first record (`sbdroprecord`).
     pub fn sbdroprecord(&mut self, mp: &mut MbufPool) {
-        if let Some(r) = self.sb_mb.remove(0) {
-            self.unaccount(&r);
+        if let Some(r) = self.sbtakerecord() {
             free_record(mp, r);
         }
     }
@@ -294,31 +301,25 @@ const LINUX_CMSG_ALIGN: usize = 8;
 /// and when one does not fit in an mbuf (the book's `sockargs` limit).
 /// Level SOL_SOCKET becomes the book's number.
 pub fn control_from_linux(mp: &mut MbufPool, buf: &[u8]) -> Result<Option<Mbuf>> {
-    let mut msgs: Vec<Mbuf> = Vec::new();
+    let mut chain = None;
     let r = (|| {
         let mut off = 0;
         while off < buf.len() {
             let h = buf.get(off..off + LINUX_CMSG_HDRLEN).ok_or(EINVAL)?;
-            let len = usize::try_from(u64::from_ne_bytes(h[..8].try_into().map_err(|_| EINVAL)?))
-                .map_err(|_| EINVAL)?;
+            let word = |i: usize| [h[i], h[i + 1], h[i + 2], h[i + 3]];
+            let len = u64::from_ne_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
+            let len = usize::try_from(len).map_err(|_| EINVAL)?;
             if len < LINUX_CMSG_HDRLEN || len > buf.len() - off {
                 return Err(EINVAL);
             }
-            let level = i32::from_ne_bytes(h[8..12].try_into().map_err(|_| EINVAL)?);
-            let ty = i32::from_ne_bytes(h[12..16].try_into().map_err(|_| EINVAL)?);
+            let level = i32::from_ne_bytes(word(8));
             let level = if level == LINUX_SOL_SOCKET { SOL_SOCKET } else { level };
-            msgs.reserve(1).map_err(|_| ENOBUFS)?;
-            let m = sbcreatecontrol(mp, &buf[off + LINUX_CMSG_HDRLEN..off + len], ty, level)?;
-            let _ = msgs.push(m); // room reserved
+            let data = &buf[off + LINUX_CMSG_HDRLEN..off + len];
+            m_link(&mut chain, sbcreatecontrol(mp, data, i32::from_ne_bytes(word(12)), level)?);
             off = off.saturating_add(len.next_multiple_of(LINUX_CMSG_ALIGN));
         }
         Ok(())
     })();
-    let mut chain = None;
-    while let Some(mut m) = msgs.pop() {
-        m.set_next(chain);
-        chain = Some(m);
-    }
     match r {
         Ok(()) => Ok(chain),
         Err(e) => {

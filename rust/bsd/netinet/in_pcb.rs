@@ -45,6 +45,8 @@ pub const INP_RECVOPTS: u32 = 0x01;
 pub const INP_RECVRETOPTS: u32 = 0x02;
 /// Receive the IP destination address with datagrams.
 pub const INP_RECVDSTADDR: u32 = 0x04;
+/// Any of the control messages a socket may ask for.
+pub const INP_CONTROLOPTS: u32 = INP_RECVOPTS | INP_RECVRETOPTS | INP_RECVDSTADDR;
 /// The user supplies the IP header (raw sockets).
 pub const INP_HDRINCL: u32 = 0x08;
 

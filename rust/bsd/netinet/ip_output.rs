@@ -250,14 +250,20 @@ fn ip_fragment(
         match fm {
             Ok(fm) => {
                 let _ = frags.push(fm); // room was reserved
-                st.ipstat.ips_ofragments += 1;
             }
-            Err(e) => {
-                err = Err(e);
-                break;
-            }
+            Err(e) => err = Err(e),
         }
         off += flen;
+    }
+    if err.is_ok() {
+        // The first fragment is the original datagram, cut short: sent
+        // only if its header can say so.
+        m_adj(&mut m, -((ip_len - (hlen + len)) as isize));
+        err = m_writable(&mut st.mbpool, &mut m).map(|h| {
+            put16(h, IP_OFF_OFF, ip_off | IP_MF);
+            put16(h, IP_LEN_OFF, (hlen + len) as u16);
+            ip_sum(h, hlen);
+        });
     }
     if let Err(e) = err {
         m_freem(&mut st.mbpool, m);
@@ -266,24 +272,7 @@ fn ip_fragment(
         }
         return Err(e);
     }
-    // The first fragment is the original datagram, cut short.
-    m_adj(&mut m, -((ip_len - (hlen + len)) as isize));
-    match m_writable(&mut st.mbpool, &mut m) {
-        Ok(h) => {
-            put16(h, IP_OFF_OFF, ip_off | IP_MF);
-            put16(h, IP_LEN_OFF, (hlen + len) as u16);
-            ip_sum(h, hlen);
-        }
-        Err(e) => {
-            // Its header cannot say what it now holds: send nothing.
-            m_freem(&mut st.mbpool, m);
-            while let Some(f) = frags.pop() {
-                m_freem(&mut st.mbpool, f);
-            }
-            return Err(e);
-        }
-    }
-    st.ipstat.ips_ofragments += 1;
+    st.ipstat.ips_ofragments += frags.len() as u64 + 1;
     st.ipstat.ips_fragmented += 1;
     let mut r = if_output(st, ifp, m, dst);
     while let Some(f) = frags.remove(0) {

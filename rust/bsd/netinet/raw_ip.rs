@@ -19,7 +19,7 @@ use crate::bsd::netinet::in_pcb::{
     in_pcballoc, in_pcbdetach, in_pcbrehash, in_pcbs_on_port, in_setpeeraddr, in_setsockaddr,
     InpHead, INP_HDRINCL,
 };
-use crate::bsd::netinet::ip::{IP_HDRLEN, IP_MAXHDRLEN, IP_MAXPACKET};
+use crate::bsd::netinet::ip::{IP_HDRLEN, IP_MAXPACKET};
 use crate::bsd::netinet::ip_output::*;
 use crate::bsd::netinet::udp_usrreq::ip_savecontrol;
 use crate::bsd::stack::Stack;
@@ -71,14 +71,12 @@ pub fn rip_input(st: &mut Stack, m: Mbuf, _hlen: usize) {
 /// none), or drops it when the receive buffer is full.
 fn rip_append(st: &mut Stack, inp: usize, src: SockaddrIn, m: Mbuf) {
     let so = st.pcb(inp).inp_socket;
-    let hlen = m.mtod().first().map_or(IP_HDRLEN, |&b| usize::from(b & 0x0f) << 2);
-    let mut hdr = [0u8; IP_MAXHDRLEN];
-    let hdr = &mut hdr[..hlen.clamp(IP_HDRLEN, IP_MAXHDRLEN)];
-    let opts = match m_copydata(&m, 0, hdr) {
-        Ok(()) => ip_savecontrol(st, inp, hdr),
-        Err(_) => None,
-    };
-    match st.so(so).so_rcv.sbappendaddr(src, m, opts) {
+    // ip_input left the header, options and all, in the first mbuf.
+    let h = m.mtod();
+    let hlen = h.first().map_or(IP_HDRLEN, |&b| usize::from(b & 0x0f) << 2);
+    let opts = h.get(IP_HDRLEN..hlen).unwrap_or(&[]);
+    let control = ip_savecontrol(st, inp, get_addr(h, IP_DST_OFF), opts);
+    match st.so(so).so_rcv.sbappendaddr(src, m, control) {
         Ok(()) => sorwakeup(st, so),
         Err(r) => {
             st.so(so).so_rcv.sb_drops += 1;

@@ -13,7 +13,7 @@ use crate::bsd::kern::uipc_socket2::*;
 use crate::bsd::netinet::in_::*;
 use crate::bsd::netinet::in_cksum::in_cksum;
 use crate::bsd::netinet::in_pcb::*;
-use crate::bsd::netinet::ip::{IP_HDRLEN, IP_MAXHDRLEN, IP_MAXPACKET};
+use crate::bsd::netinet::ip::{IP_HDRLEN, IP_MAXPACKET};
 use crate::bsd::netinet::ip_icmp::{icmp_error, ICMP_UNREACH, ICMP_UNREACH_PORT};
 use crate::bsd::netinet::ip_input::INETCTLERRMAP;
 use crate::bsd::netinet::ip_options::{ip_srcroute, ip_stripoptions, MAX_IPOPTLEN};
@@ -77,15 +77,17 @@ fn udp_cksum(m: &Mbuf, off: usize, ulen: usize, src: InAddr, dst: InAddr) -> u16
 pub fn udp_input(st: &mut Stack, mut m: Mbuf, iphlen: usize) {
     st.udpstat.udps_ipackets += 1;
     // Options are not passed up (the book strips them here too), but a
-    // socket may ask for them with IP_RECVOPTS: keep the header.
-    let mut hdr = [0u8; IP_MAXHDRLEN];
-    let hdr = match m_copydata(&m, 0, &mut hdr[..iphlen.clamp(IP_HDRLEN, IP_MAXHDRLEN)]) {
-        Ok(()) => &hdr[..iphlen.clamp(IP_HDRLEN, IP_MAXHDRLEN)],
-        Err(_) => return st.udpstat.udps_hdrops += 1,
-    };
-    if iphlen > IP_HDRLEN {
+    // socket may ask for them with IP_RECVOPTS: keep a copy.
+    let mut optbuf = [0u8; MAX_IPOPTLEN];
+    let nopts = iphlen.saturating_sub(IP_HDRLEN).min(MAX_IPOPTLEN);
+    if nopts > 0 {
+        if m_copydata(&m, IP_HDRLEN, &mut optbuf[..nopts]).is_err() {
+            st.udpstat.udps_hdrops += 1;
+            return m_freem(&mut st.mbpool, m);
+        }
         ip_stripoptions(&mut m);
     }
+    let opts = &optbuf[..nopts];
     let mut m = match m_pullup(&mut st.mbpool, m, UDPIP_HDRLEN) {
         Ok(m) => m,
         Err(_) => return st.udpstat.udps_hdrops += 1,
@@ -128,7 +130,7 @@ pub fn udp_input(st: &mut Stack, mut m: Mbuf, iphlen: usize) {
             let so = p.inp_socket;
             if let Some(prev) = last.replace(inp) {
                 if let Ok(n) = m_copy(&mut st.mbpool, &m, UDPIP_HDRLEN, M_COPYALL) {
-                    udp_append(st, prev, from, n, hdr);
+                    udp_append(st, prev, from, n, dst, opts);
                 }
             }
             if st.so(so).so_options & (SO_REUSEPORT | SO_REUSEADDR) == 0 {
@@ -138,7 +140,7 @@ pub fn udp_input(st: &mut Stack, mut m: Mbuf, iphlen: usize) {
         match last {
             Some(inp) => {
                 m_adj(&mut m, UDPIP_HDRLEN as isize);
-                udp_append(st, inp, from, m, hdr);
+                udp_append(st, inp, from, m, dst, opts);
             }
             None => {
                 st.udpstat.udps_noportbcast += 1;
@@ -152,7 +154,7 @@ pub fn udp_input(st: &mut Stack, mut m: Mbuf, iphlen: usize) {
     match in_pcblookup(st, InpHead::Udp, src, sport, dst, dport, INPLOOKUP_WILDCARD) {
         Some(inp) => {
             m_adj(&mut m, UDPIP_HDRLEN as isize);
-            udp_append(st, inp, from, m, hdr);
+            udp_append(st, inp, from, m, dst, opts);
         }
         None => {
             st.udpstat.udps_noport += 1;
@@ -166,12 +168,12 @@ pub fn udp_input(st: &mut Stack, mut m: Mbuf, iphlen: usize) {
 }
 
 /// Queues datagram `m` from `from` on the socket of PCB `inp`, with the
-/// control messages it asked for about the datagram whose IP header was
-/// `ip`, counting a drop when the receive buffer is full.
-fn udp_append(st: &mut Stack, inp: usize, from: SockaddrIn, m: Mbuf, ip: &[u8]) {
+/// control messages it asked for about it (sent to `dst` with options
+/// `opts`), counting a drop when the receive buffer is full.
+fn udp_append(st: &mut Stack, inp: usize, from: SockaddrIn, m: Mbuf, dst: InAddr, opts: &[u8]) {
     let so = st.pcb(inp).inp_socket;
-    let opts = ip_savecontrol(st, inp, ip);
-    match st.so(so).so_rcv.sbappendaddr(from, m, opts) {
+    let control = ip_savecontrol(st, inp, dst, opts);
+    match st.so(so).so_rcv.sbappendaddr(from, m, control) {
         Ok(()) => sorwakeup(st, so),
         Err(r) => {
             st.udpstat.udps_fullsock += 1;
@@ -181,36 +183,37 @@ fn udp_append(st: &mut Stack, inp: usize, from: SockaddrIn, m: Mbuf, ip: &[u8]) 
     }
 }
 
-/// The control messages that PCB `inp` asked for about the datagram
-/// whose IP header (with options) is `ip`, as a chain of one mbuf each:
+/// The control messages that PCB `inp` asked for about a datagram sent
+/// to `dst` with IP options `opts`, as a chain of one mbuf each:
 /// IP_RECVDSTADDR its destination, IP_RECVOPTS its options as received,
 /// IP_RECVRETOPTS the reversed source route to reply by, in the form
 /// IP_OPTIONS takes. The book's udp_input builds the first with
 /// `udp_saveopt` and has the others "notyet"; FreeBSD's `ip_savecontrol`,
 /// used for raw sockets too, has them all. A message that cannot be had
 /// is left out: the datagram goes up all the same, as in the book.
-pub fn ip_savecontrol(st: &mut Stack, inp: usize, ip: &[u8]) -> Option<Mbuf> {
+pub fn ip_savecontrol(st: &mut Stack, inp: usize, dst: InAddr, opts: &[u8]) -> Option<Mbuf> {
     let flags = st.pcb(inp).inp_flags;
-    let mut msgs: [Option<Mbuf>; 3] = [None, None, None];
-    if flags & INP_RECVDSTADDR != 0 {
-        let dst = ip.get(IP_DST_OFF..IP_DST_OFF + 4).unwrap_or(&[]);
-        msgs[0] = sbcreatecontrol(&mut st.mbpool, dst, IP_RECVDSTADDR, IPPROTO_IP).ok();
-    }
-    if flags & INP_RECVOPTS != 0 && ip.len() > IP_HDRLEN {
-        let opts = &ip[IP_HDRLEN..];
-        msgs[1] = sbcreatecontrol(&mut st.mbpool, opts, IP_RECVOPTS, IPPROTO_IP).ok();
-    }
-    if flags & INP_RECVRETOPTS != 0 {
-        if let Some(opt) = ip_srcroute(st) {
-            let mut out = [0u8; MAX_IPOPTLEN + 4];
-            let n = ip_optundo(&opt, &mut out);
-            msgs[2] = sbcreatecontrol(&mut st.mbpool, &out[..n], IP_RECVRETOPTS, IPPROTO_IP).ok();
-        }
+    if flags & INP_CONTROLOPTS == 0 {
+        return None;
     }
     let mut chain = None;
-    for mut m in msgs.into_iter().rev().flatten() {
-        m.set_next(chain);
-        chain = Some(m);
+    let mp = &mut st.mbpool;
+    if flags & INP_RECVDSTADDR != 0 {
+        if let Ok(m) = sbcreatecontrol(mp, &dst.0.to_be_bytes(), IP_RECVDSTADDR, IPPROTO_IP) {
+            m_link(&mut chain, m);
+        }
+    }
+    if flags & INP_RECVOPTS != 0 && !opts.is_empty() {
+        if let Ok(m) = sbcreatecontrol(mp, opts, IP_RECVOPTS, IPPROTO_IP) {
+            m_link(&mut chain, m);
+        }
+    }
+    if let Some(opt) = (flags & INP_RECVRETOPTS != 0).then(|| ip_srcroute(st)).flatten() {
+        let mut out = [0u8; MAX_IPOPTLEN + 4];
+        let n = ip_optundo(&opt, &mut out);
+        if let Ok(m) = sbcreatecontrol(&mut st.mbpool, &out[..n], IP_RECVRETOPTS, IPPROTO_IP) {
+            m_link(&mut chain, m);
+        }
     }
     chain
 }
