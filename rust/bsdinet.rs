@@ -24,15 +24,18 @@ module! {
 }
 
 struct Bsdinet {
-    // Fields drop in order: /proc/bsdinet goes before the stack it reads.
+    // Fields drop in order: /proc/bsdinet and the devices go before the
+    // stack they use.
     _procfs: linux::procfs::Procfs,
+    _netdev: linux::netdev::Netdev,
     _family: linux::socket::Registration,
 }
 
 impl kernel::Module for Bsdinet {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let family = linux::socket::Registration::new()?;
-        // On failure `family` drops here, unregistering what it registered.
+        // On failure what was made drops here, in reverse order.
+        let netdev = linux::netdev::Netdev::new()?;
         let procfs = linux::procfs::Procfs::new()?;
         pr_info!(
             "AF_BSDINET ({}) registered, domain \"{}\"\n",
@@ -49,6 +52,6 @@ impl kernel::Module for Bsdinet {
                 if pr.pr_usrreq.is_some() { "ready" } else { "not built (EPROTONOSUPPORT)" }
             );
         }
-        Ok(Bsdinet { _procfs: procfs, _family: family })
+        Ok(Bsdinet { _procfs: procfs, _netdev: netdev, _family: family })
     }
 }

@@ -40,8 +40,8 @@ check "sockprobe: raw and UDP sockets open, TCP not built yet" \
 check "/proc/bsdinet/ip has ips_total" grep -qE '^ips_total [0-9]+$' /proc/bsdinet/ip
 modes=$(stat -c '%n %a' /proc/bsdinet/* 2>&1)
 printf '%s\n' "$modes" | sed 's/^/# /'
-check "/proc/bsdinet has its 7 files, each read-only (0444)" \
-	test "$(grep -cE '/(ip|icmp|udp|mbuf|if|pcb|route) 444$' <<<"$modes") $(wc -l <<<"$modes")" = "7 7"
+check "/proc/bsdinet has its 9 files, each read-only (0444)" \
+	test "$(grep -cE '/(ip|icmp|udp|mbuf|if|pcb|route|arp|rtstat) 444$' <<<"$modes") $(wc -l <<<"$modes")" = "9 9"
 
 # icmp's "echo reply" (output histogram) and "echo" (input histogram)
 # counts in netstat -s, 0 when absent.

@@ -7,8 +7,14 @@
  *	ifconfig lo0 127.0.0.2 [netmask 255.0.0.0] [broadcast A] [alias]
  *	ifconfig lo0 127.0.0.2 -alias      delete an address
  *	ifconfig lo0 up | down | mtu N | metric N | debug | -debug
+ *	ifconfig veth0 attach              make Linux device veth0 (Ethernet
+ *	                                   or tun) a bsdinet interface
+ *	ifconfig veth0 detach              give it back to Linux
  *
- * It talks to bsdinet only, through the ioctls of <linux/bsdinet.h>.
+ * Arguments act in order: `ifconfig veth0 attach 10.0.0.1 up` attaches,
+ * then configures. It talks to bsdinet only, through the ioctls of
+ * <linux/bsdinet.h>, and reads Ethernet addresses from its routing
+ * socket's interface list (NET_RT_IFLIST), as 4.4BSD's ifconfig does.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/param.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/bsdinet.h>
@@ -60,6 +67,70 @@ static int getreq(unsigned long cmd, const char *name, struct bsdinet_ifreq *r)
 	return ioctl(s, cmd, r);
 }
 
+/* Prints "ether" and the link address of Ethernet interface @name, from
+ * the routing socket's interface list; nothing when that is not there. */
+static void show_ether(const char *name)
+{
+	int r = socket(AF_BSDROUTE, SOCK_RAW, 0), arg = 0;
+	socklen_t len = 0, got = 0;
+	char *buf = NULL;
+
+	if (r < 0)
+		return;
+	/* ENOMEM says how much is needed; the list may grow meanwhile. */
+	for (int tries = 0; tries < 4 && !got; tries++) {
+		socklen_t want = len + 4096;
+
+		free(buf);
+		buf = malloc(want);
+		if (!buf)
+			break;
+		memcpy(buf, &arg, sizeof(arg));	/* every interface */
+		len = want;
+		if (getsockopt(r, BSDINET_SOL_ROUTE, BSDINET_NET_RT_IFLIST, buf, &len) == 0)
+			got = len;
+		else if (errno != ENOMEM)
+			break;
+	}
+	close(r);
+	for (size_t off = 0, end; off + 4 <= got; off = end) {
+		struct bsdinet_if_msghdr ifm;
+		unsigned short msglen;
+		size_t p = off + sizeof(ifm);
+
+		/* Each message starts with its length, version and type. */
+		memcpy(&msglen, buf + off, sizeof(msglen));
+		end = off + msglen;
+		if (msglen < 4 || end > got)
+			break;
+		if ((unsigned char)buf[off + 3] != BSDINET_RTM_IFINFO || p > end)
+			continue;
+		memcpy(&ifm, buf + off, sizeof(ifm));
+		/* The addresses follow in the order of their bits. */
+		for (int i = 0; i < BSDINET_RTAX_MAX && p < end; i++) {
+			struct bsdinet_sockaddr_dl sdl = { 0 };
+			unsigned char salen = (unsigned char)buf[p];
+			const unsigned char *a;
+
+			if (!(ifm.ifm_addrs & (1 << i)))
+				continue;
+			if ((1 << i) != BSDINET_RTA_IFP || salen < 8 || p + salen > end) {
+				p += BSDINET_RT_ROUNDUP(salen);
+				continue;
+			}
+			memcpy(&sdl, buf + p, MIN((size_t)salen, sizeof(sdl)));
+			a = (const unsigned char *)buf + p + 8 + sdl.sdl_nlen;
+			if (sdl.sdl_family == BSDINET_AF_LINK && sdl.sdl_type == BSDINET_IFT_ETHER &&
+			    sdl.sdl_alen == 6 && sdl.sdl_nlen == strlen(name) &&
+			    8 + sdl.sdl_nlen + 6 <= salen && !memcmp(buf + p + 8, name, sdl.sdl_nlen))
+				printf("\tether %02x:%02x:%02x:%02x:%02x:%02x\n",
+				       a[0], a[1], a[2], a[3], a[4], a[5]);
+			break;
+		}
+	}
+	free(buf);
+}
+
 static void show(const char *name)
 {
 	struct bsdinet_ifreq r;
@@ -84,6 +155,7 @@ static void show(const char *name)
 	if (metric)
 		printf(" metric %d", metric);
 	printf("\n");
+	show_ether(name);
 
 	ifc.bifc_len = sizeof(reqs);
 	ifc.bifc_req = reqs;
@@ -166,7 +238,14 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (!strcmp(a, "up"))
+		if (!strcmp(a, "attach") || !strcmp(a, "detach")) {
+			struct bsdinet_ifreq r;
+			int attach = a[0] == 'a';
+
+			getreq(0, name, &r);
+			if (ioctl(s, attach ? BSDINET_SIOCIFCREATE : BSDINET_SIOCIFDESTROY, &r) < 0)
+				die(attach ? "attach (SIOCIFCREATE)" : "detach (SIOCIFDESTROY)", name);
+		} else if (!strcmp(a, "up"))
 			setflag(name, BSDINET_IFF_UP, 1);
 		else if (!strcmp(a, "down"))
 			setflag(name, BSDINET_IFF_UP, 0);

@@ -8,7 +8,9 @@
  *	                           the non-zero counters)
  *	netstat -i                 interfaces and their addresses
  *	netstat -m                 mbufs
- *	netstat -r                 the routing table
+ *	netstat -r                 the routing table (from a routing
+ *	                           socket's dump, as 4.4BSD's reads it
+ *	                           with sysctl)
  *
  * -p restricts -s and the socket list to one protocol (tcp, udp, ip, icmp
  * or raw). -n is accepted and changes nothing: addresses and ports are
@@ -17,7 +19,7 @@
  *
  * Where BSD's netstat read the kernel's structures from /dev/kmem, this
  * one reads the text files of /proc/bsdinet (ip, icmp, udp, mbuf, if,
- * pcb, route), whose format rust/bsd/kern/kern_stats.rs describes: lines
+ * pcb), whose format rust/bsd/kern/kern_stats.rs describes: lines
  * of "name value" for counters, a header of column names then one row per
  * line for tables. Counters or columns it does not find count as 0 or
  * are left blank, so it keeps working when files gain entries. The
@@ -35,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "rtmsg.h"
 
 #define PROCDIR "/proc/bsdinet"
 
@@ -556,31 +559,52 @@ static void p_flags(char *buf, unsigned long f)
 	*buf = '\0';
 }
 
+/* The routing table from a routing socket's dump (NET_RT_DUMP), as 4.4BSD's
+ * netstat reads it with sysctl. */
 static void routepr(void)
 {
-	struct table t = table("route");
+	int s = rt_socket("netstat");
+	struct rt_ifnames names;
+	size_t len = 0;
+	char *buf = rt_dump(s, BSDINET_NET_RT_DUMP, 0, &len);
 
+	if (!buf) {
+		fprintf(stderr, "netstat: route dump: %s\n", strerror(errno));
+		exit(1);
+	}
+	rt_ifnames(s, &names);
+	close(s);
 	printf("Routing tables\n\nInternet:\n");
 	printf("%-16.16s %-18.18s %-6.6s %8.8s  %s\n", "Destination", "Gateway", "Flags", "Use",
 	       "Interface");
-	for (int r = 0; r < t.nrow; r++) {
-		uint32_t dst = parse_addr(field(&t, r, "destination"));
-		uint32_t mask = parse_addr(field(&t, r, "netmask"));
-		char dbuf[40], gbuf[20], flags[20];
+	for (size_t off = 0; off + sizeof(struct bsdinet_rt_msghdr) <= len;) {
+		struct bsdinet_rt_msghdr *rtm = (void *)(buf + off);
+		struct rt_addrs info;
+		uint32_t dst, mask;
+		char dbuf[40], gbuf[24], flags[20];
+		const char *ifn;
 
+		if (rtm->rtm_msglen < sizeof(*rtm) || off + rtm->rtm_msglen > len)
+			break;
+		off += rtm->rtm_msglen;
+		if (rt_xaddrs(rtm, rtm->rtm_msglen, &info) || !info.sa[0])
+			continue;
+		dst = rt_inaddr(info.sa[0]);
+		/* No mask: a host route. */
+		mask = info.sa[2] ? rt_inaddr(info.sa[2]) : 0xffffffff;
 		if (mask == 0xffffffff)
 			dotted(dbuf, sizeof(dbuf), dst);
 		else if (!dst && !mask)
 			strcpy(dbuf, "default");
 		else
 			netname(dbuf, sizeof(dbuf), dst, mask);
-		dotted(gbuf, sizeof(gbuf), parse_addr(field(&t, r, "gateway")));
-		p_flags(flags, num(&t, r, "flags"));
-		printf("%-16.16s %-18.18s %-6.6s %8llu  %s\n", dbuf, gbuf, flags, num(&t, r, "use"),
-		       field(&t, r, "interface"));
+		rt_saname(gbuf, sizeof(gbuf), info.sa[1]);
+		p_flags(flags, rtm->rtm_flags);
+		ifn = rt_ifname(&names, rtm->rtm_index);
+		printf("%-16.16s %-18.18s %-6.6s %8u  %s\n", dbuf, gbuf, flags,
+		       (unsigned int)rtm->rtm_use, ifn ? ifn : "-");
 	}
-	free(t.row);
-	free(t.text);
+	free(buf);
 }
 
 int main(int argc, char **argv)

@@ -7,7 +7,10 @@ use crate::bsd::kern::uipc_socket::Socket;
 use crate::bsd::net::if_::if_up;
 use crate::bsd::net::if_::{Ifnet, Ifqueue, IFQ_MAXLEN};
 use crate::bsd::net::if_loop::loattach;
-use crate::bsd::net::route::Rtentry;
+use crate::bsd::net::raw_cb::Rawcb;
+use crate::bsd::net::route::RouteTable;
+use crate::bsd::net::rtsock::RouteCb;
+use crate::bsd::netinet::if_ether::Arpstat;
 use crate::bsd::netinet::in_::InIfaddr;
 use crate::bsd::netinet::in_::{in_control, InAddr, SockaddrIn, INADDR_LOOPBACK};
 use crate::bsd::netinet::in_pcb::{Inpcb, InpcbInfo};
@@ -37,8 +40,23 @@ pub struct Stack {
     pub if_index: u16,
     /// Every internet address, in the order they were added (`in_ifaddr`).
     pub in_ifaddr: Vec<InIfaddr>,
-    /// The routing table (a list until the radix tree arrives).
-    pub rtable: Vec<Rtentry>,
+    /// The routing table, its routes and `rtstat`.
+    pub rtable: RouteTable,
+    /// ARP statistics.
+    pub arpstat: Arpstat,
+    /// The control blocks of routing sockets (`rawcb`), by index.
+    pub rawcb: Slab<Rawcb>,
+    /// How many routing sockets listen (`route_cb`).
+    pub route_cb: RouteCb,
+    /// The process making the current request (the book's
+    /// `curproc->p_pid`, for `rtm_pid`): set by the platform around a
+    /// send, 0 otherwise.
+    pub curpid: i32,
+    /// Whether datagrams for others are forwarded (`ipforwarding`; off,
+    /// as on a BSD host, until `sysctl net.inet.ip.forwarding=1`).
+    pub ipforwarding: bool,
+    /// Whether forwarding sends ICMP redirects (`ipsendredirects`).
+    pub ipsendredirects: bool,
     /// Whether other subnets of an attached network count as local
     /// (`subnetsarelocal`; the book's default is yes).
     pub subnetsarelocal: bool,
@@ -87,7 +105,13 @@ impl Stack {
             mbpool: MbufPool::new(),
             if_index: 0,
             in_ifaddr: Vec::new(),
-            rtable: Vec::new(),
+            rtable: RouteTable::default(),
+            arpstat: Arpstat::default(),
+            rawcb: Slab::new(),
+            route_cb: RouteCb::default(),
+            curpid: 0,
+            ipforwarding: false,
+            ipsendredirects: true,
             subnetsarelocal: true,
             ipstat: Ipstat::default(),
             ip_id: 0,
@@ -155,6 +179,9 @@ impl Stack {
         }
         if self.ticks % 5 == 0 {
             crate::bsd::kern::uipc_domain::pfslowtimo(self);
+        }
+        if self.ticks % (10 * crate::bsd::netinet::if_ether::ARPT_PRUNE) == 0 {
+            crate::bsd::netinet::if_ether::arptimer(self);
         }
         self.softint();
     }

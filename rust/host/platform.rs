@@ -146,3 +146,18 @@ pub fn iptime() -> u32 {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     (now.as_millis() % 86_400_000) as u32
 }
+
+std::thread_local! {
+    static LOG: std::cell::RefCell<std::vec::Vec<String>> = const { std::cell::RefCell::new(std::vec::Vec::new()) };
+}
+
+/// The stack's messages to the console (the book's `log()`): kept per
+/// thread for tests to read with `take_log`.
+pub fn log(args: core::fmt::Arguments<'_>) {
+    LOG.with(|l| l.borrow_mut().push(args.to_string()));
+}
+
+/// The messages logged by this thread since the last call.
+pub fn take_log() -> std::vec::Vec<String> {
+    LOG.with(|l| core::mem::take(&mut *l.borrow_mut()))
+}

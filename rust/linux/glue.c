@@ -52,6 +52,33 @@ const struct net_proto_family bsdinet_family_ops = {
 	.owner = THIS_MODULE,
 };
 
+/* Routing sockets (AF_BSDROUTE): the same calls, in a family of their own. */
+const struct proto_ops bsdroute_ops = {
+	.family = AF_BSDROUTE,
+	.owner = THIS_MODULE,
+	.release = bsdinet_release,
+	.bind = bsdinet_bind,
+	.connect = bsdinet_connect,
+	.socketpair = sock_no_socketpair,
+	.accept = sock_no_accept,
+	.getname = bsdinet_getname,
+	.poll = bsdinet_poll,
+	.ioctl = bsdinet_ioctl,
+	.listen = sock_no_listen,
+	.shutdown = bsdinet_shutdown,
+	.setsockopt = bsdinet_setsockopt,
+	.getsockopt = bsdinet_getsockopt,
+	.sendmsg = bsdinet_sendmsg,
+	.recvmsg = bsdinet_recvmsg,
+	.mmap = sock_no_mmap,
+};
+
+const struct net_proto_family bsdroute_family_ops = {
+	.family = AF_BSDROUTE,
+	.create = bsdroute_create,
+	.owner = THIS_MODULE,
+};
+
 int bsdinet_proto_register(void)
 {
 	return proto_register(&bsdinet_proto, 0);
@@ -62,20 +89,37 @@ void bsdinet_proto_unregister(void)
 	proto_unregister(&bsdinet_proto);
 }
 
-/* Gives @sock a struct sock that refers to BSD socket @so. */
-int bsdinet_sk_alloc(struct net *net, struct socket *sock, int kern)
+/* Gives @sock a struct sock of @ops's family, referring to no BSD socket yet. */
+static int bsdinet_sk_alloc_ops(struct net *net, struct socket *sock, int kern,
+				const struct proto_ops *ops)
 {
-	struct sock *sk = sk_alloc(net, AF_BSDINET, GFP_KERNEL, &bsdinet_proto, kern);
+	struct sock *sk = sk_alloc(net, ops->family, GFP_KERNEL, &bsdinet_proto, kern);
 
 	if (!sk)
 		return -ENOBUFS;
-	sock->ops = &bsdinet_ops;
+	sock->ops = ops;
 	sock_init_data(sock, sk);
 	/* bsdinet answers SOL_SOCKET options itself (BSD's sosetopt). */
 	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
 	((struct bsdinet_sock *)sk)->so = -1;
 	((struct bsdinet_sock *)sk)->err_shown = 0;
 	return 0;
+}
+
+int bsdinet_sk_alloc(struct net *net, struct socket *sock, int kern)
+{
+	return bsdinet_sk_alloc_ops(net, sock, kern, &bsdinet_ops);
+}
+
+int bsdroute_sk_alloc(struct net *net, struct socket *sock, int kern)
+{
+	return bsdinet_sk_alloc_ops(net, sock, kern, &bsdroute_ops);
+}
+
+/* The calling process's id, as it sees it (the book's curproc->p_pid). */
+int bsdinet_current_pid(void)
+{
+	return task_tgid_vnr(current);
 }
 
 void bsdinet_sk_set_so(struct sock *sk, long so)
@@ -116,6 +160,11 @@ int bsdinet_sk_net_bind_capable(struct socket *sock, int kern)
 int bsdinet_sk_net_admin_capable(struct socket *sock)
 {
 	return ns_capable(sock_net(sock->sk)->user_ns, CAP_NET_ADMIN);
+}
+
+struct net *bsdinet_sock_net(struct socket *sock)
+{
+	return sock_net(sock->sk);
 }
 
 /* Wakes everyone sleeping on or polling @sk (sorwakeup/sowwakeup). */

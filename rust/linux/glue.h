@@ -21,6 +21,7 @@ int bsdinet_setsockopt(struct socket *sock, int level, int name, sockptr_t val, 
 int bsdinet_getsockopt(struct socket *sock, int level, int name, char __user *val, int __user *len);
 int bsdinet_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
 int bsdinet_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags);
+int bsdroute_create(struct net *net, struct socket *sock, int protocol, int kern);
 
 /*
  * A BSD socket's SOL_SOCKET options as Linux's core reports them: Linux
@@ -40,6 +41,8 @@ struct bsdinet_sk_opts {
 int bsdinet_proto_register(void);
 void bsdinet_proto_unregister(void);
 int bsdinet_sk_alloc(struct net *net, struct socket *sock, int kern);
+int bsdroute_sk_alloc(struct net *net, struct socket *sock, int kern);
+int bsdinet_current_pid(void);
 void bsdinet_sk_set_so(struct sock *sk, long so);
 long bsdinet_sk_so(struct sock *sk);
 struct sock *bsdinet_sock_sk(struct socket *sock);
@@ -47,6 +50,7 @@ void bsdinet_sk_free(struct socket *sock);
 int bsdinet_sk_net_raw_capable(struct socket *sock, int kern);
 int bsdinet_sk_net_bind_capable(struct socket *sock, int kern);
 int bsdinet_sk_net_admin_capable(struct socket *sock);
+struct net *bsdinet_sock_net(struct socket *sock);
 void bsdinet_sk_wake(struct sock *sk);
 void bsdinet_sk_set_opts(struct sock *sk, const struct bsdinet_sk_opts *o);
 int bsdinet_sk_err_cmpxchg(struct sock *sk, int old, int new);

@@ -217,3 +217,8 @@ pub fn iptime() -> u32 {
     // SAFETY: reads the clock; callable in any context.
     unsafe { bsdinet_iptime() }
 }
+
+/// The stack's messages to the console (the book's `log()`).
+pub fn log(args: core::fmt::Arguments<'_>) {
+    kernel::pr_warn!("{}\n", args);
+}

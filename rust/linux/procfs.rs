@@ -1,6 +1,7 @@
 //! `/proc/bsdinet/`: the stack's statistics and tables as text, one
 //! read-only file each (`ip`, `icmp`, `udp`, `mbuf`, `if`, `pcb`,
-//! `route`). `procfs.c` makes the files; their text, and its format, are
+//! `route`, `arp`, `rtstat`), and the tunables under
+//! `/proc/sys/net/bsdinet` (sysctl `net.bsdinet.ip.forwarding` ...). `procfs.c` makes the files; their text, and its format, are
 //! `bsd/kern/kern_stats.rs`'s. `tools/netstat.c` reads them.
 
 use kernel::bindings;
@@ -11,7 +12,18 @@ use crate::bsd::kern::kern_stats::{render, StatsFile, STATS_FILES};
 use crate::bsd::sys::errno::Errno;
 use crate::linux::socket::with_stack;
 
+/// `struct bsdinet_sysctl` of procfs.h.
+#[repr(C)]
+struct Sysctl {
+    ip_forwarding: c_int,
+    ip_redirect: c_int,
+    ip_ttl: c_int,
+    icmp_maskrepl: c_int,
+    udp_checksum: c_int,
+}
+
 extern "C" {
+    static bsdinet_sysctl: Sysctl;
     fn bsdinet_procfs_init() -> c_int;
     fn bsdinet_procfs_add(name: *const c_char, which: c_int) -> c_int;
     fn bsdinet_procfs_exit();
@@ -49,6 +61,26 @@ pub fn init() -> Result {
         }
     }
     Ok(())
+}
+
+/// Copies the sysctl tunables into the stack (called under its lock
+/// before every request): a value written meanwhile counts from the next
+/// request on, as a BSD sysctl counts from the next packet.
+pub fn sysctl_sync(st: &mut crate::bsd::stack::Stack) {
+    // SAFETY: a static of procfs.c that lives as long as the module; each
+    // field is an aligned int that sysctl writes whole, read once here
+    // with a volatile read (the kernel's READ_ONCE).
+    let v = |f: *const c_int| unsafe { core::ptr::read_volatile(f) };
+    // SAFETY: only the address of the static is taken.
+    let s = unsafe { core::ptr::addr_of!(bsdinet_sysctl) };
+    // SAFETY: field addresses inside the static.
+    unsafe {
+        st.ipforwarding = v(core::ptr::addr_of!((*s).ip_forwarding)) != 0;
+        st.ipsendredirects = v(core::ptr::addr_of!((*s).ip_redirect)) != 0;
+        st.ip_defttl = v(core::ptr::addr_of!((*s).ip_ttl)).clamp(1, 255) as u8;
+        st.icmpmaskrepl = v(core::ptr::addr_of!((*s).icmp_maskrepl)) != 0;
+        st.udpcksum = v(core::ptr::addr_of!((*s).udp_checksum)) != 0;
+    }
 }
 
 /// Removes `/proc/bsdinet` and its files, waiting for reads in progress.

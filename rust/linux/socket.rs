@@ -23,6 +23,9 @@ use crate::bsd::kern::uipc_mbuf::{m_freem, Mbuf};
 use crate::bsd::kern::uipc_socket::*;
 use crate::bsd::kern::uipc_socket2::{cmsgs, control_from_linux};
 use crate::bsd::net::if_::{ifconf, ifioctl};
+use crate::bsd::net::rtsock::{
+    is_routesock, sysctl_rtable, AF_BSDROUTE, BSDINET_SOL_ROUTE, NET_RT_DUMP, ROUTEDOMAIN,
+};
 use crate::bsd::netinet::in_::{SockaddrIn, AF_BSDINET, IPPROTO_IP};
 use crate::bsd::netinet::in_proto::INETDOMAIN;
 use crate::bsd::netinet::ip_output::{linux_ip_cmsgtype, linux_ip_optname};
@@ -30,6 +33,7 @@ use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::{self, Errno};
 use crate::bsd::sys::socket::{MSG_TRUNC, SOCK_RAW};
 use crate::bsd::sys::sockio::*;
+use crate::linux::netdev::{self, SIOCIFCREATE, SIOCIFDESTROY};
 use core::mem::size_of;
 use kernel::uaccess::UserSlice;
 
@@ -41,6 +45,10 @@ const FIONREAD: u32 = 0x541b;
 #[allow(improper_ctypes)]
 extern "C" {
     static bsdinet_family_ops: bindings::net_proto_family;
+    static bsdroute_family_ops: bindings::net_proto_family;
+    fn bsdroute_sk_alloc(net: *mut bindings::net, sock: *mut bindings::socket, kern: c_int)
+        -> c_int;
+    fn bsdinet_current_pid() -> c_int;
     fn bsdinet_proto_register() -> c_int;
     fn bsdinet_proto_unregister();
     fn bsdinet_sk_alloc(net: *mut bindings::net, sock: *mut bindings::socket, kern: c_int)
@@ -52,6 +60,7 @@ extern "C" {
     fn bsdinet_sk_net_raw_capable(sock: *mut bindings::socket, kern: c_int) -> c_int;
     fn bsdinet_sk_net_bind_capable(sock: *mut bindings::socket, kern: c_int) -> c_int;
     fn bsdinet_sk_net_admin_capable(sock: *mut bindings::socket) -> c_int;
+    fn bsdinet_sock_net(sock: *mut bindings::socket) -> *mut bindings::net;
     fn bsdinet_sk_wake(sk: *mut bindings::sock);
     fn bsdinet_sk_set_opts(sk: *mut bindings::sock, o: *const SkOpts);
     fn bsdinet_sk_err_cmpxchg(sk: *mut bindings::sock, old: c_int, new: c_int) -> c_int;
@@ -109,8 +118,10 @@ pub(crate) fn with_stack<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
     // callback can run.
     let stack = unsafe { &*STACK.load(Ordering::Acquire) };
     let mut st = stack.lock();
+    crate::linux::procfs::sysctl_sync(&mut st);
     let r = f(&mut st);
     st.softint();
+    netdev::if_start(&mut st);
     // `take_wakeups` holds the stack: note the socks, then visit them.
     let mut few = [0usize; 8];
     let mut n = 0;
@@ -293,10 +304,52 @@ unsafe extern "C" fn bsdinet_create(
         Cred {
             net_raw: ty == SOCK_RAW && bsdinet_sk_net_raw_capable(sock, kern) != 0,
             net_bind_service: bsdinet_sk_net_bind_capable(sock, kern) != 0,
+            net_admin: kern != 0 || bsdinet_sk_net_admin_capable(sock) != 0,
         }
     };
     let created = with_stack(|st| {
         let so = socreate(st, &INETDOMAIN, ty, protocol, cred, sk as usize)?;
+        set_sk_opts(st.so(so), sk);
+        Ok(so)
+    });
+    match created {
+        Ok(so) => {
+            // SAFETY: `sk` is the sock allocated above.
+            unsafe { bsdinet_sk_set_so(sk, so as c_long) };
+            0
+        }
+        Err(Errno(e)) => {
+            // SAFETY: no BSD socket refers to `sk`; it is ours to drop.
+            unsafe { bsdinet_sk_free(sock) };
+            -e
+        }
+    }
+}
+
+/// `net_proto_family.create` of AF_BSDROUTE: socket(AF_BSDROUTE,
+/// SOCK_RAW, 0 or AF_BSDINET), a routing socket. Its credential:
+/// whether it may change the routing table (CAP_NET_ADMIN).
+#[no_mangle]
+unsafe extern "C" fn bsdroute_create(
+    net: *mut bindings::net,
+    sock: *mut bindings::socket,
+    protocol: c_int,
+    kern: c_int,
+) -> c_int {
+    // SAFETY: the socket core hands us a fresh socket and its namespace.
+    let ty = c_int::from(unsafe { (*sock).type_ });
+    // SAFETY: as above; on success `sock` has a sock with our ops.
+    let err = unsafe { bsdroute_sk_alloc(net, sock, kern) };
+    if err != 0 {
+        return err;
+    }
+    // SAFETY: `bsdroute_sk_alloc` succeeded, so `sock->sk` is set.
+    let sk = unsafe { bsdinet_sock_sk(sock) };
+    // SAFETY: as above.
+    let admin = kern != 0 || unsafe { bsdinet_sk_net_admin_capable(sock) } != 0;
+    let cred = Cred { net_admin: admin, ..Cred::default() };
+    let created = with_stack(|st| {
+        let so = socreate(st, &ROUTEDOMAIN, ty, protocol, cred, sk as usize)?;
         set_sk_opts(st.so(so), sk);
         Ok(so)
     });
@@ -447,8 +500,9 @@ fn bsd<T>(r: errno::Result<T>) -> Result<T> {
     r.map_err(|Errno(e)| Error::from_errno(-e))
 }
 
-/// `soo_ioctl`: FIONREAD here, the interface ioctls (group 'i') through
-/// `ifioctl`, with the request copied in and out as its number says.
+/// `soo_ioctl`: FIONREAD here, attaching and detaching Linux devices
+/// (netdev.rs), the other interface ioctls (group 'i') through `ifioctl`,
+/// with the request copied in and out as its number says.
 fn ioctl(sock: *mut bindings::socket, so: usize, cmd: u32, arg: usize) -> Result {
     if cmd == FIONREAD {
         let n = with_stack(|st| st.so(so).so_rcv.sb_cc);
@@ -457,6 +511,20 @@ fn ioctl(sock: *mut bindings::socket, so: usize, cmd: u32, arg: usize) -> Result
     }
     if (cmd >> 8) & 0xff != u32::from(b'i') {
         return bsd(Err(errno::EOPNOTSUPP));
+    }
+    if cmd == SIOCIFCREATE || cmd == SIOCIFDESTROY {
+        let mut data = [0u8; IFREQ_LEN];
+        UserSlice::new(arg, IFREQ_LEN).reader().read_slice(&mut data)?;
+        // SAFETY: one of our sockets, with its sock.
+        if unsafe { bsdinet_sk_net_admin_capable(sock) } == 0 {
+            return Err(EPERM);
+        }
+        let name = bsd(ifr_name(&data))?;
+        if cmd == SIOCIFDESTROY {
+            return netdev::detach(name);
+        }
+        // SAFETY: as above; the socket holds its namespace for the call.
+        return netdev::attach(unsafe { bsdinet_sock_net(sock) }, name);
     }
     if cmd == SIOCGIFCONF {
         // struct ifconf { int ifc_len; void *ifc_buf; }
@@ -576,6 +644,12 @@ unsafe extern "C" fn bsdinet_getsockopt(
 ) -> c_int {
     // SAFETY: one of our sockets.
     let (so, sk) = unsafe { so_of(sock) };
+    if level == BSDINET_SOL_ROUTE {
+        return match route_getsockopt(so, sk, name, val as usize, len as usize) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        };
+    }
     match getsockopt(so, sk, level, name, val as usize, len as usize) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
@@ -602,6 +676,40 @@ fn getsockopt(
     UserSlice::new(val, n).writer().write_slice(&buf[..n])?;
     let n = c_int::try_from(n).unwrap_or(c_int::MAX);
     UserSlice::new(lenp, l.len()).writer().write_slice(&n.to_ne_bytes())
+}
+
+/// The table dumps of a routing socket (the book's `sysctl_rtable`):
+/// `name` is the NET_RT_* request, and for all but NET_RT_DUMP an int at
+/// the start of the user's buffer its argument. The whole dump is copied
+/// out when the buffer holds it; otherwise nothing is, `*lenp` says how
+/// much is needed, and the answer is ENOMEM, as sysctl's.
+fn route_getsockopt(so: usize, sk: *mut bindings::sock, name: c_int, val: usize, lenp: usize) -> Result {
+    let mut l = [0u8; size_of::<c_int>()];
+    UserSlice::new(lenp, l.len()).reader().read_slice(&mut l)?;
+    let cap = usize::try_from(c_int::from_ne_bytes(l)).map_err(|_| EINVAL)?;
+    if !with_stack(|st| is_routesock(st, so)) {
+        return bsd(Err(errno::ENOPROTOOPT));
+    }
+    let mut arg = [0u8; size_of::<c_int>()];
+    if name != NET_RT_DUMP {
+        if cap < arg.len() {
+            return Err(EINVAL);
+        }
+        UserSlice::new(val, arg.len()).reader().read_slice(&mut arg)?;
+    }
+    let arg = c_int::from_ne_bytes(arg);
+    let dump = bsd(with_so(so, sk, |st| sysctl_rtable(st, name, arg)))?;
+    let n = c_int::try_from(dump.len()).map_err(|_| ENOMEM)?;
+    let fits = dump.len() <= cap;
+    if fits {
+        UserSlice::new(val, dump.len()).writer().write_slice(&dump)?;
+    }
+    UserSlice::new(lenp, l.len()).writer().write_slice(&n.to_ne_bytes())?;
+    if fits {
+        Ok(())
+    } else {
+        Err(ENOMEM)
+    }
 }
 
 /// The data of a sendmsg() call, for `sosend` to copy (the book's uio).
@@ -678,9 +786,15 @@ unsafe extern "C" fn bsdinet_sendmsg(
         unsafe { core::slice::from_raw_parts(cbuf.cast::<u8>(), clen) }
     };
     let mut uio = MsgIn { msg, resid: len };
+    // SAFETY: reads the calling task's id.
+    let pid = unsafe { bsdinet_current_pid() };
     let sent = with_so(so, sk, |st| {
-        let control = control_from_linux(&mut st.mbpool, control)?;
-        sosend(st, so, nam, &mut uio, control)
+        // The sender of routing messages (`rtm_pid`), for the call.
+        st.curpid = pid;
+        let r = control_from_linux(&mut st.mbpool, control)
+            .and_then(|control| sosend(st, so, nam, &mut uio, control));
+        st.curpid = 0;
+        r
     });
     match sent {
         Ok(()) => len as c_int,
@@ -793,6 +907,11 @@ impl Registration {
             pr_err!("glue.c and the Rust code disagree on AF_BSDINET\n");
             return Err(EINVAL);
         }
+        // SAFETY: as above.
+        if unsafe { bsdroute_family_ops.family } != c_int::from(AF_BSDROUTE) {
+            pr_err!("glue.c and the Rust code disagree on AF_BSDROUTE\n");
+            return Err(EINVAL);
+        }
         let stack = KBox::pin_init(kernel::new_mutex!(Stack::new(), "bsdinet_stack"), GFP_KERNEL)?;
         if let Err(Errno(e)) = stack.lock().boot() {
             pr_err!("cannot configure lo0: error {}\n", e);
@@ -820,6 +939,24 @@ impl Registration {
             }
             return Err(Error::from_errno(err));
         }
+        // SAFETY: a static family table, unregistered in `drop`.
+        let err = unsafe { bindings::sock_register(&bsdroute_family_ops) };
+        if err != 0 {
+            // SAFETY: both registered just above.
+            unsafe {
+                bindings::sock_unregister(family);
+                bsdinet_proto_unregister();
+            }
+            if err == -(bindings::EEXIST as c_int) {
+                pr_err!(
+                    "address family {} (AF_BSDROUTE) is already registered by another module; not loading\n",
+                    AF_BSDROUTE
+                );
+            } else {
+                pr_err!("sock_register({}) failed: {}\n", AF_BSDROUTE, err);
+            }
+            return Err(Error::from_errno(err));
+        }
         // SAFETY: the stack is in place; stopped in `drop` before it goes.
         unsafe { bsdinet_timers_start() };
         Ok(Registration { _stack: stack })
@@ -832,6 +969,7 @@ impl Drop for Registration {
         // callers of `create` to finish, and no socket exists any more (each
         // pins the module).
         unsafe {
+            bindings::sock_unregister(bsdroute_family_ops.family);
             bindings::sock_unregister(bsdinet_family_ops.family);
             bsdinet_proto_unregister();
             bsdinet_timers_stop();

@@ -1081,13 +1081,8 @@ fn udp_socket(st: &mut Stack) -> usize {
 }
 
 fn attach_eth0(st: &mut Stack, mtu: u32) -> usize {
-    let ifp = Ifnet {
-        if_name: IfName::new("eth", 0).unwrap(),
-        if_index: 0,
-        if_flags: IFF_UP | IFF_BROADCAST,
-        if_kind: IfKind::Loopback,
-        if_data: IfData { ifi_mtu: mtu, ..Default::default() },
-    };
+    let ifp =
+        Ifnet::new(IfName::new("eth", 0).unwrap(), IfKind::Loopback, IFF_UP | IFF_BROADCAST, mtu);
     let ifp = if_attach(st, ifp).unwrap();
     add_addr(st, ifp, InAddr(ETH0), InAddr(ip4(255, 255, 255, 0)), None);
     ifp
@@ -1104,16 +1099,9 @@ fn add_addr(st: &mut Stack, ifp: usize, a: InAddr, mask: InAddr, dst: Option<InA
 }
 
 fn default_route(st: &mut Stack, gw: u32, ifp: usize, ifa: u32) {
-    let rt = Rtentry {
-        rt_dst: INADDR_ANY,
-        rt_mask: INADDR_ANY,
-        rt_gateway: InAddr(gw),
-        rt_flags: RTF_UP | RTF_GATEWAY,
-        rt_ifp: ifp,
-        rt_ifa: InAddr(ifa),
-        rt_use: 0,
-    };
-    rtrequest_add(st, rt).unwrap();
+    let _ = (ifp, ifa);
+    let gw = Some(Sockaddr::In(InAddr(gw)));
+    rtrequest(st, Req::Add, INADDR_ANY, gw, Some(INADDR_ANY), RTF_GATEWAY, false).unwrap();
 }
 
 /// Reads every datagram queued on `so`, passing each to `f`; the
@@ -1763,13 +1751,12 @@ fn router(rng: &mut Rng) -> (Stack, [Option<usize>; 5]) {
     let mut st = stack();
     let lo0 = ifunit(&st, b"lo0").unwrap();
     let eth0 = attach_eth0(&mut st, 1500);
-    let ppp = Ifnet {
-        if_name: IfName::new("ppp", 0).unwrap(),
-        if_index: 0,
-        if_flags: IFF_UP | IFF_POINTOPOINT,
-        if_kind: IfKind::Loopback,
-        if_data: IfData { ifi_mtu: 1500, ..Default::default() },
-    };
+    let ppp = Ifnet::new(
+        IfName::new("ppp", 0).unwrap(),
+        IfKind::Loopback,
+        IFF_UP | IFF_POINTOPOINT,
+        1500,
+    );
     let ppp0 = if_attach(&mut st, ppp).unwrap();
     add_addr(&mut st, ppp0, InAddr(PPP0), InAddr(!0), Some(InAddr(PPP0_DST)));
     if rng.one_in(2) {

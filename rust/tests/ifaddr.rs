@@ -61,7 +61,8 @@ fn lo0_at_boot() {
     assert_eq!(get_addr(&mut st, so, SIOCGIFBRDADDR), Err(EINVAL));
     assert_eq!(get_addr(&mut st, so, SIOCGIFDSTADDR), Err(EINVAL));
     // The host route to 127.0.0.1 through lo0; nothing else is routed.
-    let rt = *rtalloc(&mut st, INADDR_LOOPBACK).unwrap();
+    let id = rtalloc(&mut st, INADDR_LOOPBACK).unwrap();
+    let rt = st.rt(id);
     assert_eq!((rt.rt_dst, rt.rt_mask, rt.rt_ifa), (INADDR_LOOPBACK, InAddr(!0), INADDR_LOOPBACK));
     assert!(rtalloc(&mut st, InAddr(0x7f00_0002)).is_none());
     assert!(rtalloc(&mut st, InAddr(0x0a00_0001)).is_none());

@@ -6,7 +6,7 @@
 use bsdinet::bsd::kern::uipc_domain::pffindtype;
 use bsdinet::bsd::kern::uipc_socket::*;
 use bsdinet::bsd::net::if_::*;
-use bsdinet::bsd::net::route::{rtrequest_add, Rtentry, RTF_GATEWAY, RTF_UP};
+use bsdinet::bsd::net::route::{rtrequest, Req, Sockaddr, RTF_GATEWAY};
 use bsdinet::bsd::netinet::in_::*;
 use bsdinet::bsd::netinet::in_pcb::*;
 use bsdinet::bsd::netinet::in_proto::INETDOMAIN;
@@ -38,13 +38,7 @@ fn booted() -> Stack {
 fn attach(st: &mut Stack, name: &str, flags: u16, addr: u32, mask: u32, dst: Option<u32>) -> usize {
     let ifp = if_attach(
         st,
-        Ifnet {
-            if_name: IfName::new(name, 0).unwrap(),
-            if_index: 0,
-            if_flags: flags | IFF_UP,
-            if_kind: IfKind::Loopback,
-            if_data: IfData { ifi_mtu: 1500, ..Default::default() },
-        },
+        Ifnet::new(IfName::new(name, 0).unwrap(), IfKind::Loopback, flags | IFF_UP, 1500),
     )
     .unwrap();
     let mut req = [0u8; IFALIASREQ_LEN];
@@ -167,7 +161,7 @@ fn bind_errors() {
 #[test]
 fn reserved_ports_need_the_credential() {
     let mut st = booted();
-    let user = Cred { net_raw: true, net_bind_service: false };
+    let user = Cred { net_raw: true, net_bind_service: false, net_admin: false };
     let inp = pcb_cred(&mut st, InpHead::Udp, 0, user);
     assert_eq!(bind(&mut st, inp, ANY, 80), Err(EACCES));
     assert_eq!(bind(&mut st, inp, LO, 1023), Err(EACCES));
@@ -348,20 +342,15 @@ fn connect_chooses_the_source_as_the_book() {
     assert_eq!(conn(&mut st, 0, 0x7f00_0005), Ok((LO, 1025, 0x7f00_0005, 7)));
     // No route: the primary (first) address.
     assert_eq!(conn(&mut st, 0, FAR).map(|a| a.0), Ok(LO));
-    let via = |dst, mask, ifp, ifa| Rtentry {
-        rt_dst: InAddr(dst),
-        rt_mask: InAddr(mask),
-        rt_gateway: InAddr(0x0a00_00fe),
-        rt_flags: RTF_UP | RTF_GATEWAY,
-        rt_ifp: ifp,
-        rt_ifa: InAddr(ifa),
-        rt_use: 0,
-    };
-    rtrequest_add(&mut st, via(0, 0, eth, ETH)).unwrap();
+    let _ = (eth, lo0);
+    let gw = Some(Sockaddr::In(InAddr(0x0a00_00fe)));
+    rtrequest(&mut st, Req::Add, INADDR_ANY, gw, Some(INADDR_ANY), RTF_GATEWAY, false).unwrap();
     assert_eq!(conn(&mut st, 0, FAR).map(|a| a.0), Ok(ETH));
     // A route through loopback does not count (a route to one of our
     // addresses on another net goes there): the primary address.
-    rtrequest_add(&mut st, via(0xc0a8_0500, 0xffff_ff00, lo0, ETH)).unwrap();
+    let lo = Some(Sockaddr::In(INADDR_LOOPBACK));
+    let mask = Some(InAddr(0xffff_ff00));
+    rtrequest(&mut st, Req::Add, InAddr(0xc0a8_0500), lo, mask, 0, false).unwrap();
     assert_eq!(conn(&mut st, 0, 0xc0a8_0505).map(|a| a.0), Ok(LO));
     // SO_DONTROUTE: no route, so the interface on the net, else the
     // primary address.

@@ -53,13 +53,7 @@ struct Router {
 }
 
 fn attach(st: &mut Stack, name: &str, unit: u16, flags: u16) -> usize {
-    let ifp = Ifnet {
-        if_name: IfName::new(name, unit).unwrap(),
-        if_index: 0,
-        if_flags: flags | IFF_UP,
-        if_kind: IfKind::Loopback,
-        if_data: IfData { ifi_mtu: 1500, ..Default::default() },
-    };
+    let ifp = Ifnet::new(IfName::new(name, unit).unwrap(), IfKind::Loopback, flags | IFF_UP, 1500);
     if_attach(st, ifp).unwrap()
 }
 
@@ -88,16 +82,8 @@ fn router_with(default_route: bool) -> Router {
     add_addr(&mut st, eth1, ETH1, mask24, None);
     add_addr(&mut st, ppp0, PPP0, InAddr(!0), Some(PPP0_DST));
     if default_route {
-        let rt = Rtentry {
-            rt_dst: INADDR_ANY,
-            rt_mask: INADDR_ANY,
-            rt_gateway: ip4(10, 0, 0, 254),
-            rt_flags: RTF_UP | RTF_GATEWAY,
-            rt_ifp: eth0,
-            rt_ifa: ETH0,
-            rt_use: 0,
-        };
-        rtrequest_add(&mut st, rt).unwrap();
+        let gw = Some(Sockaddr::In(ip4(10, 0, 0, 254)));
+        rtrequest(&mut st, Req::Add, INADDR_ANY, gw, Some(INADDR_ANY), RTF_GATEWAY, false).unwrap();
     }
     Router { st, lo0, eth0, eth1, ppp0 }
 }

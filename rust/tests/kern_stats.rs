@@ -89,9 +89,9 @@ fn file_names_and_numbers() {
         assert_eq!(StatsFile::from_name(f.name()), Some(*f));
     }
     let names: Vec<&str> = STATS_FILES.iter().map(|f| f.name()).collect();
-    assert_eq!(names, ["ip", "icmp", "udp", "mbuf", "if", "pcb", "route"]);
+    assert_eq!(names, ["ip", "icmp", "udp", "mbuf", "if", "pcb", "route", "arp", "rtstat"]);
     assert_eq!(StatsFile::from_index(-1), None);
-    assert_eq!(StatsFile::from_index(7), None);
+    assert_eq!(StatsFile::from_index(9), None);
     assert_eq!(StatsFile::from_index(i32::MAX), None);
     assert_eq!(StatsFile::from_name("tcp"), None);
 }
@@ -247,7 +247,7 @@ fn interfaces_with_their_addresses() {
     let header = text(&st, StatsFile::If).lines().next().unwrap().to_string();
     assert_eq!(
         header,
-        "name index mtu flags ipackets ierrors opackets oerrors collisions ibytes obytes iqdrops addrs"
+        "name index mtu flags ipackets ierrors opackets oerrors collisions ibytes obytes iqdrops addrs noproto omcasts imcasts lladdr"
     );
 
     // An alias comes second.

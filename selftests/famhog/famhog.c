@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * famhog: a test module that registers AF_BSDINET's family number first,
- * so that the tests can see bsdinet refuse to load with a clear message.
+ * famhog: a test module that registers AF_BSDINET's family number first
+ * (or, with family=23, AF_BSDROUTE's), so that the tests can see bsdinet
+ * refuse to load with a clear message.
  */
 #include <linux/module.h>
 #include <linux/net.h>
@@ -12,23 +13,27 @@ static int famhog_create(struct net *net, struct socket *sock, int protocol, int
 	return -EPROTONOSUPPORT;
 }
 
-static const struct net_proto_family famhog_family = {
-	.family = AF_BSDINET,
+static int family = AF_BSDINET;
+module_param(family, int, 0444);
+MODULE_PARM_DESC(family, "the address family to hold (default AF_BSDINET)");
+
+static struct net_proto_family famhog_family = {
 	.create = famhog_create,
 	.owner = THIS_MODULE,
 };
 
 static int __init famhog_init(void)
 {
+	famhog_family.family = family;
 	return sock_register(&famhog_family);
 }
 
 static void __exit famhog_exit(void)
 {
-	sock_unregister(AF_BSDINET);
+	sock_unregister(family);
 }
 
 module_init(famhog_init);
 module_exit(famhog_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("bsdinet selftest: occupies AF_BSDINET");
+MODULE_DESCRIPTION("bsdinet selftest: occupies an address family (AF_BSDINET by default)");

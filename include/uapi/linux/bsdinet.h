@@ -123,6 +123,36 @@ struct bsdinet_ifconf {
 #define BSDINET_SIOCGIFMTU	_IOWR('i', 51, struct bsdinet_ifreq)
 #define BSDINET_SIOCSIFMTU	_IOW('i', 52, struct bsdinet_ifreq)
 
+/*
+ * Linux network devices as bsdinet interfaces (BSD's SIOCIFCREATE and
+ * SIOCIFDESTROY numbers; only bifr_name is read).
+ *
+ * BSDINET_SIOCIFCREATE attaches the Linux device bifr_name, of the
+ * socket's network namespace, as a bsdinet interface of the same name:
+ * an Ethernet with ARP (ARPHRD_ETHER: veth, tap, a NIC) with the device's
+ * MAC address, or a point-to-point link without a link header
+ * (ARPHRD_NONE: tun) whose other end is set as its destination address.
+ * The interface starts down, with the device's MTU; it is RUNNING while
+ * the device is up and has carrier, and follows the device's MTU, MAC
+ * address and name. From then on the device's IPv4 and ARP frames go to
+ * bsdinet instead of Linux's stack (packet sockets, tcpdump, still see
+ * them); other frames (IPv6, VLAN-tagged ...) still go to Linux.
+ *
+ * The interface goes away, with its addresses and routes, on
+ * BSDINET_SIOCIFDESTROY (bifr_name: the interface), when the device is
+ * unregistered or moves to another namespace, and when bsdinet unloads.
+ *
+ * Both need CAP_NET_ADMIN (EPERM). BSDINET_SIOCIFCREATE: ENODEV no such
+ * device; EOPNOTSUPP loopback, or another link type; EEXIST attached
+ * already, or an interface has that name; EBUSY the device's receive
+ * hook is another's (a bridge or bond port, a macvlan's lower device);
+ * EINVAL a name bsdinet cannot take (only printable ASCII).
+ * BSDINET_SIOCIFDESTROY: ENXIO no such interface; EOPNOTSUPP an interface
+ * without a device (lo0).
+ */
+#define BSDINET_SIOCIFDESTROY	_IOW('i', 121, struct bsdinet_ifreq)
+#define BSDINET_SIOCIFCREATE	_IOW('i', 122, struct bsdinet_ifreq)
+
 /* Interface flags (4.4BSD's values; IFF_LOOPBACK etc. in Linux's
  * net/if.h mostly agree, but not all do). */
 #define BSDINET_IFF_UP		0x1
@@ -187,5 +217,304 @@ struct bsdinet_ifconf {
  * level SOL_SOCKET or IPPROTO_IP, none of which bsdinet acts on; messages
  * of other levels are ignored.
  */
+
+/*
+ * Routing sockets (the book's chapter 20): the routing table read and
+ * changed with messages, as 4.4BSD's PF_ROUTE.
+ *
+ *	int s = socket(AF_BSDROUTE, SOCK_RAW, 0);	(or AF_BSDINET: only
+ *							 messages about it)
+ *
+ * Linux's AF_ROUTE is netlink, so bsdinet registers a family of its own:
+ * 23 was AF_IRDA, whose implementation left Linux in 4.17 (insmod fails
+ * with EEXIST, and says so in the kernel log, if something holds it).
+ * Another protocol is EPROTONOSUPPORT, another type ESOCKTNOSUPPORT.
+ *
+ * Anyone may open one, read what the stack says (route additions and
+ * deletions, misses, redirects, interface and address changes) and ask
+ * (RTM_GET); the other requests need CAP_NET_ADMIN when the socket was
+ * created: EPERM otherwise.
+ *
+ * A message is one write() or read(): a header (struct bsdinet_rt_msghdr,
+ * or for RTM_IFINFO struct bsdinet_if_msghdr, for RTM_NEWADDR and
+ * RTM_DELADDR struct bsdinet_ifa_msghdr), then the socket addresses that
+ * its addrs field names (BSDINET_RTA_*), in the order of those bits, each
+ * in BSD's layout (sa_len first) and taking BSDINET_RT_ROUNDUP(sa_len)
+ * bytes. Every header's msglen is the whole message's length; the version
+ * is BSDINET_RTM_VERSION. Integer fields are in the machine's byte order;
+ * addresses and ports in sockaddrs are in network byte order.
+ *
+ * Requests (write): RTM_ADD (RTA_DST and RTA_GATEWAY, RTA_NETMASK for a
+ * network route, none, or RTF_HOST, for a host route; RTA_GENMASK for the
+ * routes a cloning route makes; the metrics that rtm_inits names, and the
+ * locks of those in rmx_locks), RTM_DELETE (RTA_DST, RTA_NETMASK),
+ * RTM_GET (RTA_DST: the route used for it, with RTA_IFP and RTA_IFA back
+ * when asked by either bit), RTM_CHANGE (the route with exactly RTA_DST
+ * and RTA_NETMASK: a new RTA_GATEWAY, interface by RTA_IFP or RTA_IFA,
+ * metrics, RTA_GENMASK) and RTM_LOCK (the locks: rmx_locks names those
+ * changed, rtm_inits those set). Each request comes back to the sender
+ * (unless it set SO_USELOOPBACK to 0) and goes to every other routing
+ * socket, with RTF_DONE in rtm_flags, or with rtm_errno set and the same
+ * error from write(). rtm_pid is set to the sender's process id; rtm_seq
+ * is the sender's, to match answers.
+ *
+ *	EINVAL		shorter than the header, or rtm_msglen is not the
+ *			length written (passed to no one); an address that
+ *			runs past the end or is not of the length its family
+ *			has (below); no RTA_DST; RTM_ADD without a gateway
+ *	EPROTONOSUPPORT	rtm_version is not BSDINET_RTM_VERSION
+ *	EOPNOTSUPP	not one of the five requests (passed to no one)
+ *	EAFNOSUPPORT	an address of a family that has no place there
+ *	EPERM		not RTM_GET, and no CAP_NET_ADMIN
+ *	ESRCH		RTM_DELETE, GET, CHANGE or LOCK of a route not there
+ *	ETOOMANYREFS	RTM_CHANGE or LOCK: the destination is a route's, but
+ *			not with the mask given (the book's errno)
+ *	EEXIST		RTM_ADD of a route that is there
+ *	ENETUNREACH	RTM_ADD: no interface reaches the gateway
+ *	ENOBUFS		no memory
+ *	EISCONN		sendto() with an address
+ *
+ * Addresses in messages: struct bsdinet_rt_sockaddr_in (sin_len 16,
+ * family AF_BSDINET) for destinations, gateways, interface addresses,
+ * authors and broadcast addresses; masks (RTA_NETMASK, RTA_GENMASK) are
+ * written as one too, and read from up to 16 bytes of any family, the
+ * bytes of sin_addr past sa_len being 0 (BSD's route(8) cuts them short;
+ * sa_len 0 is the mask 0.0.0.0, taking 8 bytes). Link-level addresses
+ * are struct bsdinet_sockaddr_dl, family BSDINET_AF_LINK: as a gateway
+ * (ARP entries, and an Ethernet's own routes, name the interface by
+ * sdl_index with the station's address, or none yet), and as RTA_IFP,
+ * which the stack writes with the interface's name and address and reads
+ * by sdl_index, or by name when sdl_index is 0. sdl_alen must be 0 or 6.
+ *
+ * rmx_expire counts seconds from now, both ways (0: never; a route whose
+ * time is up shows 1): 4.4BSD's is a time of day, which programs cannot
+ * relate to bsdinet's clock.
+ *
+ * Messages the stack sends by itself: RTM_ADD and RTM_DELETE of
+ * interface routes (with RTM_NEWADDR before the first and RTM_DELADDR
+ * after the second: an address added or deleted), RTM_DELETE of routes
+ * through an interface that goes away, RTM_MISS (a lookup found no route,
+ * or could not clone one: rtm_errno), RTM_RESOLVE (a route cloned from an
+ * RTF_XRESOLVE route wants its link address from user space), RTM_REDIRECT
+ * (an ICMP redirect: destination, gateway, mask, author; rtm_errno when it
+ * was refused), and RTM_IFINFO (flags changed: no addresses). A socket
+ * whose receive buffer (8192 bytes) is full loses what comes.
+ */
+#define AF_BSDROUTE		23
+#define PF_BSDROUTE		AF_BSDROUTE
+
+#define BSDINET_RTM_VERSION	3
+
+/* Message types (rtm_type). */
+#define BSDINET_RTM_ADD		0x1	/* add a route */
+#define BSDINET_RTM_DELETE	0x2	/* delete a route */
+#define BSDINET_RTM_CHANGE	0x3	/* change gateway, interface, metrics */
+#define BSDINET_RTM_GET		0x4	/* report a route */
+#define BSDINET_RTM_LOSING	0x5	/* the kernel suspects a partition */
+#define BSDINET_RTM_REDIRECT	0x6	/* told to use a different route */
+#define BSDINET_RTM_MISS	0x7	/* lookup failed on this address */
+#define BSDINET_RTM_LOCK	0x8	/* fix metrics */
+#define BSDINET_RTM_RESOLVE	0xb	/* request to resolve dst to lladdr */
+#define BSDINET_RTM_NEWADDR	0xc	/* address added to an interface */
+#define BSDINET_RTM_DELADDR	0xd	/* address deleted */
+#define BSDINET_RTM_IFINFO	0xe	/* interface going up or down */
+
+/* Route flags (rtm_flags; rt_flags in /proc/bsdinet/route). */
+#define BSDINET_RTF_UP		0x1	/* usable */
+#define BSDINET_RTF_GATEWAY	0x2	/* destination is a gateway */
+#define BSDINET_RTF_HOST	0x4	/* host entry (net otherwise) */
+#define BSDINET_RTF_REJECT	0x8	/* host or net unreachable */
+#define BSDINET_RTF_DYNAMIC	0x10	/* created by redirect */
+#define BSDINET_RTF_MODIFIED	0x20	/* modified by redirect */
+#define BSDINET_RTF_DONE	0x40	/* message confirmed */
+#define BSDINET_RTF_MASK	0x80	/* subnet mask present */
+#define BSDINET_RTF_CLONING	0x100	/* generate new routes on use */
+#define BSDINET_RTF_XRESOLVE	0x200	/* external daemon resolves name */
+#define BSDINET_RTF_LLINFO	0x400	/* link-level information (ARP) */
+#define BSDINET_RTF_STATIC	0x800	/* added by hand */
+#define BSDINET_RTF_BLACKHOLE	0x1000	/* discard packets silently */
+#define BSDINET_RTF_PROTO2	0x4000	/* protocol-specific: for ARP, */
+#define BSDINET_RTF_ANNOUNCE	BSDINET_RTF_PROTO2 /* a published entry */
+#define BSDINET_RTF_PROTO1	0x8000	/* protocol-specific */
+
+/* Metrics (rtm_inits: those set; rmx_locks: those locked). */
+#define BSDINET_RTV_MTU		0x1
+#define BSDINET_RTV_HOPCOUNT	0x2
+#define BSDINET_RTV_EXPIRE	0x4
+#define BSDINET_RTV_RPIPE	0x8
+#define BSDINET_RTV_SPIPE	0x10
+#define BSDINET_RTV_SSTHRESH	0x20
+#define BSDINET_RTV_RTT		0x40
+#define BSDINET_RTV_RTTVAR	0x80
+
+/* The addresses a message carries (addrs), in this order. */
+#define BSDINET_RTA_DST		0x1	/* destination */
+#define BSDINET_RTA_GATEWAY	0x2	/* gateway */
+#define BSDINET_RTA_NETMASK	0x4	/* network mask */
+#define BSDINET_RTA_GENMASK	0x8	/* mask of the routes cloned */
+#define BSDINET_RTA_IFP		0x10	/* interface: its link address */
+#define BSDINET_RTA_IFA		0x20	/* interface address */
+#define BSDINET_RTA_AUTHOR	0x40	/* the redirect's sender */
+#define BSDINET_RTA_BRD		0x80	/* broadcast or p2p destination */
+#define BSDINET_RTAX_MAX	8
+
+/* Bytes a sockaddr of sa_len takes in a message (ROUNDUP, 8-byte longs). */
+#define BSDINET_RT_ROUNDUP(a)	((a) > 0 ? (1 + (((a) - 1) | 7)) : 8)
+
+/* The family of link-level addresses in messages (BSD's AF_LINK). */
+#define BSDINET_AF_LINK		18
+
+/* Interface types (sdl_type, ifi_type; BSD's net/if_types.h). */
+#define BSDINET_IFT_OTHER	0x1	/* tun */
+#define BSDINET_IFT_ETHER	0x6
+#define BSDINET_IFT_LOOP	0x18
+#define BSDINET_IFT_SLIP	0x1c
+
+/* A socket address in a message: BSD's struct sockaddr. */
+struct bsdinet_rt_sockaddr {
+	__u8	sa_len;		/* total length */
+	__u8	sa_family;
+	char	sa_data[14];
+};
+
+/* An internet address in a message: BSD's struct sockaddr_in. */
+struct bsdinet_rt_sockaddr_in {
+	__u8	sin_len;	/* 16 */
+	__u8	sin_family;	/* AF_BSDINET */
+	__be16	sin_port;	/* 0 */
+	__be32	sin_addr;
+	__u8	sin_zero[8];
+};
+
+/* A link-level address: BSD's struct sockaddr_dl. */
+struct bsdinet_sockaddr_dl {
+	__u8	sdl_len;	/* total length: 20, or more for a long name */
+	__u8	sdl_family;	/* BSDINET_AF_LINK */
+	__u16	sdl_index;	/* the interface's index, 0 for none */
+	__u8	sdl_type;	/* BSDINET_IFT_* */
+	__u8	sdl_nlen;	/* bytes of name at the start of sdl_data */
+	__u8	sdl_alen;	/* bytes of link address after the name: 0, 6 */
+	__u8	sdl_slen;	/* link-layer selector: 0 */
+	char	sdl_data[12];	/* name, then address; may be longer */
+};
+
+/* A route's metrics (struct rt_metrics: u_long, 8 bytes on x86_64, with
+ * 4.4BSD-Lite2's rmx_pksent). */
+struct bsdinet_rt_metrics {
+	__u64	rmx_locks;	/* BSDINET_RTV_* the stack must leave alone */
+	__u64	rmx_mtu;	/* path MTU, 0 for the interface's */
+	__u64	rmx_hopcount;
+	__u64	rmx_expire;	/* seconds from now until it goes; 0 never */
+	__u64	rmx_recvpipe;
+	__u64	rmx_sendpipe;
+	__u64	rmx_ssthresh;
+	__u64	rmx_rtt;
+	__u64	rmx_rttvar;
+	__u64	rmx_pksent;
+};
+
+/* The header of route messages (struct rt_msghdr): 120 bytes. */
+struct bsdinet_rt_msghdr {
+	__u16	rtm_msglen;	/* the whole message's length */
+	__u8	rtm_version;	/* BSDINET_RTM_VERSION */
+	__u8	rtm_type;	/* BSDINET_RTM_* */
+	__u16	rtm_index;	/* the interface's index */
+	__u16	rtm_pad;
+	__s32	rtm_flags;	/* BSDINET_RTF_* */
+	__s32	rtm_addrs;	/* BSDINET_RTA_* present */
+	__s32	rtm_pid;	/* the sender's process, 0 for the stack */
+	__s32	rtm_seq;	/* the sender's number */
+	__s32	rtm_errno;	/* why a request failed */
+	__s32	rtm_use;	/* times the route was used (dumps, RTM_GET) */
+	__u64	rtm_inits;	/* BSDINET_RTV_* being set */
+	struct bsdinet_rt_metrics rtm_rmx;
+};
+
+/* An interface's data (struct if_data), in RTM_IFINFO messages. */
+struct bsdinet_if_data {
+	__u8	ifi_type;	/* BSDINET_IFT_* */
+	__u8	ifi_addrlen;	/* link address length */
+	__u8	ifi_hdrlen;	/* link header length */
+	__u8	ifi_pad[5];
+	__u64	ifi_mtu;
+	__u64	ifi_metric;
+	__u64	ifi_baudrate;	/* 0: not known */
+	__u64	ifi_ipackets;
+	__u64	ifi_ierrors;
+	__u64	ifi_opackets;
+	__u64	ifi_oerrors;
+	__u64	ifi_collisions;
+	__u64	ifi_ibytes;
+	__u64	ifi_obytes;
+	__u64	ifi_imcasts;
+	__u64	ifi_omcasts;
+	__u64	ifi_iqdrops;
+	__u64	ifi_noproto;
+	__s64	ifi_lastchange_sec;	/* struct timeval; not kept: 0 */
+	__s64	ifi_lastchange_usec;
+};
+
+/* The header of RTM_IFINFO (struct if_msghdr): 152 bytes. */
+struct bsdinet_if_msghdr {
+	__u16	ifm_msglen;
+	__u8	ifm_version;
+	__u8	ifm_type;	/* BSDINET_RTM_IFINFO */
+	__s32	ifm_addrs;	/* BSDINET_RTA_IFP in dumps, none otherwise */
+	__s32	ifm_flags;	/* the interface's flags (BSDINET_IFF_*) */
+	__u16	ifm_index;
+	__u16	ifm_pad;
+	struct bsdinet_if_data ifm_data;
+};
+
+/* The header of RTM_NEWADDR and RTM_DELADDR (struct ifa_msghdr, padded
+ * from BSD's 20 bytes to 24 so that what follows stays aligned). The
+ * addresses: RTA_IFA (the address), RTA_NETMASK, RTA_BRD (broadcast or
+ * point-to-point destination, when there is one) and, but in dumps,
+ * RTA_IFP. */
+struct bsdinet_ifa_msghdr {
+	__u16	ifam_msglen;
+	__u8	ifam_version;
+	__u8	ifam_type;	/* BSDINET_RTM_NEWADDR or _DELADDR */
+	__s32	ifam_addrs;
+	__s32	ifam_flags;	/* 1: the address has its route (IFA_ROUTE) */
+	__u16	ifam_index;	/* the interface's index */
+	__u16	ifam_pad;
+	__s32	ifam_metric;
+	__u32	ifam_pad2;
+};
+
+/*
+ * SO_USELOOPBACK (int, SOL_SOCKET; on by default): a routing socket hears
+ * the answers to its own requests. Linux has no such option: the number
+ * is 1000 + 4.4BSD's (0x40). Linux's socket core answers getsockopt() at
+ * SOL_SOCKET itself, so it can be set but not read back.
+ */
+#define BSDINET_SO_USELOOPBACK	1064
+
+/*
+ * The table dumps of 4.4BSD's sysctl(CTL_NET, PF_ROUTE, 0, af, op, arg),
+ * read with getsockopt() on a routing socket at level BSDINET_SOL_ROUTE,
+ * the optname being op:
+ *
+ *	BSDINET_NET_RT_DUMP	every route, as RTM_GET messages, in the
+ *				table's order (rtm_pid, rtm_seq, rtm_errno 0)
+ *	BSDINET_NET_RT_FLAGS	the routes with one of the flags in arg
+ *	BSDINET_NET_RT_IFLIST	each interface (arg: the one of that index,
+ *				or 0 for all) as RTM_IFINFO with RTA_IFP, then
+ *				each of its addresses as RTM_NEWADDR
+ *
+ * The messages follow each other in optval, each msglen long. arg, for
+ * the last two, is an int in the first 4 bytes of optval on the way in
+ * (optlen must be 4 or more: EINVAL). When optlen is smaller than the
+ * dump, nothing is copied, optlen is set to the size needed, and the
+ * call fails with ENOMEM: ask again with that much, or more, as the
+ * table may grow meanwhile (sysctl answers the same with its oldlenp). An
+ * empty dump sets optlen to 0. Another op is EINVAL; on another kind of
+ * socket the level is ENOPROTOOPT.
+ */
+#define BSDINET_SOL_ROUTE	AF_BSDROUTE
+#define BSDINET_NET_RT_DUMP	1
+#define BSDINET_NET_RT_FLAGS	2
+#define BSDINET_NET_RT_IFLIST	3
 
 #endif /* _UAPI_LINUX_BSDINET_H */

@@ -11,7 +11,7 @@
 //! An address is dotted quad (`127.0.0.1`), host byte order turned into
 //! the usual notation; `0.0.0.0` is the wildcard.
 //!
-//! Counter files (`ip`, `icmp`, `udp`, `mbuf`) have one `name value` pair
+//! Counter files (`ip`, `icmp`, `udp`, `mbuf`, `arp`, `rtstat`) have one `name value` pair
 //! per line. The names are the book's structure fields (`ips_total 12`);
 //! an array element or the member of a named structure is written
 //! `name.member` (`icps_outhist.8 3`, `ipintrq.ifq_drops 0`). The lines
@@ -35,6 +35,10 @@
 //!   `icps_outhist.18 0`.
 //! - `udp`: every field of `struct udpstat` in its order (`udps_ipackets`
 //!   ... `udps_opackets`, with `udpps_pcbcachemiss`).
+//! - `arp`: FreeBSD's `struct arpstat` (`netinet/if_ether.rs`), with
+//!   `holddrops` (datagrams ARP's one-packet hold replaced).
+//! - `rtstat`: `struct rtstat` (`net/route.rs`), then `rtentries`
+//!   (routes allocated, in the tree or still referenced).
 //! - `mbuf`: `struct mbstat`: `m_mbufs`, `m_clusters` (in use now),
 //!   `m_drops`, `m_wait`, `m_drain`, then `m_mtypes.0` ... `m_mtypes.15`
 //!   (mbufs in use by `MT_*` type number); then `mpfail` and `mcfail` (the
@@ -45,7 +49,9 @@
 //!   attach order. `flags` is `if_flags` in hex (`0x8049`: the `IFF_*`
 //!   bits). `addrs` lists the interface's internet addresses in the
 //!   order they were added, comma-separated, each `address/netmask` (the
-//!   netmask dotted, `127.0.0.1/255.0.0.0`), or `-` when it has none.
+//!   netmask dotted, `127.0.0.1/255.0.0.0`), or `-` when it has none;
+//!   `noproto`, `omcasts`, `imcasts`; `lladdr` is the Ethernet address
+//!   (`02:00:00:00:00:01`) or `-`.
 //! - `pcb`: columns `proto recvq sendq local foreign state drops`, one row
 //!   per internet PCB: the TCP ones, then UDP, then raw IP. `proto` is
 //!   `tcp`, `udp` or `raw`; `recvq` and `sendq` are the bytes in the
@@ -56,15 +62,18 @@
 //!   control block exists); `drops` counts datagrams the socket's receive
 //!   buffer had no room for (`sb_drops`).
 //! - `route`: columns `destination netmask gateway flags use interface`,
-//!   one row per route of the interim route list (`net/route.rs`) in its
-//!   order. `flags` is `rt_flags` in hex (`RTF_*`: `0x1` up, `0x2`
+//!   one row per route in the radix tree's order (`net/route.rs`). The
+//!   gateway is an address, a link address (`02:00:00:00:00:01`, an ARP
+//!   entry) or `link#N` (a route to interface index N, or an ARP entry
+//!   still unanswered). `flags` is `rt_flags` in hex (`RTF_*`: `0x1` up, `0x2`
 //!   gateway, `0x4` host...); `use` is `rt_use`; `interface` is the name
 //!   of the interface the route sends on (`-` if it is gone).
 
 use core::fmt::{self, Write};
 
 use crate::bsd::kern::uipc_mbuf::{MCLBYTES, MSIZE};
-use crate::bsd::net::if_::IfName;
+use crate::bsd::net::if_::{IfKind, IfName};
+use crate::bsd::net::route::{RtId, Sockaddr};
 use crate::bsd::netinet::in_::InAddr;
 use crate::bsd::netinet::in_pcb::InpHead;
 use crate::bsd::stack::Stack;
@@ -73,7 +82,7 @@ use crate::platform::Vec;
 
 /// The files, in the order of their numbers (`StatsFile as i32`), which
 /// the module uses to tell its `/proc` files apart.
-pub const STATS_FILES: [StatsFile; 7] = [
+pub const STATS_FILES: [StatsFile; 9] = [
     StatsFile::Ip,
     StatsFile::Icmp,
     StatsFile::Udp,
@@ -81,6 +90,8 @@ pub const STATS_FILES: [StatsFile; 7] = [
     StatsFile::If,
     StatsFile::Pcb,
     StatsFile::Route,
+    StatsFile::Arp,
+    StatsFile::Rt,
 ];
 
 /// One file of statistics or of a table.
@@ -93,6 +104,8 @@ pub enum StatsFile {
     If = 4,
     Pcb = 5,
     Route = 6,
+    Arp = 7,
+    Rt = 8,
 }
 
 impl StatsFile {
@@ -106,6 +119,8 @@ impl StatsFile {
             StatsFile::If => "if",
             StatsFile::Pcb => "pcb",
             StatsFile::Route => "route",
+            StatsFile::Arp => "arp",
+            StatsFile::Rt => "rtstat",
         }
     }
 
@@ -132,6 +147,8 @@ pub fn render(st: &Stack, which: StatsFile) -> Result<Vec<u8>> {
         StatsFile::If => if_text(st, &mut out),
         StatsFile::Pcb => pcb_text(st, &mut out),
         StatsFile::Route => route_text(st, &mut out),
+        StatsFile::Arp => arp_text(st, &mut out),
+        StatsFile::Rt => rt_text(st, &mut out),
     };
     // Formatting only fails when the buffer cannot grow.
     r.map_err(|_| ENOBUFS)?;
@@ -258,6 +275,21 @@ fn udp_text(st: &Stack, w: &mut Out) -> fmt::Result {
     Ok(())
 }
 
+fn arp_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    let s = &st.arpstat;
+    counters!(
+        w, s, txrequests, txreplies, rxrequests, rxreplies, received, dupips, dropped, timeouts,
+        holddrops,
+    );
+    Ok(())
+}
+
+fn rt_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    let s = &st.rtable.rtstat;
+    counters!(w, s, rts_badredirect, rts_dynamic, rts_newgateway, rts_unreach, rts_wildcard);
+    writeln!(w, "rtentries {}", st.rtable.rtentries.len())
+}
+
 fn mbuf_text(st: &Stack, w: &mut Out) -> fmt::Result {
     let s = &st.mbpool.mbstat;
     counters!(w, s, m_mbufs, m_clusters, m_drops, m_wait, m_drain);
@@ -272,7 +304,7 @@ fn mbuf_text(st: &Stack, w: &mut Out) -> fmt::Result {
 fn if_text(st: &Stack, w: &mut Out) -> fmt::Result {
     writeln!(
         w,
-        "name index mtu flags ipackets ierrors opackets oerrors collisions ibytes obytes iqdrops addrs"
+        "name index mtu flags ipackets ierrors opackets oerrors collisions ibytes obytes iqdrops addrs noproto omcasts imcasts lladdr"
     )?;
     for (i, ifp) in st.ifnet.iter() {
         let d = &ifp.if_data;
@@ -297,7 +329,19 @@ fn if_text(st: &Stack, w: &mut Out) -> fmt::Result {
             write!(w, "{sep}{}/{}", Dotted(ia.ia_addr), Dotted(InAddr(ia.ia_subnetmask)))?;
             sep = ",";
         }
-        writeln!(w, "{}", if sep.is_empty() { "-" } else { "" })?;
+        write!(w, "{}", if sep.is_empty() { "-" } else { "" })?;
+        write!(w, " {} {} {} ", d.ifi_noproto, d.ifi_omcasts, d.ifi_imcasts)?;
+        match ifp.if_kind {
+            IfKind::Ether => {
+                let e = ifp.if_lladdr;
+                writeln!(
+                    w,
+                    "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                    e[0], e[1], e[2], e[3], e[4], e[5]
+                )
+            }
+            _ => writeln!(w, "-"),
+        }?;
     }
     Ok(())
 }
@@ -325,20 +369,29 @@ fn pcb_text(st: &Stack, w: &mut Out) -> fmt::Result {
 
 fn route_text(st: &Stack, w: &mut Out) -> fmt::Result {
     writeln!(w, "destination netmask gateway flags use interface")?;
-    for rt in st.rtable.iter() {
-        write!(
-            w,
-            "{} {} {} {:#x} {} ",
-            Dotted(rt.rt_dst),
-            Dotted(rt.rt_mask),
-            Dotted(rt.rt_gateway),
-            rt.rt_flags,
-            rt.rt_use,
-        )?;
-        match st.ifnet.get(rt.rt_ifp) {
-            Some(ifp) => writeln!(w, "{}", Name(&ifp.if_name))?,
-            None => writeln!(w, "-")?,
+    let mut r = Ok(());
+    st.rtable.walk(|id| {
+        r = route_line(st, w, id);
+        r.is_ok()
+    });
+    r
+}
+
+fn route_line(st: &Stack, w: &mut Out, id: RtId) -> fmt::Result {
+    let Some(rt) = st.rtable.rtentries.get(id) else { return Ok(()) };
+    write!(w, "{} {} ", Dotted(rt.rt_dst), Dotted(rt.rt_mask))?;
+    match rt.rt_gateway {
+        Sockaddr::In(a) => write!(w, "{}", Dotted(a))?,
+        Sockaddr::Dl(sdl) if sdl.sdl_alen == 0 => write!(w, "link#{}", sdl.sdl_index)?,
+        Sockaddr::Dl(sdl) => {
+            for (i, b) in sdl.lladdr().iter().enumerate() {
+                write!(w, "{}{:02x}", if i > 0 { ":" } else { "" }, b)?;
+            }
         }
     }
-    Ok(())
+    write!(w, " {:#x} {} ", rt.rt_flags, rt.rt_use)?;
+    match st.ifnet.get(rt.rt_ifp) {
+        Some(ifp) => writeln!(w, "{}", Name(&ifp.if_name)),
+        None => writeln!(w, "-"),
+    }
 }

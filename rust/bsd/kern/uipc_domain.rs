@@ -157,9 +157,9 @@ pub fn pffindproto(dp: &'static Domain, protocol: i32, ty: i32) -> Option<&'stat
     maybe
 }
 
-/// The domains (the book's `domains` list): only the internet for now.
-fn domains() -> [&'static Domain; 1] {
-    [&crate::bsd::netinet::in_proto::INETDOMAIN]
+/// The domains (the book's `domains` list): the internet and routing.
+fn domains() -> [&'static Domain; 2] {
+    [&crate::bsd::netinet::in_proto::INETDOMAIN, &crate::bsd::net::rtsock::ROUTEDOMAIN]
 }
 
 /// Calls every protocol's `pr_slowtimo` (`pfslowtimo`, every 500 ms).

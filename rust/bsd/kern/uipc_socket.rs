@@ -149,11 +149,14 @@ pub struct Cred {
     pub net_raw: bool,
     /// May bind ports below 1024 (CAP_NET_BIND_SERVICE).
     pub net_bind_service: bool,
+    /// May change the routing table through a routing socket
+    /// (CAP_NET_ADMIN).
+    pub net_admin: bool,
 }
 
 impl Cred {
     /// Everything allowed, as for root.
-    pub const ROOT: Cred = Cred { net_raw: true, net_bind_service: true };
+    pub const ROOT: Cred = Cred { net_raw: true, net_bind_service: true, net_admin: true };
 }
 
 /// A socket (`struct socket`).
@@ -1191,6 +1194,8 @@ pub fn linux_so_optname(name: i32) -> Option<i32> {
         15 => bit(SO_REUSEPORT),
         18 => Some(SO_RCVLOWAT),
         19 => Some(SO_SNDLOWAT),
+        // bsdinet's own (Linux has none): BSDINET_SO_USELOOPBACK.
+        1064 => bit(SO_USELOOPBACK),
         _ => None,
     }
 }

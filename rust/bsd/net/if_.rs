@@ -1,10 +1,13 @@
 //! Network interfaces (`net/if.h`, `net/if.c`; book chapters 3 and 4).
 
-use crate::bsd::kern::uipc_mbuf::{m_freem, Mbuf, MbufPool};
+use crate::bsd::kern::uipc_mbuf::{m_freem, Mbuf, MbufPool, M_BCAST, M_MCAST};
 use crate::bsd::kern::uipc_socket::usrreq;
 use crate::bsd::kern::uipc_socket::Pru;
+use crate::bsd::net::if_ethersubr::ether_output;
 use crate::bsd::net::if_loop::looutput;
-use crate::bsd::netinet::in_::{InAddr, InIfaddr, SockaddrIn};
+use crate::bsd::net::if_tun::tunoutput;
+use crate::bsd::net::route::rt_ifdetach;
+use crate::bsd::netinet::in_::{in_ifscrub, InAddr, InIfaddr, SockaddrIn};
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
 use crate::bsd::sys::sockio::*;
@@ -119,6 +122,17 @@ impl IfName {
         Ok(IfName(b))
     }
 
+    /// A name given whole (a Linux device's name): 1 to IFNAMSIZ-1 bytes
+    /// of printable ASCII, else EINVAL.
+    pub fn from_bytes(name: &[u8]) -> Result<IfName> {
+        if name.is_empty() || name.len() >= IFNAMSIZ || !name.iter().all(|c| c.is_ascii_graphic()) {
+            return Err(EINVAL);
+        }
+        let mut b = [0u8; IFNAMSIZ];
+        b[..name.len()].copy_from_slice(name);
+        Ok(IfName(b))
+    }
+
     /// The name's bytes, without the padding.
     pub fn as_bytes(&self) -> &[u8] {
         let len = self.0.iter().position(|&c| c == 0).unwrap_or(IFNAMSIZ);
@@ -131,6 +145,12 @@ impl IfName {
 pub enum IfKind {
     /// The stack's own loopback, lo0 (`looutput`).
     Loopback,
+    /// An Ethernet: a Linux net_device hooked by the platform
+    /// (`ether_output`).
+    Ether,
+    /// A point-to-point link without a link header: a Linux tun device
+    /// (`tunoutput`).
+    Tun,
 }
 
 /// An interface's statistics and parameters (`struct if_data`).
@@ -158,6 +178,31 @@ pub struct Ifnet {
     pub if_flags: u16,
     pub if_kind: IfKind,
     pub if_data: IfData,
+    /// The link-level address (Ethernet interfaces; the book keeps it in
+    /// the interface's AF_LINK address, `arpcom.ac_enaddr`).
+    pub if_lladdr: [u8; 6],
+    /// Frames waiting for the device (`if_snd`): the platform takes them
+    /// with `if_snd_drain`, as the book's `if_start` would.
+    pub if_snd: Ifqueue,
+    /// The platform's handle for the device, 0 for none (`if_softc`).
+    pub if_softc: usize,
+}
+
+impl Ifnet {
+    /// An interface of `kind` called `name`, with `flags` and `mtu`,
+    /// not yet attached.
+    pub fn new(if_name: IfName, if_kind: IfKind, if_flags: u16, mtu: u32) -> Ifnet {
+        Ifnet {
+            if_name,
+            if_index: 0,
+            if_flags,
+            if_kind,
+            if_data: IfData { ifi_mtu: mtu, ..Default::default() },
+            if_lladdr: [0; 6],
+            if_snd: Ifqueue::new(IFQ_MAXLEN),
+            if_softc: 0,
+        }
+    }
 }
 
 /// Attaches an interface (`if_attach`); returns its index in `ifnet`.
@@ -280,6 +325,7 @@ pub fn ifioctl(st: &mut Stack, so: usize, cmd: u32, data: &mut [u8], admin: bool
             }
             let ifnet = st.ifp(ifp);
             ifnet.if_flags = (ifnet.if_flags & IFF_CANTCHANGE) | (new & !IFF_CANTCHANGE);
+            crate::bsd::net::rtsock::rt_ifmsg(st, ifp);
             Ok(())
         }
         SIOCSIFMETRIC => {
@@ -311,10 +357,73 @@ pub fn ifioctl(st: &mut Stack, so: usize, cmd: u32, data: &mut [u8], admin: bool
 pub fn if_output(st: &mut Stack, ifp: usize, m: Mbuf, dst: InAddr) -> Result {
     match st.ifnet.get(ifp).map(|i| i.if_kind) {
         Some(IfKind::Loopback) => looutput(st, ifp, m, dst),
+        Some(IfKind::Ether) => ether_output(st, ifp, m, dst),
+        Some(IfKind::Tun) => tunoutput(st, ifp, m, dst),
         None => {
             m_freem(&mut st.mbpool, m);
             Err(ENETUNREACH)
         }
+    }
+}
+
+/// Queues frame `m` on interface `ifp`'s send queue for the platform,
+/// counting it (the book's `IF_ENQUEUE(&ifp->if_snd)` and `if_start`);
+/// `m` is consumed. A full queue is ENOBUFS, counted in `ifq_drops`.
+pub fn if_enqueue(st: &mut Stack, ifp: usize, m: Mbuf) -> Result {
+    let len = m.m_pkthdr().map_or(0, |ph| ph.len) as u64;
+    let mcast = m.m_flags() & (M_BCAST | M_MCAST) != 0;
+    let ifnet = st.ifp(ifp);
+    match ifnet.if_snd.enqueue(m) {
+        Ok(()) => {
+            ifnet.if_data.ifi_obytes += len;
+            if mcast {
+                ifnet.if_data.ifi_omcasts += 1;
+            }
+            Ok(())
+        }
+        Err(m) => {
+            ifnet.if_data.ifi_oerrors += 1;
+            m_freem(&mut st.mbpool, m);
+            Err(ENOBUFS)
+        }
+    }
+}
+
+impl Stack {
+    /// Shows every frame queued for a device to `xmit` with the device's
+    /// `if_softc`, then frees it (what the book's `if_start` routines
+    /// do); `xmit` copies the frame out. Interfaces without a device keep
+    /// theirs. The platform calls this after every request, and host
+    /// tests to carry frames between stacks.
+    pub fn if_snd_drain(&mut self, mut xmit: impl FnMut(usize, &Mbuf)) {
+        for (_, ifp) in self.ifnet.iter_mut() {
+            if ifp.if_softc == 0 {
+                continue;
+            }
+            while let Some(m) = ifp.if_snd.dequeue() {
+                ifp.if_data.ifi_opackets += 1;
+                xmit(ifp.if_softc, &m);
+                m_freem(&mut self.mbpool, m);
+            }
+        }
+    }
+}
+
+/// Detaches interface `ifp` (the device went away): its addresses and
+/// every route through it are removed, queued frames freed. The book
+/// never detaches an interface; FreeBSD's `if_detach` does this.
+pub fn if_detach(st: &mut Stack, ifp: usize) {
+    if st.ifnet.get(ifp).is_none() {
+        return;
+    }
+    if_down(st, ifp);
+    while let Some(ia) = st.in_ifaddr.iter().position(|ia| ia.ia_ifp == ifp) {
+        in_ifscrub(st, ia);
+        st.in_ifaddr.remove(ia);
+    }
+    rt_ifdetach(st, ifp);
+    if let Some(mut ifnet) = st.ifnet.remove(ifp) {
+        ifnet.if_snd.flush(&mut st.mbpool);
     }
 }
 

@@ -13,13 +13,8 @@ pub const LOMTU: u32 = 1536;
 
 /// Attaches lo0 (`loattach`); returns its index.
 pub fn loattach(st: &mut Stack) -> Result<usize> {
-    let ifp = Ifnet {
-        if_name: IfName::new("lo", 0)?,
-        if_index: 0,
-        if_flags: IFF_LOOPBACK | IFF_MULTICAST,
-        if_kind: IfKind::Loopback,
-        if_data: IfData { ifi_mtu: LOMTU, ..Default::default() },
-    };
+    let ifp =
+        Ifnet::new(IfName::new("lo", 0)?, IfKind::Loopback, IFF_LOOPBACK | IFF_MULTICAST, LOMTU);
     if_attach(st, ifp)
 }
 

@@ -1,7 +1,8 @@
 //! Internet addresses (`netinet/in.h`, `netinet/in.c`; book chapter 6).
 
 use crate::bsd::net::if_::{IFF_BROADCAST, IFF_LOOPBACK, IFF_POINTOPOINT};
-use crate::bsd::net::route::{rtrequest_add, rtrequest_delete, Rtentry, RTF_HOST, RTF_UP};
+use crate::bsd::net::route::rtinit;
+use crate::bsd::netinet::if_ether::arp_ifinit;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
 use crate::bsd::sys::sockio::*;
@@ -356,32 +357,27 @@ pub fn in_ifinit(st: &mut Stack, ia: usize, sin: SockaddrIn, scrub: bool) -> Res
     in_ifroute(st, ia)
 }
 
-/// Adds the route an address implies (`rtinit(RTM_ADD)` in `in_ifinit`):
-/// a host route to itself on loopback, to the other end on a
-/// point-to-point link, else a route to the subnet.
+/// The route an address implies (`rtinit` from `in_ifinit` and
+/// `in_ifscrub`): a host route to itself on loopback, to the other end on
+/// a point-to-point link, else a route to the subnet.
+fn in_ifroute_key(st: &Stack, a: &InIfaddr) -> Option<(InAddr, Option<InAddr>)> {
+    let flags = st.if_flags(a.ia_ifp);
+    if flags & IFF_LOOPBACK != 0 {
+        Some((a.ia_addr, None))
+    } else if flags & IFF_POINTOPOINT != 0 {
+        a.ia_dstaddr_set.then_some((a.ia_dstaddr(), None))
+    } else {
+        Some((InAddr(a.ia_subnet), Some(InAddr(a.ia_subnetmask))))
+    }
+}
+
+/// Adds the route of address `ia` (the end of `in_ifinit`), and announces
+/// the address on its link (`arp_ifinit`).
 fn in_ifroute(st: &mut Stack, ia: usize) -> Result {
     let a = st.in_ifaddr[ia];
-    let flags = st.ifp(a.ia_ifp).if_flags;
-    let (dst, mask, host) = if flags & IFF_LOOPBACK != 0 {
-        (a.ia_addr, InAddr(!0), true)
-    } else if flags & IFF_POINTOPOINT != 0 {
-        if !a.ia_dstaddr_set {
-            return Ok(());
-        }
-        (a.ia_dstaddr(), InAddr(!0), true)
-    } else {
-        (InAddr(a.ia_subnet), InAddr(a.ia_subnetmask), false)
-    };
-    let rt = Rtentry {
-        rt_dst: dst,
-        rt_mask: mask,
-        rt_gateway: a.ia_addr,
-        rt_flags: RTF_UP | if host { RTF_HOST } else { 0 },
-        rt_ifp: a.ia_ifp,
-        rt_ifa: a.ia_addr,
-        rt_use: 0,
-    };
-    rtrequest_add(st, rt)?;
+    arp_ifinit(st, a.ia_ifp, a.ia_addr);
+    let Some((dst, mask)) = in_ifroute_key(st, &a) else { return Ok(()) };
+    rtinit(st, true, dst, mask, a.ia_addr)?;
     st.in_ifaddr[ia].ia_flags |= IFA_ROUTE;
     Ok(())
 }
@@ -392,12 +388,8 @@ pub fn in_ifscrub(st: &mut Stack, ia: usize) {
     if a.ia_flags & IFA_ROUTE == 0 {
         return;
     }
-    let flags = st.ifp(a.ia_ifp).if_flags;
-    let (dst, mask) = if flags & (IFF_LOOPBACK | IFF_POINTOPOINT) != 0 {
-        (if flags & IFF_LOOPBACK != 0 { a.ia_addr } else { a.ia_dstaddr() }, InAddr(!0))
-    } else {
-        (InAddr(a.ia_subnet), InAddr(a.ia_subnetmask))
-    };
-    let _ = rtrequest_delete(st, dst, mask);
+    if let Some((dst, mask)) = in_ifroute_key(st, &a) {
+        let _ = rtinit(st, false, dst, mask, a.ia_addr);
+    }
     st.in_ifaddr[ia].ia_flags &= !IFA_ROUTE;
 }

@@ -20,7 +20,7 @@ use crate::bsd::kern::uipc_socket::{
 };
 use crate::bsd::kern::uipc_socket2::{sorwakeup, sowwakeup};
 use crate::bsd::net::if_::{IFF_BROADCAST, IFF_LOOPBACK};
-use crate::bsd::net::route::rtalloc;
+use crate::bsd::net::route::{rtalloc, rtfree};
 use crate::bsd::netinet::in_::{in_multicast, InAddr, SockaddrIn, INADDR_ANY, INADDR_BROADCAST};
 use crate::bsd::netinet::ip_options::Ipoption;
 use crate::bsd::stack::Stack;
@@ -481,7 +481,9 @@ pub fn in_pcbladdr(st: &mut Stack, inp: usize, sin: &mut SockaddrIn) -> Result<I
     // route to one of our addresses on another net goes to loopback).
     let mut src = None;
     if !dontroute {
-        if let Some((ifp, ifa)) = rtalloc(st, faddr).map(|rt| (rt.rt_ifp, rt.rt_ifa)) {
+        if let Some(rt) = rtalloc(st, faddr) {
+            let (ifp, ifa) = (st.rt(rt).rt_ifp, st.rt(rt).rt_ifa);
+            rtfree(st, rt);
             if st.ifnet.get(ifp).is_some_and(|i| i.if_flags & IFF_LOOPBACK == 0) {
                 src = Some(ifa);
             }

@@ -18,6 +18,8 @@ pub const IP_MF: u16 = 0x2000;
 pub const IP_OFFMASK: u16 = 0x1fff;
 /// Largest IP datagram.
 pub const IP_MAXPACKET: usize = 65535;
+/// What forwarding takes off the TTL (`IPTTLDEC`).
+pub const IPTTLDEC: u8 = 1;
 /// Default TTL (`ip_defttl`, `IPDEFTTL`).
 pub const IPDEFTTL: u8 = 64;
 /// Header size without options.

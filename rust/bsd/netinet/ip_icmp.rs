@@ -6,6 +6,7 @@
 use crate::bsd::kern::uipc_domain::*;
 use crate::bsd::kern::uipc_mbuf::*;
 use crate::bsd::net::if_::{IFF_BROADCAST, IFF_POINTOPOINT};
+use crate::bsd::net::route::{rtredirect, RTF_GATEWAY, RTF_HOST};
 use crate::bsd::netinet::in_::{in_multicast, InIfaddr, INADDR_ANY, INADDR_BROADCAST};
 use crate::bsd::netinet::in_cksum::in_cksum;
 use crate::bsd::netinet::in_proto::ip_protox;
@@ -301,8 +302,26 @@ pub fn icmp_input(st: &mut Stack, m: Mbuf, hlen: usize) {
             }
             return icmp_reply(st, m, hlen, ICMP_MASKREPLY);
         }
-        // Redirects change routes, which the wire issue brings; replies
-        // and everything else go to raw sockets only.
+        // A router says `dst` is better reached through another gateway:
+        // the routing table learns it at once (`rtredirect`), as the book
+        // "short circuits" routing redirects. Raw sockets see it too.
+        ICMP_REDIRECT => {
+            let icp = &m.mtod()[hlen..];
+            let ihl = icp.get(ICMP_MINLEN).map_or(0, |&b| usize::from(b & 0x0f) << 2);
+            if code > ICMP_REDIRECT_TOSHOST {
+                st.icmpstat.icps_badcode += 1;
+            } else if icmplen < ICMP_ADVLENMIN || ihl < IP_HDRLEN || icmplen < ICMP_MINLEN + ihl + 8
+            {
+                st.icmpstat.icps_badlen += 1;
+                return m_freem(&mut st.mbpool, m);
+            } else {
+                let gw = get_addr(icp, 4);
+                let dst = get_addr(&icp[ICMP_MINLEN..], IP_DST_OFF);
+                let src = get_addr(m.mtod(), IP_SRC_OFF);
+                let _ = rtredirect(st, dst, gw, None, RTF_GATEWAY | RTF_HOST, src);
+            }
+        }
+        // Replies and everything else go to raw sockets only.
         _ => {}
     }
     rip_input(st, m, hlen)

@@ -6,13 +6,15 @@
 use crate::bsd::kern::uipc_domain::PRC_NCMDS;
 use crate::bsd::kern::uipc_mbuf::*;
 use crate::bsd::net::if_::IFF_BROADCAST;
+use crate::bsd::net::route::{rtalloc, rtfree, RTF_DYNAMIC, RTF_GATEWAY, RTF_MODIFIED};
+use crate::bsd::netinet::in_::in_canforward;
 use crate::bsd::netinet::in_::{in_broadcast, in_multicast, InAddr, INADDR_ANY, INADDR_BROADCAST};
 use crate::bsd::netinet::in_cksum::in_cksum;
 use crate::bsd::netinet::in_proto::ip_protox;
 use crate::bsd::netinet::ip::*;
-use crate::bsd::netinet::ip_icmp::{icmp_error, ICMP_TIMXCEED, ICMP_TIMXCEED_REASS};
+use crate::bsd::netinet::ip_icmp::*;
 use crate::bsd::netinet::ip_options::{ip_dooptions, DoOpt};
-use crate::bsd::netinet::ip_output::{get16, get_addr, ip_sum, IP_DST_OFF, IP_LEN_OFF, IP_OFF_OFF};
+use crate::bsd::netinet::ip_output::*;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
 
@@ -126,7 +128,7 @@ pub fn ip_input(st: &mut Stack, m: Mbuf) {
             Err(_) => return drop_counted(st, m, |s| s.ips_odropped += 1),
         },
         DoOpt::Continue => {}
-        DoOpt::Forward => return ip_forward(st, m),
+        DoOpt::Forward => return ip_forward(st, m, true),
         // ips_badoptions is counted already.
         DoOpt::Error { ty, code, ptr } => {
             return icmp_error(st, m, ty, code, u32::from(ptr) << 24);
@@ -136,7 +138,7 @@ pub fn ip_input(st: &mut Stack, m: Mbuf) {
 
     let dst = get_addr(m.mtod(), IP_DST_OFF);
     if !ip_ours(st, dst, rcvif) {
-        return ip_forward(st, m);
+        return ip_forward(st, m, false);
     }
 
     // Fragments wait for the rest of their datagram.
@@ -191,11 +193,88 @@ fn ip_ours(st: &Stack, dst: InAddr, rcvif: Option<usize>) -> bool {
     })
 }
 
-/// A datagram that is not ours. Forwarding comes with the routing of the
-/// wire issue; until then the stack is a host, which counts and drops, as
-/// the book's `ipintr` does when `ipforwarding` is 0.
-fn ip_forward(st: &mut Stack, m: Mbuf) {
-    drop_counted(st, m, |s| s.ips_cantforward += 1);
+/// Forwards a datagram that is not ours (`ip_forward`; book section
+/// 8.5), when `ipforwarding` is on (else it is counted and dropped, as
+/// on a host). The TTL goes down by one; a datagram that dies, has no
+/// route or cannot be sent gets the ICMP error the book sends, from a
+/// copy of its first 64 bytes; one that leaves by the interface it came
+/// in on, for a neighbour on the sender's own subnet, makes us send the
+/// sender a redirect (not for source-routed datagrams, `srcrt`).
+/// Source-routed datagrams need `ipforwarding` too (the book forwards
+/// them regardless; FreeBSD added `ip_dosourceroute` for that).
+fn ip_forward(st: &mut Stack, mut m: Mbuf, srcrt: bool) {
+    let h = m.mtod();
+    let dst = get_addr(h, IP_DST_OFF);
+    if !st.ipforwarding || m.m_flags() & (M_BCAST | M_MCAST) != 0 || !in_canforward(dst) {
+        return drop_counted(st, m, |s| s.ips_cantforward += 1);
+    }
+    if h[IP_TTL_OFF] <= IPTTLDEC {
+        return icmp_error(st, m, ICMP_TIMXCEED, ICMP_TIMXCEED_INTRANS, 0);
+    }
+    let src = get_addr(h, IP_SRC_OFF);
+    let ip_len = usize::from(get16(h, IP_LEN_OFF));
+    match m_writable(&mut st.mbpool, &mut m) {
+        // ip_output computes the checksum again.
+        Ok(h) => h[IP_TTL_OFF] -= IPTTLDEC,
+        Err(_) => return drop_counted(st, m, |s| s.ips_cantforward += 1),
+    }
+    let Some(rt) = rtalloc(st, dst) else {
+        return icmp_error(st, m, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
+    };
+    let (rt_ifp, rt_flags, rt_dst, gateway, rt_ifa) = {
+        let r = st.rt(rt);
+        (r.rt_ifp, r.rt_flags, r.rt_dst, r.gateway_in(), r.rt_ifa)
+    };
+    rtfree(st, rt);
+    // Keep the first 64 bytes for an ICMP error (the header and 8 bytes
+    // are what icmp_error quotes; the book keeps 64).
+    let mcopy = m_copy(&mut st.mbpool, &m, 0, ip_len.min(64)).ok();
+
+    // A redirect is due when the datagram leaves by the interface it came
+    // in on, by a route that is not itself a redirect's, towards a
+    // neighbour of a sender on the subnet of that interface.
+    let rcvif = m.m_pkthdr().and_then(|ph| ph.rcvif);
+    let mut redirect = None;
+    if Some(rt_ifp) == rcvif
+        && rt_flags & (RTF_DYNAMIC | RTF_MODIFIED) == 0
+        && rt_dst != INADDR_ANY
+        && st.ipsendredirects
+        && !srcrt
+    {
+        if let Some(ia) = st.ifa_ifwithaddr(rt_ifa) {
+            if src.0 & ia.ia_subnetmask == ia.ia_subnet {
+                let next = if rt_flags & RTF_GATEWAY != 0 { gateway } else { dst };
+                redirect = Some(next);
+            }
+        }
+    }
+    let mtu = st.ifnet.get(rt_ifp).map_or(0, |i| i.if_data.ifi_mtu);
+    let error = ip_output(st, m, None, IP_FORWARDING | IP_ALLOWBROADCAST);
+    let (ty, code, word) = match error {
+        Ok(()) => {
+            st.ipstat.ips_forward += 1;
+            let Some(next) = redirect else {
+                if let Some(c) = mcopy {
+                    m_freem(&mut st.mbpool, c);
+                }
+                return;
+            };
+            st.ipstat.ips_redirectsent += 1;
+            (ICMP_REDIRECT, ICMP_REDIRECT_HOST, next.0)
+        }
+        Err(e) => {
+            st.ipstat.ips_cantforward += 1;
+            match e {
+                // The next hop's MTU goes in the message (RFC 1191).
+                EMSGSIZE => (ICMP_UNREACH, ICMP_UNREACH_NEEDFRAG, mtu),
+                ENOBUFS => (ICMP_SOURCEQUENCH, 0, 0),
+                _ => (ICMP_UNREACH, ICMP_UNREACH_HOST, 0),
+            }
+        }
+    };
+    if let Some(c) = mcopy {
+        icmp_error(st, c, ty, code, word);
+    }
 }
 
 /// The IP entry's `pr_slowtimo`, every 500 ms (`ip_slowtimo`): ages the

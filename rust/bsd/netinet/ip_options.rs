@@ -42,7 +42,7 @@
 use crate::bsd::kern::uipc_mbuf::{
     m_adj, m_copydata, m_free, m_freem, m_writable, Mbuf, MbufPool, M_PREPEND,
 };
-use crate::bsd::net::route::rtalloc;
+use crate::bsd::net::route::{rtalloc, rtfree};
 use crate::bsd::netinet::in_::{in_multicast, InAddr, INADDR_ANY};
 use crate::bsd::netinet::ip::{IP_HDRLEN, IP_MAXPACKET};
 use crate::bsd::stack::Stack;
@@ -189,7 +189,10 @@ const IP_DST: usize = 16;
 /// The address we send from towards `dst`: the interface address of the
 /// route to it (`ip_rtaddr`).
 fn ip_rtaddr(st: &mut Stack, dst: InAddr) -> Option<InAddr> {
-    rtalloc(st, dst).map(|rt| rt.rt_ifa)
+    let rt = rtalloc(st, dst)?;
+    let ifa = st.rt(rt).rt_ifa;
+    rtfree(st, rt);
+    Some(ifa)
 }
 
 /// Processes the options of the datagram in `m` (`ip_dooptions`; book

@@ -7,7 +7,7 @@
 
 use crate::bsd::kern::uipc_mbuf::*;
 use crate::bsd::net::if_::{if_output, IFF_BROADCAST, IFF_UP};
-use crate::bsd::net::route::{rtalloc, RTF_GATEWAY};
+use crate::bsd::net::route::{rtalloc, rtfree, RTF_BLACKHOLE, RTF_GATEWAY, RTF_LLINFO, RTF_REJECT};
 use crate::bsd::netinet::in_::{in_broadcast, InAddr, INADDR_ANY};
 use crate::bsd::netinet::in_cksum::in_cksum;
 use crate::bsd::netinet::ip::*;
@@ -120,9 +120,23 @@ pub fn ip_output(st: &mut Stack, m: Mbuf, opt: Option<&Ipoption>, flags: u32) ->
     } else {
         match rtalloc(st, dst) {
             Some(rt) => {
-                rt.rt_use += 1;
-                let gw = if rt.rt_flags & RTF_GATEWAY != 0 { rt.rt_gateway } else { dst };
-                (rt.rt_ifp, rt.rt_ifa, gw)
+                let r = st.rt(rt);
+                r.rt_use += 1;
+                let gw = if r.rt_flags & RTF_GATEWAY != 0 { r.gateway_in() } else { dst };
+                let out = (r.rt_ifp, r.rt_ifa, gw);
+                // A reject route (not an ARP entry held down: ARP says
+                // that itself) refuses; a blackhole route swallows (the
+                // book's looutput does both for routes through lo0).
+                let (reject, hole) = (
+                    r.rt_flags & (RTF_REJECT | RTF_LLINFO) == RTF_REJECT,
+                    r.rt_flags & RTF_BLACKHOLE != 0,
+                );
+                rtfree(st, rt);
+                if reject || hole {
+                    m_freem(&mut st.mbpool, m);
+                    return if hole { Ok(()) } else { Err(EHOSTUNREACH) };
+                }
+                out
             }
             None => {
                 st.ipstat.ips_noroute += 1;

@@ -1,5 +1,6 @@
 //! `sys/netinet`: the internet protocols.
 
+pub mod if_ether;
 pub mod in_;
 pub mod in_cksum;
 pub mod in_pcb;

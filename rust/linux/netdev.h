@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What crosses between netdev.c and rust/linux/netdev.rs: Linux
+ * net_devices attached to bsdinet as interfaces.
+ */
+#ifndef BSDINET_NETDEV_H
+#define BSDINET_NETDEV_H
+
+#include <linux/if.h>
+#include <linux/types.h>
+
+struct net;
+struct sk_buff;
+struct bsdinet_netdev;		/* an attached device: the interface's if_softc */
+
+/* A device as the interface sees it (read under rtnl). */
+struct bsdinet_netdev_info {
+	char name[IFNAMSIZ];
+	u8 lladdr[6];
+	u32 mtu;
+	bool tun;		/* ARPHRD_NONE: bare IPv4, no link header */
+	bool link_up;		/* netif_running() && netif_carrier_ok() */
+};
+
+/* What a notifier event changed, for bsdinet_netdev_changed(). */
+#define BSDINET_NETDEV_LINK	0x1
+#define BSDINET_NETDEV_MTU	0x2
+#define BSDINET_NETDEV_ADDR	0x4
+#define BSDINET_NETDEV_NAME	0x8
+
+/* In netdev.c. */
+int bsdinet_netdev_init(void);
+void bsdinet_netdev_exit(void);
+int bsdinet_netdev_open(struct net *net, const char *name, struct bsdinet_netdev **ndp);
+void bsdinet_netdev_close(struct bsdinet_netdev *nd);
+int bsdinet_netdev_prepare(struct bsdinet_netdev *nd, struct bsdinet_netdev_info *info);
+int bsdinet_netdev_hook(struct bsdinet_netdev *nd);
+void bsdinet_netdev_unhook(struct bsdinet_netdev *nd);
+void bsdinet_netdev_info(struct bsdinet_netdev *nd, struct bsdinet_netdev_info *info);
+unsigned int bsdinet_netdev_take_drops(struct bsdinet_netdev *nd);
+struct sk_buff *bsdinet_rx_next(struct bsdinet_netdev **ndp, const u8 **data, unsigned int *len);
+bool bsdinet_rx_segs_pending(void);
+void bsdinet_rx_free(struct sk_buff *skb);
+void bsdinet_rx_purge(struct bsdinet_netdev *nd);
+void bsdinet_rx_schedule(void);
+struct sk_buff *bsdinet_tx_alloc(struct bsdinet_netdev *nd, unsigned int len, u8 **data);
+void bsdinet_tx_free(struct sk_buff *skb);
+int bsdinet_tx(struct bsdinet_netdev *nd, struct sk_buff *skb);
+void bsdinet_rtnl_lock(void);
+void bsdinet_rtnl_unlock(void);
+
+/* In rust/linux/netdev.rs. */
+void bsdinet_netdev_rx(void);
+void bsdinet_netdev_gone(struct bsdinet_netdev *nd);
+void bsdinet_netdev_changed(struct bsdinet_netdev *nd, unsigned int what);
+
+#endif /* BSDINET_NETDEV_H */
