@@ -4,7 +4,7 @@
 #   storm.py IFACE BSDINET_ADDR BSDINET_MAC
 import sys
 
-from scapy.all import ARP, ICMP, IP, UDP, Ether, Raw, conf, sendp
+from scapy.all import ARP, ICMP, IP, UDP, Ether, Raw, conf, get_if_hwaddr, sendp
 
 iface, target, mac = sys.argv[1], sys.argv[2], sys.argv[3]
 conf.verb = 0
@@ -29,8 +29,12 @@ def raw_ip(p, **patch):
 frames = []
 # Truncated and bad ARP: a header cut short, wrong lengths, unknown op.
 frames.append(Ether(dst="ff:ff:ff:ff:ff:ff", type=0x0806) / Raw(b"\x00\x01\x08\x00\x06"))
-frames.append(Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(hwlen=8, pdst=target))
-frames.append(Ether(dst="ff:ff:ff:ff:ff:ff") / ARP(ptype=0x86DD, pdst=target))
+# (Addresses given: scapy cannot find its own without a route lookup. The
+# sender's real link address: an unknown op still teaches ARP, as the book.)
+arp = dict(psrc=src, pdst=target, hwsrc=get_if_hwaddr(iface))
+frames.append(Ether(dst="ff:ff:ff:ff:ff:ff") / Raw(bytes(ARP(**arp))[:6] + b"\x00\x08" + bytes(ARP(**arp))[8:]))
+frames.append(Ether(dst="ff:ff:ff:ff:ff:ff") / Raw(b"\x00\x01\x86\xdd" + bytes(ARP(**arp))[4:]))
+frames.append(Ether(dst="ff:ff:ff:ff:ff:ff") / Raw(b"\x00\x01\x08\x00\x08\x04" + bytes(ARP(**arp))[6:]))
 # IP: version 6 in an IPv4 frame, header length below 5, header length
 # beyond the packet, total length beyond the frame, total length below
 # the header, a bad header checksum.

@@ -71,8 +71,7 @@ pub fn sysctl_sync(st: &mut crate::bsd::stack::Stack) {
     // field is an aligned int that sysctl writes whole, read once here
     // with a volatile read (the kernel's READ_ONCE).
     let v = |f: *const c_int| unsafe { core::ptr::read_volatile(f) };
-    // SAFETY: only the address of the static is taken.
-    let s = unsafe { core::ptr::addr_of!(bsdinet_sysctl) };
+    let s = core::ptr::addr_of!(bsdinet_sysctl);
     // SAFETY: field addresses inside the static.
     unsafe {
         st.ipforwarding = v(core::ptr::addr_of!((*s).ip_forwarding)) != 0;

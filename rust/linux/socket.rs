@@ -46,8 +46,11 @@ const FIONREAD: u32 = 0x541b;
 extern "C" {
     static bsdinet_family_ops: bindings::net_proto_family;
     static bsdroute_family_ops: bindings::net_proto_family;
-    fn bsdroute_sk_alloc(net: *mut bindings::net, sock: *mut bindings::socket, kern: c_int)
-        -> c_int;
+    fn bsdroute_sk_alloc(
+        net: *mut bindings::net,
+        sock: *mut bindings::socket,
+        kern: c_int,
+    ) -> c_int;
     fn bsdinet_current_pid() -> c_int;
     fn bsdinet_proto_register() -> c_int;
     fn bsdinet_proto_unregister();
@@ -683,7 +686,13 @@ fn getsockopt(
 /// the start of the user's buffer its argument. The whole dump is copied
 /// out when the buffer holds it; otherwise nothing is, `*lenp` says how
 /// much is needed, and the answer is ENOMEM, as sysctl's.
-fn route_getsockopt(so: usize, sk: *mut bindings::sock, name: c_int, val: usize, lenp: usize) -> Result {
+fn route_getsockopt(
+    so: usize,
+    sk: *mut bindings::sock,
+    name: c_int,
+    val: usize,
+    lenp: usize,
+) -> Result {
     let mut l = [0u8; size_of::<c_int>()];
     UserSlice::new(lenp, l.len()).reader().read_slice(&mut l)?;
     let cap = usize::try_from(c_int::from_ne_bytes(l)).map_err(|_| EINVAL)?;

@@ -305,7 +305,23 @@ fn detach_takes_addresses_routes_and_held_datagrams() {
     send(st, tx, Some(&sin(A, 7)), b"self").unwrap();
     assert_eq!(arp_entry(st, A).unwrap().0, mac(0, 0));
     let ifp = net.ports[0].ifp;
+    // And a fragment from the link, waiting for the rest of its datagram.
+    let mut f = mac(0, 0).to_vec();
+    f.extend_from_slice(&mac(1, 0));
+    f.extend_from_slice(&[0x08, 0x00]);
+    let mut ip = vec![0x45, 0, 0, 28, 0, 9, 0x20, 0, 64, 17, 0, 0];
+    ip.extend_from_slice(&B.to_be_bytes());
+    ip.extend_from_slice(&A.to_be_bytes());
+    let sum = cksum(&ip);
+    ip[10..12].copy_from_slice(&sum.to_be_bytes());
+    f.extend_from_slice(&ip);
+    f.extend_from_slice(&[0; 8]);
+    let m = m_devget(&mut st.mbpool, &f, 0, Some(ifp)).unwrap();
+    ether_input(st, ifp, m);
+    st.softint();
+    assert_eq!(st.ipq.nqueues(), 1);
     if_detach(st, ifp);
+    assert_eq!(st.ipq.nqueues(), 0);
     assert!(st.ifnet.get(ifp).is_none());
     assert!(st.in_ifaddr.iter().all(|ia| ia.ia_ifp != ifp));
     let ids = rt_ids(st).unwrap();

@@ -402,7 +402,8 @@ fn full_receive_buffer_drops_messages() {
         rtalloc1(&mut st, InAddr(ip4(10, 0, (i >> 8) as u8, i as u8)), true);
     }
     let got = read_all(&mut st, so);
-    assert!(!got.is_empty() && got.len() < n);
+    // Small mbufs, not clusters: the 8 KB buffer holds some 60 of them.
+    assert!(got.len() >= 50 && got.len() < n, "{}", got.len());
     assert_eq!(st.so(so).so_rcv.sb_drops as usize, n - got.len());
     soclose(&mut st, so);
     assert_no_leaks(&st);
@@ -569,6 +570,53 @@ fn address_and_interface_messages() {
     // What eth0 sent (ARP) waits for its device.
     st.if_snd_drain(|_, _| {});
     assert_no_leaks(&st);
+}
+
+#[test]
+fn change_interface_by_ifp_and_ifa() {
+    let mut st = stack();
+    let inet = socreate(&mut st, &INETDOMAIN, SOCK_RAW, 0, Cred::ROOT, 0).unwrap();
+    let so = rtsock(&mut st);
+    let eth = eth0(&mut st, inet);
+    read_all(&mut st, so);
+    let lo0 = ifunit(&st, b"lo0").unwrap();
+    let lo0_index = st.ifnet.get(lo0).unwrap().if_index;
+    let (net, mask) = (ip4(10, 5, 0, 0), ip4(255, 255, 0, 0));
+    let key = [(RTA_DST, sa_in(net)), (RTA_NETMASK, sa_in(mask))];
+    let mut add = key.to_vec();
+    add.push((RTA_GATEWAY, sa_in(ip4(10, 0, 0, 254))));
+    write(&mut st, so, &Req::new(RTM_ADD, &add).flags(RTF_GATEWAY).bytes()).unwrap();
+    let rt = st.rtable.rn_lookup(InAddr(net), InAddr(mask)).unwrap();
+    assert_eq!((st.rt(rt).rt_ifp, st.rt(rt).rt_ifa), (eth, InAddr(ip4(10, 0, 0, 1))));
+    // RTA_IFP by index: lo0, and its address for the gateway.
+    let mut to_lo = key.to_vec();
+    to_lo.push((RTA_IFP, sa_dl(lo0_index, 0, b"", b"")));
+    write(&mut st, so, &Req::new(RTM_CHANGE, &to_lo).bytes()).unwrap();
+    assert_eq!((st.rt(rt).rt_ifp, st.rt(rt).rt_ifa), (lo0, InAddr(LO)));
+    // RTA_IFP by name, index 0.
+    let mut to_eth = key.to_vec();
+    to_eth.push((RTA_IFP, sa_dl(0, 0, b"eth0", b"")));
+    write(&mut st, so, &Req::new(RTM_CHANGE, &to_eth).bytes()).unwrap();
+    assert_eq!((st.rt(rt).rt_ifp, st.rt(rt).rt_ifa), (eth, InAddr(ip4(10, 0, 0, 1))));
+    // RTA_IFA: the interface of that address.
+    let mut by_ifa = key.to_vec();
+    by_ifa.push((RTA_IFA, sa_in(LO)));
+    write(&mut st, so, &Req::new(RTM_CHANGE, &by_ifa).bytes()).unwrap();
+    assert_eq!((st.rt(rt).rt_ifp, st.rt(rt).rt_ifa), (lo0, InAddr(LO)));
+    // A new gateway alone: the interface that reaches it.
+    let mut gw = key.to_vec();
+    gw.push((RTA_GATEWAY, sa_in(ip4(10, 0, 0, 253))));
+    write(&mut st, so, &Req::new(RTM_CHANGE, &gw).bytes()).unwrap();
+    assert_eq!(
+        (st.rt(rt).rt_ifp, st.rt(rt).rt_gateway),
+        (eth, Sockaddr::In(InAddr(ip4(10, 0, 0, 253))))
+    );
+    // The answers say the same.
+    let got = read_parsed(&mut st, so);
+    assert_eq!(got.len(), 5);
+    assert!(got.iter().all(|g| g.rtm().rtm_errno == 0));
+    soclose(&mut st, so);
+    soclose(&mut st, inet);
 }
 
 /// The messages of a dump, split and parsed.

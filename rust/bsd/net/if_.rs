@@ -410,7 +410,8 @@ impl Stack {
 }
 
 /// Detaches interface `ifp` (the device went away): its addresses and
-/// every route through it are removed, queued frames freed. The book
+/// every route through it are removed, queued frames and fragments
+/// being reassembled that came in on it freed. The book
 /// never detaches an interface; FreeBSD's `if_detach` does this.
 pub fn if_detach(st: &mut Stack, ifp: usize) {
     if st.ifnet.get(ifp).is_none() {
@@ -422,6 +423,8 @@ pub fn if_detach(st: &mut Stack, ifp: usize) {
         st.in_ifaddr.remove(ia);
     }
     rt_ifdetach(st, ifp);
+    let (ipq, mp, ipstat) = (&mut st.ipq, &mut st.mbpool, &mut st.ipstat);
+    ipq.ip_purge_if(mp, ipstat, ifp);
     if let Some(mut ifnet) = st.ifnet.remove(ifp) {
         ifnet.if_snd.flush(&mut st.mbpool);
     }

@@ -292,7 +292,7 @@ impl<T> Tree<T> {
     }
 
     /// The child of internal node `x` that key `k` leads to.
-    fn child(&self, x: usize, k: Key) -> usize {
+    fn child(&self, x: usize, k: Key<'_>) -> usize {
         let n = &self.nodes[x];
         if k.at(n.rn_off) & n.rn_bmask != 0 {
             n.rn_r
@@ -303,7 +303,7 @@ impl<T> Tree<T> {
 
     /// `rn_search` (section 18.11), and `rn_search_m` when `k` has a mask:
     /// follows the key's bits from `head` down to a leaf.
-    fn rn_search(&self, k: Key, head: usize) -> usize {
+    fn rn_search(&self, k: Key<'_>, head: usize) -> usize {
         let mut x = head;
         while !self.is_leaf(x) {
             x = self.child(x, k);
@@ -312,7 +312,7 @@ impl<T> Tree<T> {
     }
 
     /// The first bit at which `k` and leaf `t`'s key differ.
-    fn first_diff(&self, k: Key, t: usize) -> Option<i32> {
+    fn first_diff(&self, k: Key<'_>, t: usize) -> Option<i32> {
         let key = self.key(t);
         (0..self.keylen).find_map(|i| {
             let d = k.at(i) ^ key.get(i).copied().unwrap_or(0);
@@ -322,7 +322,7 @@ impl<T> Tree<T> {
 
     /// The first half of `rn_insert`: search for the key; if
     /// it is not there, find where the bit it differs at belongs.
-    fn find_insert(&self, k: Key) -> Ins {
+    fn find_insert(&self, k: Key<'_>) -> Ins {
         let t = self.rn_search(k, TOP);
         let Some(b) = self.first_diff(k, t) else {
             return Ins::Dup(t);
@@ -342,7 +342,7 @@ impl<T> Tree<T> {
     }
 
     /// Writes `k` as the key of pair `p`.
-    fn set_key(&mut self, p: usize, k: Key) {
+    fn set_key(&mut self, p: usize, k: Key<'_>) {
         let kl = self.keylen;
         if let Some(dst) = self.keys.get_mut(p * kl..(p + 1) * kl) {
             for (i, d) in dst.iter_mut().enumerate() {
@@ -353,7 +353,7 @@ impl<T> Tree<T> {
 
     /// `rn_newpair` and the second half of `rn_insert`: pair `pair`'s internal node, testing bit `b`, goes between
     /// `p` and `x`, with the new leaf as its other child.
-    fn rn_insert_at(&mut self, k: Key, b: i32, p: usize, x: usize, pair: usize) -> usize {
+    fn rn_insert_at(&mut self, k: Key<'_>, b: i32, p: usize, x: usize, pair: usize) -> usize {
         let (tt, t) = (2 * pair, 2 * pair + 1);
         self.nodes[t] = RadixNode {
             rn_b: b,

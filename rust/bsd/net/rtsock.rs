@@ -42,7 +42,7 @@
 //!   `rtrequest` answers ESRCH for a family without a table).
 
 use crate::bsd::kern::uipc_domain::{Domain, Protosw, PR_ADDR, PR_ATOMIC};
-use crate::bsd::kern::uipc_mbuf::{m_copydata, m_devget, m_freem, Mbuf};
+use crate::bsd::kern::uipc_mbuf::{m_copydata, m_freem, m_get, m_gethdr, Mbuf, MbufPool, MT_DATA};
 use crate::bsd::kern::uipc_socket::{Pru, SO_USELOOPBACK};
 use crate::bsd::kern::uipc_socket2::soisconnected;
 use crate::bsd::net::if_::{ifunit, IfKind, Ifnet};
@@ -655,10 +655,41 @@ fn sa_family(sa: Option<Sockaddr>) -> u16 {
     }
 }
 
+/// Message `msg` in a chain of mbufs, as the book's `rt_msg1` builds it
+/// (the header in an mbuf, the addresses copied back after it): small
+/// mbufs, never a cluster, whose 2 KB would count against a listener's
+/// buffer for each message.
+fn rt_mbuf(mp: &mut MbufPool, msg: &[u8]) -> Result<Mbuf> {
+    let mut top = m_gethdr(mp, MT_DATA)?;
+    let filled = (|| {
+        let mut m = &mut top;
+        let mut rest = msg;
+        loop {
+            let k = rest.len().min(m.m_trailingspace());
+            m.set_len(k)?;
+            m.mtod_mut().ok_or(EINVAL)?.copy_from_slice(&rest[..k]);
+            rest = &rest[k..];
+            if rest.is_empty() {
+                return Ok(());
+            }
+            m.set_next(Some(m_get(mp, MT_DATA)?));
+            m = m.m_next_mut().ok_or(EINVAL)?;
+        }
+    })();
+    if let Err(e) = filled {
+        m_freem(mp, top);
+        return Err(e);
+    }
+    if let Some(h) = top.m_pkthdr_mut() {
+        h.len = msg.len();
+    }
+    Ok(top)
+}
+
 /// Passes message `msg` to the routing sockets that want messages about
 /// `family` (`raw_input` with `route_proto`).
 fn rt_dispatch(st: &mut Stack, msg: &[u8], family: u16) {
-    if let Ok(m) = m_devget(&mut st.mbpool, msg, 0, None) {
+    if let Ok(m) = rt_mbuf(&mut st.mbpool, msg) {
         raw_input(st, m, SockProto { sp_family: AF_BSDROUTE, sp_protocol: family });
     }
 }

@@ -390,6 +390,25 @@ impl IpReass {
         expired
     }
 
+    /// Frees the datagrams any of whose fragments came in on interface
+    /// `ifp`, which is going away (its slot may be reused), counting each
+    /// fragment in `ips_fragdropped` (FreeBSD's `ip_reass` purge on
+    /// interface departure; the book never detaches an interface).
+    pub fn ip_purge_if(&mut self, mp: &mut MbufPool, ipstat: &mut Ipstat, ifp: usize) {
+        let mut i = 0;
+        while let Some(fp) = self.ipq.get(i) {
+            let from_ifp =
+                fp.frags.iter().any(|q| q.m.m_pkthdr().is_some_and(|ph| ph.rcvif == Some(ifp)));
+            if !from_ifp {
+                i += 1;
+                continue;
+            }
+            if let Some(fp) = self.ipq.remove(i) {
+                ipstat.ips_fragdropped += ip_freef(mp, fp);
+            }
+        }
+    }
+
     /// Frees every queue (`ip_drain`, when mbufs run short), counting each
     /// fragment in `ips_fragdropped`.
     pub fn ip_drain(&mut self, mp: &mut MbufPool, ipstat: &mut Ipstat) {
