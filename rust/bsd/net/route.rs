@@ -598,11 +598,8 @@ pub fn rt_ifdetach(st: &mut Stack, ifp: usize) {
             break;
         };
         let info = RtInfo { dst: Some(Sockaddr::In(dst)), ..RtInfo::default() };
-        let info = if mask.0 != !0 {
-            RtInfo { netmask: Some(Sockaddr::In(mask)), ..info }
-        } else {
-            info
-        };
+        let info =
+            if mask.0 != !0 { RtInfo { netmask: Some(Sockaddr::In(mask)), ..info } } else { info };
         rt_missmsg(st, RTM_DELETE, &info, flags, Errno(0));
         rtfree(st, rt);
     }

@@ -1142,16 +1142,19 @@ fn rt_dumpentry(st: &Stack, rt: RtId, out: &mut Vec<u8>) -> Result {
 /// The interfaces (only the one whose index is `index`, unless 0) and
 /// their addresses (`sysctl_iflist`).
 fn sysctl_iflist(st: &Stack, index: i32, out: &mut Vec<u8>) -> Result {
-    let mut ifps = Vec::new();
-    for (i, ifp) in st.ifnet.iter() {
-        if index == 0 || index == i32::from(ifp.if_index) {
-            ifps.push((ifp.if_index, i)).map_err(|_| ENOBUFS)?;
-        }
-    }
-    // In the order they were attached, as the book's `ifnet` list.
-    ifps.sort_unstable();
-    for &(_, i) in ifps.iter() {
-        let Some(ifp) = st.ifnet.get(i) else { continue };
+    // In the order they were attached (by `if_index`), as the book's
+    // `ifnet` list: the next larger index each time (no sort, whose
+    // generic code trips objtool in the kernel build).
+    let mut last = 0u16;
+    loop {
+        let next = st
+            .ifnet
+            .iter()
+            .filter(|(_, ifp)| ifp.if_index > last)
+            .filter(|(_, ifp)| index == 0 || index == i32::from(ifp.if_index))
+            .min_by_key(|(_, ifp)| ifp.if_index);
+        let Some((i, ifp)) = next else { break };
+        last = ifp.if_index;
         let info = RtInfo { ifp: Some(Sockaddr::Dl(if_sdl(ifp))), ..RtInfo::default() };
         let (mut msg, addrs) = rt_msg(st, RTM_IFINFO, &info)?;
         if_msghdr(ifp, msg.len(), addrs).write(&mut msg);
