@@ -38,7 +38,7 @@ cleanup() {
 trap cleanup EXIT
 
 ktap_print_header
-ktap_set_plan 15
+ktap_set_plan 16
 
 ip netns add bl && ip netns add br || exit 1
 ip link add vl0 type veth peer name vl1 netns bl
@@ -74,6 +74,23 @@ echo "across the router" | $L socat -u - UDP:10.2.0.2:9000
 sleep 1
 kill $rcv 2>/dev/null
 check "UDP with socat across bsdinet" grep -q 'across the router' /tmp/bsdinet-udp.out
+
+# UDP between bsdinet itself and Linux, both ways, with Debian's socat
+# on bsdinet's side running over AF_BSDINET through the LD_PRELOAD library.
+pre="env LD_PRELOAD=$tools/libbsdinet_preload.so"
+$pre socat -u UDP4-RECV:9100 OPEN:/tmp/bsdinet-udp1.out,creat,trunc &
+rcv=$!
+sleep 1
+echo "from Linux to bsdinet" | $L socat -u - UDP4:10.1.0.1:9100
+$L socat -u UDP4-RECV:9101 OPEN:/tmp/bsdinet-udp2.out,creat,trunc &
+rcv2=$!
+sleep 1
+echo "from bsdinet to Linux" | $pre socat -u - UDP4:10.1.0.2:9101
+sleep 1
+kill $rcv $rcv2 2>/dev/null
+both() { grep -q 'from Linux to bsdinet' /tmp/bsdinet-udp1.out &&
+	grep -q 'from bsdinet to Linux' /tmp/bsdinet-udp2.out; }
+check "UDP both ways between socat on bsdinet (LD_PRELOAD) and socat on Linux" both
 
 out=$($L traceroute -n -q 1 -w 2 10.2.0.2 2>&1)
 printf '%s\n' "$out" | sed 's/^/# /'

@@ -576,3 +576,29 @@ fn runts_and_strangers_are_counted() {
     ether_input(st, ifp, m);
     assert_eq!(st.arpstat.dropped, 1);
 }
+
+#[test]
+fn source_routed_datagrams_need_forwarding_too() {
+    use bsdinet::bsd::netinet::ip_output::IP_OPTIONS;
+    let mut net = routed();
+    // A pings B with a loose source route through R (the option as the
+    // socket sets it: the first hop, then the rest of the route, which
+    // ends at the destination).
+    let ping = icmp_sock(&mut net.st[0]);
+    let mut opt = vec![1, 0x83, 11, 4];
+    opt.extend_from_slice(&RA.to_be_bytes());
+    opt.extend_from_slice(&HB.to_be_bytes());
+    sosetopt(&mut net.st[0], ping, IPPROTO_IP, IP_OPTIONS, &opt).unwrap();
+    send(&mut net.st[0], ping, Some(&sin(HB, 0)), &icmp_msg(8, 2, 1, b"lsrr")).unwrap();
+    net.run();
+    // B answers along the reversed route, so the reply comes back too.
+    let got = icmps(&mut net.st[0], ping);
+    assert_eq!(got.iter().map(|m| (m.0, m.3)).collect::<Vec<_>>(), vec![(0, 0x0002_0001)]);
+    assert_eq!(net.st[1].ipstat.ips_forward, 2);
+    // With forwarding off, R drops it (the book would forward it anyway).
+    net.st[1].ipforwarding = false;
+    send(&mut net.st[0], ping, Some(&sin(HB, 0)), &icmp_msg(8, 2, 2, b"lsrr")).unwrap();
+    net.run();
+    assert!(icmps(&mut net.st[0], ping).is_empty());
+    assert_eq!(net.st[1].ipstat.ips_cantforward, 1);
+}
