@@ -42,6 +42,11 @@ impl<T> Vec<T> {
         self.0.pop()
     }
 
+    /// Removes every element, keeping the allocation.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
     /// Removes and returns element `i`, shifting the rest down.
     pub fn remove(&mut self, i: usize) -> Option<T> {
         (i < self.0.len()).then(|| self.0.remove(i))

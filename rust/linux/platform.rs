@@ -32,6 +32,11 @@ impl<T> Vec<T> {
         self.0.push(v, GFP_KERNEL).map_err(|_| AllocError)
     }
 
+    /// Removes every element, keeping the allocation.
+    pub fn clear(&mut self) {
+        while self.pop().is_some() {}
+    }
+
     /// Removes the last element.
     pub fn pop(&mut self) -> Option<T> {
         let len = self.0.len().checked_sub(1)?;

@@ -3,6 +3,7 @@
 pub mod if_;
 pub mod if_ethersubr;
 pub mod if_loop;
+pub mod if_sl;
 pub mod if_tun;
 pub mod radix;
 pub mod raw_cb;
