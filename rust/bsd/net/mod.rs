@@ -10,3 +10,4 @@ pub mod raw_cb;
 pub mod raw_usrreq;
 pub mod route;
 pub mod rtsock;
+pub mod slcompress;
