@@ -2,8 +2,9 @@
 # Build the test kernel once and cache it outside the repository.
 #
 # The cache key is a hash of everything the kernel build depends on: the
-# Linux source package version, the toolchain versions, the config fragment
-# (selftests/config) and this script. A build in progress leaves no stamp,
+# Linux source package version, the toolchain versions (not the rest of
+# versions.sh: a new Debian package for the tests must not rebuild the
+# kernel), the config fragment (selftests/config) and this script. A build in progress leaves no stamp,
 # so an interrupted build resumes (make is incremental) on the next run.
 # Prints the kernel build directory (KDIR) on stdout.
 set -euo pipefail
@@ -12,7 +13,8 @@ top=$(dirname "$here")
 . "$here/versions.sh"
 
 key=$( {
-	cat "$here/versions.sh" "$top/selftests/config" "$here/kernel.sh"
+	echo "$LINUX_SOURCE_PKG $LINUX_SOURCE_VERSION $RUSTC_PKG_VERSION $RUSTC_VERSION $LLVM_VERSION $BINDGEN_VERSION"
+	cat "$top/selftests/config" "$here/kernel.sh"
 	dpkg-query -W "$LINUX_SOURCE_PKG" rustc-web clang-"$LLVM_VERSION" 2>/dev/null
 } | sha256sum | cut -c1-16)
 kdir="$CACHE_DIR/kernel-$key/linux"

@@ -7,6 +7,7 @@ use crate::bsd::kern::uipc_socket::Socket;
 use crate::bsd::net::if_::if_up;
 use crate::bsd::net::if_::{Ifnet, Ifqueue, IFQ_MAXLEN};
 use crate::bsd::net::if_loop::loattach;
+use crate::bsd::net::if_sl::SlSoftc;
 use crate::bsd::net::raw_cb::Rawcb;
 use crate::bsd::net::route::RouteTable;
 use crate::bsd::net::rtsock::RouteCb;
@@ -36,6 +37,8 @@ pub struct Stack {
     pub ifnet: Slab<Ifnet>,
     /// The mbuf allocator: its limits and `mbstat`.
     pub mbpool: MbufPool,
+    /// The SLIP lines (`sl_softc`).
+    pub sl_softc: Slab<SlSoftc>,
     /// The last interface index handed out (`if_index`).
     pub if_index: u16,
     /// Every internet address, in the order they were added (`in_ifaddr`).
@@ -103,6 +106,7 @@ impl Stack {
             pcbinfo: [InpcbInfo::new(), InpcbInfo::new(), InpcbInfo::new()],
             ifnet: Slab::new(),
             mbpool: MbufPool::new(),
+            sl_softc: Slab::new(),
             if_index: 0,
             in_ifaddr: Vec::new(),
             rtable: RouteTable::default(),
@@ -179,6 +183,9 @@ impl Stack {
         }
         if self.ticks % 5 == 0 {
             crate::bsd::kern::uipc_domain::pfslowtimo(self);
+        }
+        if self.ticks % 10 == 0 {
+            crate::bsd::net::if_sl::sltimer(self);
         }
         if self.ticks % (10 * crate::bsd::netinet::if_ether::ARPT_PRUNE) == 0 {
             crate::bsd::netinet::if_ether::arptimer(self);

@@ -5,6 +5,7 @@ use crate::bsd::kern::uipc_socket::usrreq;
 use crate::bsd::kern::uipc_socket::Pru;
 use crate::bsd::net::if_ethersubr::ether_output;
 use crate::bsd::net::if_loop::looutput;
+use crate::bsd::net::if_sl::sloutput;
 use crate::bsd::net::if_tun::tunoutput;
 use crate::bsd::net::route::rt_ifdetach;
 use crate::bsd::netinet::in_::{in_ifscrub, InAddr, InIfaddr, SockaddrIn};
@@ -151,6 +152,8 @@ pub enum IfKind {
     /// A point-to-point link without a link header: a Linux tun device
     /// (`tunoutput`).
     Tun,
+    /// A SLIP line: a tty in the SLIP line discipline (`sloutput`).
+    Slip,
 }
 
 /// An interface's statistics and parameters (`struct if_data`).
@@ -359,6 +362,7 @@ pub fn if_output(st: &mut Stack, ifp: usize, m: Mbuf, dst: InAddr) -> Result {
         Some(IfKind::Loopback) => looutput(st, ifp, m, dst),
         Some(IfKind::Ether) => ether_output(st, ifp, m, dst),
         Some(IfKind::Tun) => tunoutput(st, ifp, m, dst),
+        Some(IfKind::Slip) => sloutput(st, ifp, m, dst),
         None => {
             m_freem(&mut st.mbpool, m);
             Err(ENETUNREACH)
@@ -393,11 +397,12 @@ impl Stack {
     /// Shows every frame queued for a device to `xmit` with the device's
     /// `if_softc`, then frees it (what the book's `if_start` routines
     /// do); `xmit` copies the frame out. Interfaces without a device keep
-    /// theirs. The platform calls this after every request, and host
-    /// tests to carry frames between stacks.
+    /// theirs, and SLIP lines are sent by `slstart`. The platform calls
+    /// this after every request, and host tests to carry frames between
+    /// stacks.
     pub fn if_snd_drain(&mut self, mut xmit: impl FnMut(usize, &Mbuf)) {
         for (_, ifp) in self.ifnet.iter_mut() {
-            if ifp.if_softc == 0 {
+            if ifp.if_softc == 0 || ifp.if_kind == IfKind::Slip {
                 continue;
             }
             while let Some(m) = ifp.if_snd.dequeue() {

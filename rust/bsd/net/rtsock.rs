@@ -449,6 +449,7 @@ pub fn if_type(ifp: &Ifnet) -> u8 {
         IfKind::Loopback => IFT_LOOP,
         IfKind::Ether => IFT_ETHER,
         IfKind::Tun => IFT_OTHER,
+        IfKind::Slip => IFT_SLIP,
     }
 }
 

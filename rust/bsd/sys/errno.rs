@@ -33,6 +33,7 @@ errnos! {
     ENXIO = 6, "No such device or address";
     EACCES = 13, "Permission denied";
     EFAULT = 14, "Bad address";
+    EBUSY = 16, "Device or resource busy";
     EEXIST = 17, "File exists";
     EINVAL = 22, "Invalid argument";
     ENOSPC = 28, "No space left on device";
@@ -51,6 +52,7 @@ errnos! {
     EADDRNOTAVAIL = 99, "Cannot assign requested address";
     ENETDOWN = 100, "Network is down";
     ENETUNREACH = 101, "Network is unreachable";
+    ENETRESET = 102, "Network dropped connection on reset";
     ECONNABORTED = 103, "Software caused connection abort";
     ECONNRESET = 104, "Connection reset by peer";
     ENOBUFS = 105, "No buffer space available";
