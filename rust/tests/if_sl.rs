@@ -234,11 +234,11 @@ fn close_all(l: &mut Line, socks: &[(usize, usize)]) {
     for &(i, so) in socks {
         soclose(&mut l.st[i], so);
     }
-    for i in 0..2 {
-        slclose(&mut l.st[i], TTY[i]);
-        assert!(l.st[i].sl_softc.is_empty());
-        assert!(ifunit(&l.st[i], b"sl0").is_none());
-        assert_no_leaks(&l.st[i]);
+    for (st, tty) in l.st.iter_mut().zip(TTY) {
+        slclose(st, tty);
+        assert!(st.sl_softc.is_empty());
+        assert!(ifunit(st, b"sl0").is_none());
+        assert_no_leaks(st);
     }
 }
 
@@ -332,7 +332,7 @@ fn interactive_datagrams_overtake_bulk_ones() {
     l.room[0] = Some(0);
     let r: Vec<Result> =
         (0..60).map(|_| send(&mut l.st[0], bulk, Some(&sin(ADDR[1], 7)), b"x")).collect();
-    assert!(r.iter().any(|r| *r == Err(ENOBUFS)));
+    assert!(r.contains(&Err(ENOBUFS)));
     assert!(l.data(0).ifi_oerrors > 0);
     close_all(&mut l, &[(0, bulk), (0, fast), (1, rx)]);
 }
