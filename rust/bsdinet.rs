@@ -28,6 +28,7 @@ struct Bsdinet {
     // stack they use.
     _procfs: linux::procfs::Procfs,
     _netdev: linux::netdev::Netdev,
+    _slip: linux::slip::Slip,
     _family: linux::socket::Registration,
 }
 
@@ -36,6 +37,7 @@ impl kernel::Module for Bsdinet {
         let family = linux::socket::Registration::new()?;
         // On failure what was made drops here, in reverse order.
         let netdev = linux::netdev::Netdev::new()?;
+        let slip = linux::slip::Slip::new()?;
         let procfs = linux::procfs::Procfs::new()?;
         pr_info!(
             "AF_BSDINET ({}) registered, domain \"{}\"\n",
@@ -52,6 +54,6 @@ impl kernel::Module for Bsdinet {
                 if pr.pr_usrreq.is_some() { "ready" } else { "not built (EPROTONOSUPPORT)" }
             );
         }
-        Ok(Bsdinet { _procfs: procfs, _netdev: netdev, _family: family })
+        Ok(Bsdinet { _procfs: procfs, _netdev: netdev, _slip: slip, _family: family })
     }
 }

@@ -7,6 +7,12 @@
  *	ifconfig lo0 127.0.0.2 [netmask 255.0.0.0] [broadcast A] [alias]
  *	ifconfig lo0 127.0.0.2 -alias      delete an address
  *	ifconfig lo0 up | down | mtu N | metric N | debug | -debug
+ *	ifconfig sl0 10.0.0.1 10.0.0.2     an address and, on a point-to-point
+ *	                                   link, the other end's (or: dest A)
+ *	ifconfig sl0 link0 | -link0 ...    the link flags (SLIP: link0
+ *	                                   compresses TCP headers, link1 drops
+ *	                                   ICMP, link2 lets the peer turn
+ *	                                   link0 on)
  *	ifconfig veth0 attach              make Linux device veth0 (Ethernet
  *	                                   or tun) a bsdinet interface
  *	ifconfig veth0 detach              give it back to Linux
@@ -219,7 +225,7 @@ static void setint(const char *name, unsigned long cmd, const char *what, const 
 int main(int argc, char **argv)
 {
 	struct bsdinet_ifaliasreq ifra;
-	int have_addr = 0, delete = 0;
+	int have_addr = 0, have_dst = 0, delete = 0;
 
 	s = socket(AF_BSDINET, SOCK_RAW, 0);
 	if (s < 0)
@@ -253,6 +259,10 @@ int main(int argc, char **argv)
 			setflag(name, BSDINET_IFF_DEBUG, 1);
 		else if (!strcmp(a, "-debug"))
 			setflag(name, BSDINET_IFF_DEBUG, 0);
+		else if (!strncmp(a, "link", 4) && a[4] >= '0' && a[4] <= '2' && !a[5])
+			setflag(name, BSDINET_IFF_LINK0 << (a[4] - '0'), 1);
+		else if (!strncmp(a, "-link", 5) && a[5] >= '0' && a[5] <= '2' && !a[6])
+			setflag(name, BSDINET_IFF_LINK0 << (a[5] - '0'), 0);
 		else if (!strcmp(a, "alias"))
 			;	/* SIOCAIFADDR always adds */
 		else if (!strcmp(a, "-alias") || !strcmp(a, "delete"))
@@ -268,6 +278,9 @@ int main(int argc, char **argv)
 		else if (!have_addr && a[0] >= '0' && a[0] <= '9') {
 			set_sa(&ifra.bifra_addr, a);
 			have_addr = 1;
+		} else if (!have_dst && a[0] >= '0' && a[0] <= '9') {
+			set_sa(&ifra.bifra_broadaddr, a);
+			have_dst = 1;
 		} else {
 			fprintf(stderr, "ifconfig: %s: unknown argument\n", a);
 			return 1;

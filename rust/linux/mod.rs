@@ -3,4 +3,5 @@
 
 pub mod netdev;
 pub mod procfs;
+pub mod slip;
 pub mod socket;

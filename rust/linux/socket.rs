@@ -125,6 +125,7 @@ pub(crate) fn with_stack<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
     let r = f(&mut st);
     st.softint();
     netdev::if_start(&mut st);
+    crate::linux::slip::if_start(&mut st);
     // `take_wakeups` holds the stack: note the socks, then visit them.
     let mut few = [0usize; 8];
     let mut n = 0;

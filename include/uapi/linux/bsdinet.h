@@ -173,6 +173,23 @@ struct bsdinet_ifconf {
 #define BSDINET_IFF_MULTICAST	0x8000
 
 /*
+ * SLIP (book chapter 5): a tty switched to line discipline
+ * N_BSDINET_SLIP with TIOCSETD gets a point-to-point interface, sl0,
+ * sl1, ..., with SLIP's MTU of 296 (ifconfig ... mtu changes it). The
+ * caller needs CAP_NET_ADMIN (EPERM). The interface goes when the tty is
+ * closed, hangs up or changes discipline. BSDINET_SLIOCGUNIT on the tty
+ * gives the unit (so does SIOCGIFNAME, as Linux's slip, giving the name).
+ * The link flags: LINK0 compresses TCP/IP headers (Van Jacobson, RFC
+ * 1144), LINK1 drops ICMP, LINK2 (on at first) turns LINK0 on when the
+ * other end sends a compressed header. tools/slattach does all this.
+ */
+#define N_BSDINET_SLIP		29	/* N_DEVELOPMENT: N_SLIP is Linux's slip.ko */
+#define BSDINET_SLIOCGUNIT	_IOR('t', 88, int)
+#define BSDINET_SC_COMPRESS	BSDINET_IFF_LINK0
+#define BSDINET_SC_NOICMP	BSDINET_IFF_LINK1
+#define BSDINET_SC_AUTOCOMP	BSDINET_IFF_LINK2
+
+/*
  * Socket options (the book's chapter 17 and ip_ctloutput). Programs use
  * Linux's numbers from <sys/socket.h> and <netinet/in.h>; bsdinet gives
  * them 4.4BSD's meaning:

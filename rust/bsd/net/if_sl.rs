@@ -229,6 +229,11 @@ fn sl_of(st: &Stack, ttyp: usize) -> Option<usize> {
     st.sl_softc.iter().find(|(_, sc)| sc.sc_ttyp == ttyp).map(|(k, _)| k)
 }
 
+/// The unit of the line of tty `ttyp` (`SLIOCGUNIT`).
+pub fn sl_unit(st: &Stack, ttyp: usize) -> Option<u16> {
+    sl_of(st, ttyp).and_then(|k| st.sl_softc.get(k)).map(|sc| sc.sc_unit)
+}
+
 /// The tty handle of SLIP interface `ifp`.
 pub fn sl_ttyp(st: &Stack, ifp: usize) -> Option<usize> {
     st.sl_softc.iter().find(|(_, sc)| sc.sc_if == ifp).map(|(_, sc)| sc.sc_ttyp)

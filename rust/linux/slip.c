@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bsdinet's SLIP line discipline, number N_DEVELOPMENT (29): N_SLIP is
+ * Linux's own slip driver. A tty switched to it (TIOCSETD) gets a SLIP
+ * interface in bsdinet, sl0, sl1, ...; closing the tty, a hangup or
+ * another discipline takes it away. What the bytes mean is decided in
+ * rust/linux/slip.rs and rust/bsd/net/if_sl.rs; here are the
+ * tty_ldisc_ops, the write to the tty and the work that resumes output
+ * when the tty has drained.
+ *
+ * Lifetime: struct bsdinet_sl lives from open to close. Hangup detaches
+ * the interface at once and close frees the struct; the tty layer calls
+ * close with the discipline locked, so no receive_buf or write_wakeup runs
+ * beside it. The stack holds an sl only while its interface exists
+ * (detach runs under the stack's mutex), so a write from the stack always
+ * finds it alive. write_wakeup may come in atomic context: it only
+ * schedules the work. Each tty in the discipline holds a reference on the
+ * module (.owner), so rmmod waits for the last one to leave, as with
+ * slip.ko.
+ */
+#include <linux/capability.h>
+#include <linux/if.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/sockios.h>
+#include <linux/tty.h>
+#include <linux/tty_driver.h>
+#include <linux/tty_ldisc.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+#include "slip.h"
+
+/* The BSD SLIOCGUNIT: the unit of the tty's interface (include/uapi). */
+#define BSDINET_SLIOCGUNIT _IOR('t', 88, int)
+
+struct bsdinet_sl {
+	struct tty_struct *tty;
+	struct work_struct tx_work;
+};
+
+static void bsdinet_sl_tx_work(struct work_struct *work)
+{
+	bsdinet_sl_wakeup();
+}
+
+static int bsdinet_sl_open(struct tty_struct *tty)
+{
+	struct bsdinet_sl *sl;
+	int unit;
+
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	if (!tty->ops->write)
+		return -EOPNOTSUPP;
+	sl = kzalloc(sizeof(*sl), GFP_KERNEL);
+	if (!sl)
+		return -ENOMEM;
+	sl->tty = tty;
+	INIT_WORK(&sl->tx_work, bsdinet_sl_tx_work);
+	unit = bsdinet_sl_attach(sl);
+	if (unit < 0) {
+		kfree(sl);
+		return unit;
+	}
+	tty->disc_data = sl;
+	tty->receive_room = 65536;	/* no flow control, as slip.ko */
+	return 0;
+}
+
+static void bsdinet_sl_close(struct tty_struct *tty)
+{
+	struct bsdinet_sl *sl = tty->disc_data;
+
+	if (!sl)
+		return;
+	bsdinet_sl_detach(sl);
+	cancel_work_sync(&sl->tx_work);
+	tty->disc_data = NULL;
+	kfree(sl);
+}
+
+static void bsdinet_sl_hangup(struct tty_struct *tty)
+{
+	struct bsdinet_sl *sl = tty->disc_data;
+
+	if (sl)
+		bsdinet_sl_detach(sl);
+}
+
+static void bsdinet_sl_receive_buf(struct tty_struct *tty, const u8 *cp, const u8 *fp,
+				   size_t count)
+{
+	struct bsdinet_sl *sl = tty->disc_data;
+
+	if (!sl)
+		return;
+	bsdinet_sl_receive(sl, cp, fp, count);
+	/*
+	 * The bytes are consumed: on a pty, that is what lets the writer at
+	 * the other end go on. n_tty wakes it as it reads; do the same, or
+	 * Linux's slip there waits for a wakeup that never comes.
+	 */
+	if (tty->driver->type == TTY_DRIVER_TYPE_PTY && tty->link)
+		tty_wakeup(tty->link);
+}
+
+static void bsdinet_sl_write_wakeup(struct tty_struct *tty)
+{
+	struct bsdinet_sl *sl = tty->disc_data;
+
+	if (sl)
+		schedule_work(&sl->tx_work);
+}
+
+static int bsdinet_sl_ioctl(struct tty_struct *tty, unsigned int cmd, unsigned long arg)
+{
+	struct bsdinet_sl *sl = tty->disc_data;
+	char name[IFNAMSIZ];
+	int unit;
+
+	switch (cmd) {
+	case BSDINET_SLIOCGUNIT:
+	case SIOCGIFNAME:
+		unit = sl ? bsdinet_sl_unit(sl) : -ENXIO;
+		if (unit < 0)
+			return unit;
+		if (cmd == BSDINET_SLIOCGUNIT)
+			return put_user(unit, (int __user *)arg);
+		snprintf(name, sizeof(name), "sl%d", unit);
+		return copy_to_user((void __user *)arg, name, strlen(name) + 1) ? -EFAULT : 0;
+	default:
+		return tty_mode_ioctl(tty, cmd, arg);
+	}
+}
+
+static struct tty_ldisc_ops bsdinet_sl_ldisc = {
+	.owner = THIS_MODULE,
+	.num = N_DEVELOPMENT,
+	.name = "bsdinet_slip",
+	.open = bsdinet_sl_open,
+	.close = bsdinet_sl_close,
+	.hangup = bsdinet_sl_hangup,
+	.ioctl = bsdinet_sl_ioctl,
+	.receive_buf = bsdinet_sl_receive_buf,
+	.write_wakeup = bsdinet_sl_write_wakeup,
+};
+
+/*
+ * Hands bytes to the tty; how many it took. The tty calls write_wakeup
+ * when it has room again (asked before writing, so no drain is missed).
+ */
+ssize_t bsdinet_sl_write(struct bsdinet_sl *sl, const u8 *buf, size_t len)
+{
+	set_bit(TTY_DO_WRITE_WAKEUP, &sl->tty->flags);
+	return sl->tty->ops->write(sl->tty, buf, len);
+}
+
+/* Nothing waits in the tty's output buffer. */
+bool bsdinet_sl_idle(struct bsdinet_sl *sl)
+{
+	return tty_chars_in_buffer(sl->tty) == 0;
+}
+
+int bsdinet_slip_init(void)
+{
+	return tty_register_ldisc(&bsdinet_sl_ldisc);
+}
+
+void bsdinet_slip_exit(void)
+{
+	tty_unregister_ldisc(&bsdinet_sl_ldisc);
+}

@@ -1,0 +1,117 @@
+//! ttys in bsdinet's SLIP line discipline (`slip.c` registers it) as SLIP
+//! interfaces (`bsd/net/if_sl.rs`): the tty's `struct bsdinet_sl` is the
+//! line's `sc_ttyp`.
+//!
+//! Invariant: a line's `sc_ttyp` is a live `bsdinet_sl` for as long as the
+//! line is in `sl_softc`: `slip.c` frees it only after `bsdinet_sl_detach`
+//! has removed the line under the stack lock.
+
+use kernel::ffi::{c_int, c_long};
+use kernel::prelude::*;
+
+use crate::bsd::net::if_sl::{sl_unit, slclose, slinput, slopen, slstart};
+use crate::bsd::stack::Stack;
+use crate::bsd::sys::errno;
+use crate::linux::socket::with_stack;
+
+/// A tty in the discipline (`struct bsdinet_sl`, opaque here).
+#[repr(C)]
+pub struct BsdinetSl {
+    _private: [u8; 0],
+}
+
+extern "C" {
+    fn bsdinet_slip_init() -> c_int;
+    fn bsdinet_slip_exit();
+    fn bsdinet_sl_write(sl: *mut BsdinetSl, buf: *const u8, len: usize) -> c_long;
+    fn bsdinet_sl_idle(sl: *mut BsdinetSl) -> bool;
+}
+
+/// The discipline's open: a new line for `sl`; its unit, or -errno.
+#[no_mangle]
+extern "C" fn bsdinet_sl_attach(sl: *mut BsdinetSl) -> c_int {
+    with_stack(|st| match slopen(st, sl as usize) {
+        Ok(_) => sl_unit(st, sl as usize).map_or(-errno::ENXIO.0, c_int::from),
+        Err(e) => -e.0,
+    })
+}
+
+/// The discipline's close or hangup: the line of `sl` goes (if still
+/// there).
+#[no_mangle]
+extern "C" fn bsdinet_sl_detach(sl: *mut BsdinetSl) {
+    with_stack(|st| slclose(st, sl as usize));
+}
+
+/// The unit of `sl`'s line, or -ENXIO after a hangup.
+#[no_mangle]
+extern "C" fn bsdinet_sl_unit(sl: *mut BsdinetSl) -> c_int {
+    with_stack(|st| sl_unit(st, sl as usize).map_or(-errno::ENXIO.0, c_int::from))
+}
+
+/// Bytes from the tty: `count` at `cp`, with their flags at `fp` (NULL:
+/// all received well).
+///
+/// # Safety
+///
+/// `cp` (and `fp` if not NULL) point to `count` readable bytes for the
+/// call, as the tty layer's `receive_buf` promises.
+#[no_mangle]
+unsafe extern "C" fn bsdinet_sl_receive(sl: *mut BsdinetSl, cp: *const u8, fp: *const u8, count: usize) {
+    if cp.is_null() || count == 0 {
+        return;
+    }
+    // SAFETY: per the contract.
+    let bytes = unsafe { core::slice::from_raw_parts(cp, count) };
+    // SAFETY: per the contract, when not NULL.
+    let flags = (!fp.is_null()).then(|| unsafe { core::slice::from_raw_parts(fp, count) });
+    with_stack(|st| slinput(st, sl as usize, bytes, flags));
+}
+
+/// A tty has room again: `with_stack` ends with `if_start`.
+#[no_mangle]
+extern "C" fn bsdinet_sl_wakeup() {
+    with_stack(|_| ());
+}
+
+/// Sends what each line's tty will take (the book's `slstart`, run
+/// where the book's `if_start` would run). `with_stack` calls it.
+pub(crate) fn if_start(st: &mut Stack) {
+    let mut i = 0;
+    // Lines are few; re-find the i-th each time, as `slstart` needs the
+    // whole stack.
+    loop {
+        let Some(ttyp) = st.sl_softc.iter().nth(i).map(|(_, sc)| sc.sc_ttyp) else { break };
+        let sl = ttyp as *mut BsdinetSl;
+        // SAFETY: the line exists, so `sl` is alive (module invariant).
+        let idle = unsafe { bsdinet_sl_idle(sl) };
+        slstart(st, ttyp, idle, |b| {
+            // SAFETY: as above; `b` is readable for the call.
+            let n = unsafe { bsdinet_sl_write(sl, b.as_ptr(), b.len()) };
+            // A tty error counts as a full line; the next wakeup retries.
+            usize::try_from(n).unwrap_or(0)
+        });
+        i += 1;
+    }
+}
+
+/// The line discipline, registered for as long as this lives. The stack
+/// must outlive it (ttys in the discipline hold the module, so none is
+/// left when it drops).
+pub struct Slip(());
+
+impl Slip {
+    /// Registers the discipline.
+    pub fn new() -> Result<Self> {
+        // SAFETY: called once, from module init; undone in `drop`.
+        kernel::error::to_result(unsafe { bsdinet_slip_init() })?;
+        Ok(Slip(()))
+    }
+}
+
+impl Drop for Slip {
+    fn drop(&mut self) {
+        // SAFETY: `new` succeeded.
+        unsafe { bsdinet_slip_exit() }
+    }
+}
