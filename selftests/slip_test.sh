@@ -4,7 +4,8 @@
 # end, and on the other Linux's own slip driver (slip.ko, N_SLIP) or a
 # Python peer that controls every byte (slip_peer.py). Ping and UDP both
 # ways with Linux, the MTU changed on both ends, bad input from the line
-# counted, low-delay datagrams overtaking bulk ones, and the interface
+# counted, TCP headers compressed (Van Jacobson) between bsdinet and
+# Linux, low-delay datagrams overtaking bulk ones, and the interface
 # going away on a hangup during a ping flood, on another discipline, on a
 # kill, with rmmod refused while a tty holds the discipline; no mbuf left.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,7 +46,7 @@ cleanup() {
 trap cleanup EXIT
 
 ktap_print_header
-ktap_set_plan 24
+ktap_set_plan 26
 
 mbufs0=$(stat mbuf m_mbufs) clusters0=$(stat mbuf m_clusters) refs0=$(cat /sys/module/bsdinet/refcnt)
 [ -e /sys/module/slhc ] || insmod "$here/out/slhc.ko"
@@ -58,7 +59,7 @@ bslattach=$!
 waitfor 5 test -s /tmp/bsdinet-slattach.out
 read -r bname slave </tmp/bsdinet-slattach.out
 before=$(ls /sys/class/net)
-slattach -L -p slip -s 115200 "$slave" >/dev/null 2>&1 &
+slattach -L -p cslip -s 115200 "$slave" >/dev/null 2>&1 &
 lslattach=$!
 newdev() { comm -13 <(echo "$before") <(ls /sys/class/net) | grep '^sl'; }
 waitfor 5 newdev >/dev/null
@@ -100,6 +101,28 @@ both() { grep -q 'from Linux to bsdinet' /tmp/bsdinet-sludp1.out &&
 	grep -q 'from bsdinet to Linux' /tmp/bsdinet-sludp2.out; }
 check "UDP both ways: socat on bsdinet (LD_PRELOAD) and socat on Linux" both
 
+# TCP with compressed headers (RFC 1144): Linux's end is cslip; bsdinet's
+# has only link2 (autocompress) until Linux's first compressed-format
+# header turns link0 on. bsdinet has no TCP yet: slip_tcp.py plays the
+# connection over a raw socket.
+socat -u TCP4-LISTEN:5555,reuseaddr OPEN:/tmp/bsdinet-sltcp.out,creat,trunc &
+rcv=$!
+sleep 1
+out=$($pre python3 "$here/slip_tcp.py" 10.9.0.1 10.9.0.2 5555 30 2>&1)
+printf '%s\n' "$out" | sed 's/^/# /'
+sleep 1
+kill $rcv 2>/dev/null
+want=$(for n in $(seq -f %03g 0 29); do
+	for i in 1 2 3; do printf 'segment %s over SLIP ' "$n"; done; echo; done)
+check "TCP to Linux over cslip: every byte arrived and was acknowledged" \
+	test "$(cat /tmp/bsdinet-sltcp.out)" = "$want" -a "$(sed -n 's/^acked //p' <<<"$out")" = "$(sed -n 's/^sent //p' <<<"$out")"
+slrow() { awk -v c="$1" 'NR == 1 { for (f = 1; f <= NF; f++) col[$f] = f; next }
+	$1 == "sl0" { print $col[c] }' /proc/bsdinet/sl; }
+sed 's/^/# /' /proc/bsdinet/sl
+check "autocompress turned link0 on; headers compressed both ways ($(slrow sls_compressed) out, $(slrow sls_compressedin) in)" \
+	test $(( $(iffield sl0 flags) & 0x1000 )) != 0 -a "$(slrow sls_compressed)" -ge 10 \
+	-a "$(slrow sls_compressedin)" -ge 1 -a "$(slrow sls_errorin)" = 0
+
 # Bigger datagrams: 1006 on both ends (as 4.3BSD's SLIP used), so a
 # 1000-byte datagram goes in one frame.
 "$tools/ifconfig" sl0 mtu 1006 && ip link set "$ldev" mtu 1006
@@ -118,9 +141,11 @@ wait $cap 2>/dev/null
 cap=
 n=$(tshark -r /tmp/bsdinet-slip.pcap 2>/dev/null | wc -l)
 bad=$(tshark -r /tmp/bsdinet-slip.pcap -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
-	-o icmp.check_checksum:TRUE -Y '_ws.malformed || ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad"' 2>/dev/null)
+	-o icmp.check_checksum:TRUE -o tcp.check_checksum:TRUE -Y '_ws.malformed || ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || icmp.checksum.status == "Bad" || tcp.checksum.status == "Bad"' 2>/dev/null)
 printf '%s\n' "$bad" | head -n 5 | sed 's/^/# /'
-check "tshark on Linux's $ldev: $n packets, none malformed, no bad checksum" test "$n" -ge 16 -a -z "$bad"
+tcp=$(tshark -r /tmp/bsdinet-slip.pcap -Y 'tcp && ip.src == 10.9.0.1' 2>/dev/null | wc -l)
+check "tshark on Linux's $ldev: $n packets ($tcp TCP segments from bsdinet, as Linux decompressed them), none malformed, no bad checksum" \
+	test "$n" -ge 16 -a "$tcp" -ge 32 -a -z "$bad"
 
 # rmmod is refused while a tty holds the discipline (as with slip.ko).
 refs=$(cat /sys/module/bsdinet/refcnt)

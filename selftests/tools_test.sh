@@ -41,7 +41,7 @@ check "/proc/bsdinet/ip has ips_total" grep -qE '^ips_total [0-9]+$' /proc/bsdin
 modes=$(stat -c '%n %a' /proc/bsdinet/* 2>&1)
 printf '%s\n' "$modes" | sed 's/^/# /'
 check "/proc/bsdinet has its 9 files, each read-only (0444)" \
-	test "$(grep -cE '/(ip|icmp|udp|mbuf|if|pcb|route|arp|rtstat) 444$' <<<"$modes") $(wc -l <<<"$modes")" = "9 9"
+	test "$(grep -cE '/(ip|icmp|udp|mbuf|if|pcb|route|arp|rtstat|sl) 444$' <<<"$modes") $(wc -l <<<"$modes")" = "10 10"
 
 # icmp's "echo reply" (output histogram) and "echo" (input histogram)
 # counts in netstat -s, 0 when absent.

@@ -1,6 +1,6 @@
 //! `/proc/bsdinet/`: the stack's statistics and tables as text, one
 //! read-only file each (`ip`, `icmp`, `udp`, `mbuf`, `if`, `pcb`,
-//! `route`, `arp`, `rtstat`), and the tunables under
+//! `route`, `arp`, `rtstat`, `sl`), and the tunables under
 //! `/proc/sys/net/bsdinet` (sysctl `net.bsdinet.ip.forwarding` ...). `procfs.c` makes the files; their text, and its format, are
 //! `bsd/kern/kern_stats.rs`'s. `tools/netstat.c` reads them.
 

@@ -5,6 +5,7 @@
 
 mod common;
 
+use bsdinet::bsd::kern::kern_stats::{render, StatsFile};
 use bsdinet::bsd::kern::uipc_socket::*;
 use bsdinet::bsd::net::if_::*;
 use bsdinet::bsd::net::if_sl::*;
@@ -395,6 +396,13 @@ fn tcp_headers_are_compressed_when_asked() {
     assert!(l.st[1].if_flags(l.ifp[1]) & SC_COMPRESS != 0, "autocomp turned compression on");
     let comp = &l.st[1].sl_softc.iter().next().unwrap().1.sc_comp;
     assert_eq!((comp.sls_uncompressedin, comp.sls_compressedin), (1, 5));
+    // /proc/bsdinet/sl shows the counters.
+    let text = render(&l.st[0], StatsFile::Sl).unwrap();
+    let text = String::from_utf8(text.to_vec()).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(rows[0].starts_with("name fastq fastq_drops fastsent sls_packets sls_compressed"));
+    // (sls_searches counts slots looked at: all 15 others for the first.)
+    assert_eq!(rows[1], "sl0 0 0 0 6 5 15 1 0 0 0 0");
     // Without SC_COMPRESS or SC_AUTOCOMP a compressed frame is an error.
     set_flags(&mut l.st[1], "sl0", IFF_UP);
     let before = l.data(1).ifi_ierrors;

@@ -89,9 +89,9 @@ fn file_names_and_numbers() {
         assert_eq!(StatsFile::from_name(f.name()), Some(*f));
     }
     let names: Vec<&str> = STATS_FILES.iter().map(|f| f.name()).collect();
-    assert_eq!(names, ["ip", "icmp", "udp", "mbuf", "if", "pcb", "route", "arp", "rtstat"]);
+    assert_eq!(names, ["ip", "icmp", "udp", "mbuf", "if", "pcb", "route", "arp", "rtstat", "sl"]);
     assert_eq!(StatsFile::from_index(-1), None);
-    assert_eq!(StatsFile::from_index(9), None);
+    assert_eq!(StatsFile::from_index(10), None);
     assert_eq!(StatsFile::from_index(i32::MAX), None);
     assert_eq!(StatsFile::from_name("tcp"), None);
 }

@@ -18,7 +18,7 @@
 //! come in the order below, but readers should look counters up by name
 //! and ignore names they do not know: new counters may be added anywhere.
 //!
-//! Table files (`if`, `pcb`, `route`) start with one header line naming
+//! Table files (`if`, `pcb`, `route`, `sl`) start with one header line naming
 //! the columns, then one row per line with as many fields as the header.
 //! Readers should find columns by their header names: new columns may be
 //! appended at the end of the rows.
@@ -68,6 +68,12 @@
 //!   still unanswered). `flags` is `rt_flags` in hex (`RTF_*`: `0x1` up, `0x2`
 //!   gateway, `0x4` host...); `use` is `rt_use`; `interface` is the name
 //!   of the interface the route sends on (`-` if it is gone).
+//! - `sl`: columns `name fastq fastq_drops fastsent sls_packets
+//!   sls_compressed sls_searches sls_misses sls_uncompressedin
+//!   sls_compressedin sls_errorin sls_tossed`, one row per SLIP line
+//!   (`net/if_sl.rs`): datagrams on its interactive queue now, dropped
+//!   there, and sent from it; then its header compression's counters
+//!   (`struct slcompress`, `net/slcompress.rs`).
 
 use core::fmt::{self, Write};
 
@@ -82,7 +88,7 @@ use crate::platform::Vec;
 
 /// The files, in the order of their numbers (`StatsFile as i32`), which
 /// the module uses to tell its `/proc` files apart.
-pub const STATS_FILES: [StatsFile; 9] = [
+pub const STATS_FILES: [StatsFile; 10] = [
     StatsFile::Ip,
     StatsFile::Icmp,
     StatsFile::Udp,
@@ -92,6 +98,7 @@ pub const STATS_FILES: [StatsFile; 9] = [
     StatsFile::Route,
     StatsFile::Arp,
     StatsFile::Rt,
+    StatsFile::Sl,
 ];
 
 /// One file of statistics or of a table.
@@ -106,6 +113,7 @@ pub enum StatsFile {
     Route = 6,
     Arp = 7,
     Rt = 8,
+    Sl = 9,
 }
 
 impl StatsFile {
@@ -121,6 +129,7 @@ impl StatsFile {
             StatsFile::Route => "route",
             StatsFile::Arp => "arp",
             StatsFile::Rt => "rtstat",
+            StatsFile::Sl => "sl",
         }
     }
 
@@ -149,6 +158,7 @@ pub fn render(st: &Stack, which: StatsFile) -> Result<Vec<u8>> {
         StatsFile::Route => route_text(st, &mut out),
         StatsFile::Arp => arp_text(st, &mut out),
         StatsFile::Rt => rt_text(st, &mut out),
+        StatsFile::Sl => sl_text(st, &mut out),
     };
     // Formatting only fails when the buffer cannot grow.
     r.map_err(|_| ENOBUFS)?;
@@ -394,4 +404,33 @@ fn route_line(st: &Stack, w: &mut Out, id: RtId) -> fmt::Result {
         Some(ifp) => writeln!(w, "{}", Name(&ifp.if_name)),
         None => writeln!(w, "-"),
     }
+}
+
+fn sl_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    writeln!(
+        w,
+        "name fastq fastq_drops fastsent sls_packets sls_compressed sls_searches sls_misses \
+         sls_uncompressedin sls_compressedin sls_errorin sls_tossed"
+    )?;
+    for (_, sc) in st.sl_softc.iter() {
+        let Some(ifp) = st.ifnet.get(sc.sc_if) else { continue };
+        let c = &sc.sc_comp;
+        writeln!(
+            w,
+            "{} {} {} {} {} {} {} {} {} {} {} {}",
+            Name(&ifp.if_name),
+            sc.sc_fastq.len(),
+            sc.sc_fastq.ifq_drops,
+            sc.sc_fastsent,
+            c.sls_packets,
+            c.sls_compressed,
+            c.sls_searches,
+            c.sls_misses,
+            c.sls_uncompressedin,
+            c.sls_compressedin,
+            c.sls_errorin,
+            c.sls_tossed,
+        )?;
+    }
+    Ok(())
 }
