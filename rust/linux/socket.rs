@@ -19,6 +19,7 @@ use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::Mutex;
 
+use crate::bsd::kern::uipc_domain::Domain;
 use crate::bsd::kern::uipc_mbuf::{m_freem, Mbuf};
 use crate::bsd::kern::uipc_socket::*;
 use crate::bsd::kern::uipc_socket2::{cmsgs, control_from_linux};
@@ -311,14 +312,33 @@ unsafe extern "C" fn bsdinet_create(
             net_admin: kern != 0 || bsdinet_sk_net_admin_capable(sock) != 0,
         }
     };
+    // SAFETY: `sk` was just allocated for `sock`.
+    unsafe { create_so(sock, sk, &INETDOMAIN, ty, protocol, cred) }
+}
+
+/// The end of both families' create: the BSD socket of `domain` for the
+/// sock `sk` just allocated, or the sock freed again; 0 or -errno.
+///
+/// # Safety
+///
+/// `sk` is `sock`'s sock, fresh from `bsdinet_sk_alloc` or
+/// `bsdroute_sk_alloc`, and no BSD socket refers to it yet.
+unsafe fn create_so(
+    sock: *mut bindings::socket,
+    sk: *mut bindings::sock,
+    domain: &'static Domain,
+    ty: c_int,
+    protocol: c_int,
+    cred: Cred,
+) -> c_int {
     let created = with_stack(|st| {
-        let so = socreate(st, &INETDOMAIN, ty, protocol, cred, sk as usize)?;
+        let so = socreate(st, domain, ty, protocol, cred, sk as usize)?;
         set_sk_opts(st.so(so), sk);
         Ok(so)
     });
     match created {
         Ok(so) => {
-            // SAFETY: `sk` is the sock allocated above.
+            // SAFETY: `sk` is the fresh sock of the contract.
             unsafe { bsdinet_sk_set_so(sk, so as c_long) };
             0
         }
@@ -352,23 +372,8 @@ unsafe extern "C" fn bsdroute_create(
     // SAFETY: as above.
     let admin = kern != 0 || unsafe { bsdinet_sk_net_admin_capable(sock) } != 0;
     let cred = Cred { net_admin: admin, ..Cred::default() };
-    let created = with_stack(|st| {
-        let so = socreate(st, &ROUTEDOMAIN, ty, protocol, cred, sk as usize)?;
-        set_sk_opts(st.so(so), sk);
-        Ok(so)
-    });
-    match created {
-        Ok(so) => {
-            // SAFETY: `sk` is the sock allocated above.
-            unsafe { bsdinet_sk_set_so(sk, so as c_long) };
-            0
-        }
-        Err(Errno(e)) => {
-            // SAFETY: no BSD socket refers to `sk`; it is ours to drop.
-            unsafe { bsdinet_sk_free(sock) };
-            -e
-        }
-    }
+    // SAFETY: `sk` was just allocated for `sock`.
+    unsafe { create_so(sock, sk, &ROUTEDOMAIN, ty, protocol, cred) }
 }
 
 #[no_mangle]
