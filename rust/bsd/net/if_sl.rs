@@ -287,7 +287,7 @@ pub fn slopen(st: &mut Stack, ttyp: usize) -> Result<usize> {
 /// The line discipline's close (`slclose`), also on hangup: the
 /// interface goes, with its addresses, routes and queued datagrams. The
 /// book marks its static interface down instead; here it is detached, as
-/// FreeBSD does with cloned interfaces. A partial frame is counted.
+/// FreeBSD does with cloned interfaces.
 pub fn slclose(st: &mut Stack, ttyp: usize) {
     let Some(k) = sl_of(st, ttyp) else { return };
     let Some(mut sc) = st.sl_softc.remove(k) else { return };
