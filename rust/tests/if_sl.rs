@@ -263,6 +263,8 @@ fn ping_and_udp_both_ways() {
     for i in 0..2 {
         assert_eq!(drain(&mut l.st[1 - i], rx[1 - i]), vec![vec![i as u8 + 1; 250]]);
     }
+    // A frame on an idle line opens with FRAME_END.
+    assert_eq!(l.sent[0][0], FRAME_END);
     // Every frame is a datagram, and the line counts are the bytes sent.
     assert_eq!((l.data(0).ifi_opackets, l.data(1).ifi_ipackets), (2, 2));
     assert_eq!(l.data(0).ifi_obytes, l.sent[0].len() as u64);
@@ -274,6 +276,26 @@ fn ping_and_udp_both_ways() {
     assert_eq!(drain(&mut l.st[1], rx[1]), vec![vec![9; 1000]]);
     assert!(l.frames(0).iter().all(|f| f.len() <= SLMTU));
     close_all(&mut l, &[(0, ping), (0, rx[0]), (1, rx[1])]);
+}
+
+#[test]
+fn the_other_end_moves_with_siocsifdstaddr() {
+    let mut l = line();
+    let so = socreate(&mut l.st[0], &INETDOMAIN, SOCK_DGRAM, 0, Cred::ROOT, 1).unwrap();
+    let mut r = ifreq("sl0");
+    let other = ip4(10, 9, 0, 9);
+    set_sockaddr_at(&mut r, IFR_UNION, &SockaddrIn::new(InAddr(other), 0)).unwrap();
+    ifioctl(&mut l.st[0], so, SIOCSIFDSTADDR, &mut r, true).unwrap();
+    // The host route follows: to the new end, none to the old one.
+    let st = &mut l.st[0];
+    assert!(st.rtable.rn_lookup(InAddr(ADDR[1]), InAddr(!0)).is_none());
+    let rt = st.rtable.rn_lookup(InAddr(other), InAddr(!0)).unwrap();
+    assert!(st.rt(rt).rt_flags & RTF_HOST != 0);
+    let mut g = ifreq("sl0");
+    ifioctl(st, so, SIOCGIFDSTADDR, &mut g, true).unwrap();
+    assert_eq!(g[IFR_UNION + 4..IFR_UNION + 8], other.to_be_bytes());
+    soclose(st, so);
+    close_all(&mut l, &[]);
 }
 
 #[test]
