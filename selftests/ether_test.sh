@@ -12,33 +12,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 tools=$top/tools/out
 . "$here/out/ktap_helpers.sh"
+. "$here/lib.sh"
 export PATH=$PATH:/usr/sbin:/sbin
 
-check() { # check DESCRIPTION COMMAND...
-	local desc=$1
-	shift
-	if "$@"; then ktap_test_pass "$desc"; else ktap_test_fail "$desc"; fi
-}
-stat() { # stat FILE NAME: a counter of /proc/bsdinet/FILE
-	sed -n "s/^$2 //p" "/proc/bsdinet/$1"
-}
-# iffield IF COLUMN: a column of interface IF in /proc/bsdinet/if
-iffield() {
-	awk -v i="$1" -v c="$2" 'NR == 1 { for (f = 1; f <= NF; f++) col[$f] = f; next }
-		$1 == i { print $col[c] }' /proc/bsdinet/if
-}
 running() { # running IF: IFF_RUNNING (0x40) set
 	local f
 	f=$(iffield "$1" flags)
 	[ -n "$f" ] && (( f & 0x40 ))
-}
-waitfor() { # waitfor SECONDS COMMAND...: until the command succeeds
-	local t=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		((t-- > 0)) || return 1
-		sleep 0.1
-	done
 }
 # errof ARGS...: ifconfig's message for a command that must fail
 errof() { "$tools/ifconfig" "$@" 2>&1 && echo "(succeeded)"; }
@@ -63,7 +43,7 @@ $N ip link set lo up && $N ip addr add 10.77.0.2/24 dev be1 && $N ip link set be
 ip link set be0 up
 mac=$(cat /sys/class/net/be0/address)
 peermac=$($N cat /sys/class/net/be1/address)
-mbufs0=$(stat mbuf m_mbufs) clusters0=$(stat mbuf m_clusters)
+mbufs0=$(counter mbuf m_mbufs) clusters0=$(counter mbuf m_clusters)
 
 "$tools/ifconfig" be0 attach && "$tools/ifconfig" be0 10.77.0.1 netmask 255.255.255.0 up
 check "ifconfig be0 attach, then 10.77.0.1/24 up" test $? = 0
@@ -136,7 +116,7 @@ exec {udpout}<&"${UDP[0]}"
 read -r -t 120 ready <&$udpout
 waitfor 10 test -s /tmp/bsdinet-gso.pcap
 sleep 1
-badsum0=$(stat udp udps_badsum)
+badsum0=$(counter udp udps_badsum)
 $N /usr/bin/python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -153,7 +133,7 @@ cap=
 big=$(tcpdump -r /tmp/bsdinet-gso.pcap -nn 'greater 2000' 2>/dev/null | wc -l)
 rm -f /tmp/bsdinet-gso.pcap
 check "UDP from Linux: 100, then 3000 bytes in 3 GSO segments ($ready: $got; $big frame of 3000 on the wire)" \
-	test "$got $big" = "100 1000 1000 1000 1" -a "$(stat udp udps_badsum)" = "$badsum0"
+	test "$got $big" = "100 1000 1000 1000 1" -a "$(counter udp udps_badsum)" = "$badsum0"
 
 # The device's state follows Linux's.
 ip link set be0 mtu 1400
@@ -261,7 +241,7 @@ out=$("$tools/ifconfig" -a)
 printf '%s\n' "$out" | sed 's/^/# /'
 check "be0 is gone from ifconfig -a, /proc/bsdinet/if and route" \
 	test -z "$(grep be0 <<<"$out")$(iffield be0 index)$(grep ' be0$' /proc/bsdinet/route)"
-mbufs=$(stat mbuf m_mbufs) clusters=$(stat mbuf m_clusters)
+mbufs=$(counter mbuf m_mbufs) clusters=$(counter mbuf m_clusters)
 check "mbufs and clusters back where they were ($mbufs0/$clusters0 -> $mbufs/$clusters)" \
 	test "$mbufs/$clusters" = "$mbufs0/$clusters0"
 

@@ -9,6 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 shopt -s lastpipe # ktap_lines runs in this shell, so its counts survive
 top=$(dirname "$here")
 . "$here/out/ktap_helpers.sh"
+. "$here/lib.sh"
 lib=$top/tools/out/libbsdinet_preload.so
 py=/usr/bin/python3
 tmp=$(mktemp -d)
@@ -32,11 +33,6 @@ ktap_lines() {
 		*) printf '# %s\n' "${line#\# }" ;;
 		esac
 	done
-}
-check() { # check DESCRIPTION COMMAND...
-	local desc=$1
-	shift
-	if "$@"; then ktap_test_pass "$desc"; else ktap_test_fail "$desc"; fi
 }
 
 common='

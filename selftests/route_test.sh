@@ -10,22 +10,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 tools=$top/tools/out
 . "$here/out/ktap_helpers.sh"
+. "$here/lib.sh"
 export PATH=$PATH:/usr/sbin:/sbin
 
-check() { # check DESCRIPTION COMMAND...
-	local desc=$1
-	shift
-	if "$@"; then ktap_test_pass "$desc"; else ktap_test_fail "$desc"; fi
-}
 show() { printf '%s\n' "$1" | sed 's/^/# /'; }
-waitfor() { # waitfor SECONDS COMMAND...: until the command succeeds
-	local t=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		((t-- > 0)) || return 1
-		sleep 0.1
-	done
-}
 route() { "$tools/route" "$@"; }
 # has ERE: stdin, its lines joined by "~", matches ERE (grep cannot match
 # across lines).

@@ -13,16 +13,9 @@
 here=$(cd "$(dirname "$0")" && pwd)
 tools=$(dirname "$here")/tools/out
 . "$here/out/ktap_helpers.sh"
+. "$here/lib.sh"
 export PATH=$PATH:/usr/sbin:/sbin
 
-check() { # check DESCRIPTION COMMAND...
-	local desc=$1
-	shift
-	if "$@"; then ktap_test_pass "$desc"; else ktap_test_fail "$desc"; fi
-}
-stat() { # stat FILE NAME: a counter of /proc/bsdinet/FILE
-	sed -n "s/^$2 //p" "/proc/bsdinet/$1"
-}
 L="ip netns exec bl"
 R="ip netns exec br"
 cleanup() {
@@ -57,9 +50,8 @@ cap=$!
 sleep 1
 
 # A host does not forward: forwarding is off by default.
-not() { ! "$@"; }
 check "forwarding off: no ping across" not $L ping -c 1 -W 2 10.2.0.2
-check "... and counted in ips_cantforward" test "$(stat ip ips_cantforward)" -ge 1
+check "... and counted in ips_cantforward" test "$(counter ip ips_cantforward)" -ge 1
 sysctl -qw net.bsdinet.ip.forwarding=1
 check "sysctl net.bsdinet.ip.forwarding=1" test "$(sysctl -n net.bsdinet.ip.forwarding)" = 1
 
@@ -96,10 +88,10 @@ out=$($L traceroute -n -q 1 -w 2 10.2.0.2 2>&1)
 printf '%s\n' "$out" | sed 's/^/# /'
 check "traceroute sees bsdinet's time exceeded (hop 1 10.1.0.1)" grep -qE '^ 1  10\.1\.0\.1 ' <<<"$out"
 
-frag=$(stat ip ips_fragmented)
+frag=$(counter ip ips_fragmented)
 out=$($L ping -c 2 -W 3 -s 1200 -M dont 10.2.0.2 2>&1)
 check "1228-byte datagrams fragmented onto the 576-byte link" \
-	test "$(grep -c ' 0% packet loss' <<<"$out")" = 1 -a "$(stat ip ips_fragmented)" -gt "$frag"
+	test "$(grep -c ' 0% packet loss' <<<"$out")" = 1 -a "$(counter ip ips_fragmented)" -gt "$frag"
 
 out=$($L ping -c 1 -W 3 -s 1200 -M do 10.2.0.2 2>&1)
 printf '%s\n' "$out" | grep -i mtu | head -n 2 | sed 's/^/# /'
@@ -111,10 +103,10 @@ check "DF: fragmentation needed, with the next hop's MTU 576" grep -q 'mtu = 576
 $L ip addr add 10.1.0.3/24 dev vl1
 "$tools/route" add -net 10.3.0.0 -netmask 255.255.255.0 10.1.0.3 >/dev/null 2>&1 ||
 	echo "# (no route tool: the redirect check below fails)"
-red=$(stat ip ips_redirectsent)
+red=$(counter ip ips_redirectsent)
 $L ping -c 1 -W 2 10.3.0.5 >/dev/null 2>&1
 check "ICMP redirect sent when the datagram goes back out (ips_redirectsent)" \
-	test "$(stat ip ips_redirectsent)" -gt "$red"
+	test "$(counter ip ips_redirectsent)" -gt "$red"
 
 sleep 1
 kill $cap 2>/dev/null
@@ -136,11 +128,11 @@ printf '%s\n' "$bad" | head -n 5 | sed 's/^/# /'
 redir=$(tshark -r /tmp/bsdinet-router.pcap -Y 'icmp.type == 5 && icmp.code == 1 && icmp.redir_gw == 10.1.0.3' 2>/dev/null | wc -l)
 check "the redirect on the wire: host 10.3.0.5, gateway 10.1.0.3 ($redir)" test "$redir" -ge 1
 check "tshark: $n frames ($ours from bsdinet), none malformed, no bad checksum from bsdinet" \
-	test "$n" -gt 20 -a "$ours" -gt 10 -a -z "$bad" -a "$(stat udp udps_badsum)" = 0
+	test "$n" -gt 20 -a "$ours" -gt 10 -a -z "$bad" -a "$(counter udp udps_badsum)" = 0
 
 # The storm: malformed frames at bsdinet, each dropped and counted.
 before_ip=$(cat /proc/bsdinet/ip)
-before_arp=$(stat arp dropped)
+before_arp=$(counter arp dropped)
 $L /usr/bin/python3 "$here/storm.py" vl1 10.1.0.1 "$(cat /sys/class/net/vl0/address)" >/tmp/bsdinet-storm.out 2>&1
 check "scapy sent the storm" test $? = 0
 sed 's/^/# /' /tmp/bsdinet-storm.out | tail -n 3
@@ -154,7 +146,7 @@ for c in ips_badsum ips_badhlen ips_badlen ips_tooshort ips_badoptions ips_badve
 	fi
 done
 check "every malformed kind counted (ips_badsum, badhlen, badlen, tooshort, badoptions, badvers)" test $grew = 1
-check "malformed ARP counted (arp dropped)" test "$(stat arp dropped)" -gt "$before_arp"
+check "malformed ARP counted (arp dropped)" test "$(counter arp dropped)" -gt "$before_arp"
 out=$($L ping -c 1 -W 3 10.1.0.1 2>&1)
 check "bsdinet still answers after the storm" grep -q ' 0% packet loss' <<<"$out"
 

@@ -15,7 +15,9 @@ MODE:
   eperm   TIOCSETD by a user without CAP_NET_ADMIN fails with EPERM.
 Prints "key value" lines for the test to check.
 """
-import fcntl, os, pty, random, select, struct, subprocess, sys, termios, threading, time, tty
+import fcntl, os, pty, random, select, struct, subprocess, sys, threading, time, tty
+
+from ipsum import cksum
 
 END, ESC, ESC_END, ESC_ESC = 0xC0, 0xDB, 0xDC, 0xDD
 N_BSDINET_SLIP, N_TTY = 29, 0
@@ -65,15 +67,6 @@ class Reader:
         return got
 
 
-def cksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
-
-
 def aton(a):
     return bytes(int(x) for x in a.split("."))
 
@@ -113,6 +106,17 @@ def attach():
     name = p.stdout.readline().strip()
     out("attached", name or "-")
     return master, p, name
+
+
+def wait_exit(p):
+    """slattach's exit status once its line is gone ("hung": it never
+    noticed)."""
+    try:
+        p.wait(10)
+        out("slattach_exit", p.returncode)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out("slattach_exit", "hung")
 
 
 def ifconfig(*args):
@@ -187,12 +191,7 @@ for n in range(3):
     stop.set()
     t.join()
     os.close(master)
-    try:
-        p.wait(10)
-        out("slattach_exit", p.returncode)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out("slattach_exit", "hung")
+    wait_exit(p)
     out("gone", int(ifconfig(name).returncode != 0))
 
 
@@ -202,12 +201,7 @@ def setd():
     fcntl.ioctl(fd, TIOCSETD, struct.pack("i", N_TTY))
     time.sleep(0.2)
     out("gone", int(ifconfig(name).returncode != 0))
-    try:
-        p.wait(10)
-        out("slattach_exit", p.returncode)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out("slattach_exit", "hung")
+    wait_exit(p)
     os.close(fd)
     os.close(master)
 

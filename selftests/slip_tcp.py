@@ -12,19 +12,12 @@ rebuilt header right. Prints "acked N" (the bytes Linux acknowledged) and
 """
 import select, socket, struct, sys, time
 
+from ipsum import cksum
+
 FIN, SYN, PSH, ACK = 0x01, 0x02, 0x08, 0x10
 src, dst, port, nseg = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 SPORT, ISN = 40000, 1000
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
-
-
-def cksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    t = sum(struct.unpack(f"!{len(b) // 2}H", b))
-    t = (t >> 16) + (t & 0xFFFF)
-    t += t >> 16
-    return ~t & 0xFFFF
 
 
 def send(seq, ack, flags, data=b""):

@@ -12,32 +12,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 tools=$top/tools/out
 . "$here/out/ktap_helpers.sh"
+. "$here/lib.sh"
 export PATH=$PATH:/usr/sbin:/sbin
 
-check() { # check DESCRIPTION COMMAND...
-	local desc=$1
-	shift
-	if "$@"; then ktap_test_pass "$desc"; else ktap_test_fail "$desc"; fi
-}
-stat() { # stat FILE NAME: a counter of /proc/bsdinet/FILE
-	sed -n "s/^$2 //p" "/proc/bsdinet/$1"
-}
-iffield() { # iffield IF COLUMN: a column of interface IF in /proc/bsdinet/if
-	awk -v i="$1" -v c="$2" 'NR == 1 { for (f = 1; f <= NF; f++) col[$f] = f; next }
-		$1 == i { print $col[c] }' /proc/bsdinet/if
-}
-waitfor() { # waitfor SECONDS COMMAND...: until the command succeeds
-	local t=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		((t-- > 0)) || return 1
-		sleep 0.1
-	done
-}
 peer() { # peer KEY: a value slip_peer.py printed
 	sed -n "s/^$1 //p" /tmp/bsdinet-slpeer.out
 }
-not() { ! "$@"; }
 
 cleanup() {
 	for p in ${cap:-} ${lslattach:-} ${bslattach:-} ${flood:-}; do kill "$p" 2>/dev/null; done
@@ -48,7 +28,7 @@ trap cleanup EXIT
 ktap_print_header
 ktap_set_plan 26
 
-mbufs0=$(stat mbuf m_mbufs) clusters0=$(stat mbuf m_clusters) refs0=$(cat /sys/module/bsdinet/refcnt)
+mbufs0=$(counter mbuf m_mbufs) clusters0=$(counter mbuf m_clusters) refs0=$(cat /sys/module/bsdinet/refcnt)
 [ -e /sys/module/slhc ] || insmod "$here/out/slhc.ko"
 [ -e /sys/module/slip ] || insmod "$here/out/slip.ko"
 mkdir -p /run/lock
@@ -126,12 +106,12 @@ check "autocompress turned link0 on; headers compressed both ways ($(slrow sls_c
 # Bigger datagrams: 1006 on both ends (as 4.3BSD's SLIP used), so a
 # 1000-byte datagram goes in one frame.
 "$tools/ifconfig" sl0 mtu 1006 && ip link set "$ldev" mtu 1006
-frag=$(stat ip ips_fragmented)
+frag=$(counter ip ips_fragmented)
 o1=$(ping -c 2 -W 3 -s 972 -M do 10.9.0.1 2>&1)
 o2=$("$tools/ping" -c 2 -W 3 -s 972 10.9.0.2 2>&1)
 check "mtu 1006: 1000-byte datagrams both ways, unfragmented" \
 	test "$(grep -c ' 0% packet loss' <<<"$o1")" = 1 -a "$(grep -c ' 0.0% packet loss' <<<"$o2")" = 1 \
-	-a "$(stat ip ips_fragmented)" = "$frag"
+	-a "$(counter ip ips_fragmented)" = "$frag"
 check "sl0 counts: packets in and out, no errors" test "$(iffield sl0 ipackets)" -ge 8 \
 	-a "$(iffield sl0 opackets)" -ge 8 -a "$(iffield sl0 ierrors)" = 0 -a "$(iffield sl0 oerrors)" = 0
 
@@ -192,8 +172,8 @@ check "no SLIP interface is left" not grep -q '^sl' /proc/bsdinet/if
 check "the module's references are back ($(cat /sys/module/bsdinet/refcnt)/$refs0)" \
 	test "$(cat /sys/module/bsdinet/refcnt)" = "$refs0"
 # Datagrams in flight come back to the pool within a moment.
-back() { [ "$(stat mbuf m_mbufs)" = "$mbufs0" ] && [ "$(stat mbuf m_clusters)" = "$clusters0" ]; }
+back() { [ "$(counter mbuf m_mbufs)" = "$mbufs0" ] && [ "$(counter mbuf m_clusters)" = "$clusters0" ]; }
 waitfor 5 back
-check "every mbuf and cluster is back ($(stat mbuf m_mbufs)/$mbufs0, $(stat mbuf m_clusters)/$clusters0)" back
+check "every mbuf and cluster is back ($(counter mbuf m_mbufs)/$mbufs0, $(counter mbuf m_clusters)/$clusters0)" back
 
 ktap_finished

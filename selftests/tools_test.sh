@@ -5,13 +5,8 @@
 here=$(cd "$(dirname "$0")" && pwd)
 tools=$(dirname "$here")/tools/out
 . "$here/out/ktap_helpers.sh"
+. "$here/lib.sh"
 
-# check DESCRIPTION COMMAND...: one result from a command's status.
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ktap_test_pass "$desc"; else ktap_test_fail "$desc"; fi
-}
 
 ktap_print_header
 ktap_set_plan 15
