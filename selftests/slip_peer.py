@@ -12,6 +12,8 @@ MODE:
           error; the interactive queue (low-delay datagrams overtake bulk
           ones while the line is full); a hangup during a ping flood.
   setd    another discipline set on the tty takes the interface away.
+  abort   with ifconfig's debug flag, three ESCs a second apart close the
+          line (the book's abort sequence).
   eperm   TIOCSETD by a user without CAP_NET_ADMIN fails with EPERM.
 Prints "key value" lines for the test to check.
 """
@@ -206,6 +208,18 @@ def setd():
     os.close(master)
 
 
+def abort():
+    master, p, name = attach()
+    ifconfig(name, "debug")
+    for _ in range(3):
+        time.sleep(1.5)
+        os.write(master, b"\x1b")
+    time.sleep(0.5)
+    out("gone", int(ifconfig(name).returncode != 0))
+    wait_exit(p)
+    os.close(master)
+
+
 def eperm():
     master, slave = pty.openpty()
     os.setgroups([])
@@ -218,4 +232,4 @@ def eperm():
         out("setd", os.strerror(e.errno))
 
 
-{"line": line, "setd": setd, "eperm": eperm}[mode]()
+{"line": line, "setd": setd, "abort": abort, "eperm": eperm}[mode]()

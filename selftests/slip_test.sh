@@ -6,8 +6,9 @@
 # ways with Linux, the MTU changed on both ends, bad input from the line
 # counted, TCP headers compressed (Van Jacobson) between bsdinet and
 # Linux, low-delay datagrams overtaking bulk ones, and the interface
-# going away on a hangup during a ping flood, on another discipline, on a
-# kill, with rmmod refused while a tty holds the discipline; no mbuf left.
+# going away on a hangup during a ping flood, on another discipline, on
+# the book's abort sequence, on a kill, with rmmod refused while a tty
+# holds the discipline; no mbuf left.
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 tools=$top/tools/out
@@ -26,7 +27,7 @@ cleanup() {
 trap cleanup EXIT
 
 ktap_print_header
-ktap_set_plan 26
+ktap_set_plan 27
 
 mbufs0=$(counter mbuf m_mbufs) clusters0=$(counter mbuf m_clusters) refs0=$(cat /sys/module/bsdinet/refcnt)
 [ -e /sys/module/slhc ] || insmod "$here/out/slhc.ko"
@@ -150,6 +151,9 @@ check "hangup during a ping flood: the interface goes, slattach sees it" \
 
 timeout 60 "$here/slip_peer.py" "$tools" setd >/tmp/bsdinet-slpeer.out
 check "another discipline (TIOCSETD N_TTY) takes the interface away" \
+	test "$(peer gone)" = 1 -a "$(peer slattach_exit)" = 1
+timeout 60 "$here/slip_peer.py" "$tools" abort >/tmp/bsdinet-slpeer.out
+check "debug flag: the abort sequence (three ESCs a second apart) closes the line" \
 	test "$(peer gone)" = 1 -a "$(peer slattach_exit)" = 1
 timeout 60 "$here/slip_peer.py" "$tools" eperm >/tmp/bsdinet-slpeer.out
 check "TIOCSETD without CAP_NET_ADMIN: $(peer setd)" test "$(peer setd)" = "Operation not permitted"

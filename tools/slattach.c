@@ -3,7 +3,9 @@
  * slattach for bsdinet, in the manner of 4.4BSD's: puts a tty in
  * bsdinet's SLIP line discipline, which gives bsdinet an interface sl<N>,
  * prints its name, and holds the line until a signal (SIGHUP, SIGINT,
- * SIGTERM) or the line hangs up; then the interface is gone.
+ * SIGTERM) or the interface goes (the line hung up, or with ifconfig's
+ * debug flag the other end sent the abort sequence: three ESCs a second
+ * apart); then the tty is given back to N_TTY and the interface is gone.
  *
  *	slattach [-s speed] TTY     a serial line (or a pty's slave)
  *	slattach -p                 a new pty pair: bsdinet on the master
@@ -104,7 +106,8 @@ int main(int argc, char **argv)
 	while (!stop) {
 		sleep(1);
 		if (!stop && ioctl(fd, BSDINET_SLIOCGUNIT, &unit) < 0) {
-			fprintf(stderr, "slattach: sl%d: the line hung up\n", unit);
+			fprintf(stderr, "slattach: sl%d: gone (the line hung up, or the abort sequence came)\n",
+				unit);
 			return 1;
 		}
 	}

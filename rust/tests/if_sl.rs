@@ -299,6 +299,47 @@ fn the_other_end_moves_with_siocsifdstaddr() {
 }
 
 #[test]
+fn the_abort_sequence_closes_the_line_in_debug_mode() {
+    let mut l = line();
+    let esc = |l: &mut Line| slinput(&mut l.st[1], TTY[1], &[ABT_ESC], None);
+    let secs = |l: &mut Line, n: u64| (0..n * 10).for_each(|_| l.st[1].tick());
+    // Without IFF_DEBUG, ESCs are line noise.
+    for _ in 0..3 {
+        esc(&mut l);
+        secs(&mut l, 2);
+    }
+    assert!(ifunit(&l.st[1], b"sl0").is_some());
+    set_flags(&mut l.st[1], "sl0", IFF_UP | IFF_DEBUG);
+    // Three ESCs close together count once; other bytes start over.
+    secs(&mut l, 2);
+    esc(&mut l);
+    esc(&mut l);
+    esc(&mut l);
+    secs(&mut l, 2);
+    esc(&mut l);
+    secs(&mut l, 2);
+    slinput(&mut l.st[1], TTY[1], b"x", None);
+    secs(&mut l, 2);
+    esc(&mut l);
+    secs(&mut l, 2);
+    esc(&mut l);
+    assert!(ifunit(&l.st[1], b"sl0").is_some());
+    // Too slow: the window closes on the first.
+    secs(&mut l, ABT_WINDOW);
+    esc(&mut l);
+    assert!(ifunit(&l.st[1], b"sl0").is_some());
+    secs(&mut l, 2);
+    esc(&mut l);
+    secs(&mut l, 2);
+    esc(&mut l);
+    assert!(ifunit(&l.st[1], b"sl0").is_none(), "three ESCs, a second apart, close it");
+    assert!(l.st[1].sl_softc.is_empty());
+    assert_eq!(bsdinet::platform::take_log(), ["sl0: abort sequence, line closed"]);
+    slclose(&mut l.st[0], TTY[0]);
+    assert_no_leaks(&l.st[1]);
+}
+
+#[test]
 fn units_and_errors_at_open() {
     let mut st = stack();
     assert_eq!(slopen(&mut st, 0), Err(EBUSY));

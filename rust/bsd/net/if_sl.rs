@@ -199,6 +199,15 @@ pub const SC_AUTOCOMP: u16 = IFF_LINK2;
 /// FRAME_END; this counts a line that went quiet without one.
 pub const SL_QUIET_TICKS: u64 = 20;
 
+/// The abort sequence (`ABT_*`): with IFF_DEBUG set, `ABT_COUNT` ESC
+/// characters, each after `ABT_IDLE` seconds of quiet and all within
+/// `ABT_WINDOW` seconds, close the line, so that a person at the other
+/// end can get the tty back.
+pub const ABT_ESC: u8 = 0x1b;
+pub const ABT_IDLE: u64 = 1;
+pub const ABT_COUNT: u32 = 3;
+pub const ABT_WINDOW: u64 = ABT_COUNT as u64 * 2 + 2;
+
 /// One SLIP line (`struct sl_softc`; its `sc_if` lives in `ifnet`).
 pub struct SlSoftc {
     /// The interface (`sc_if`), an index in `ifnet`.
@@ -222,6 +231,11 @@ pub struct SlSoftc {
     pkt: Vec<u8>,
     /// `ticks` when the last byte came.
     lastin: u64,
+    /// The abort sequence so far (`sc_abortcount`, `sc_starttime`), and
+    /// the second the last byte came (`sc_lasttime`).
+    abortcount: u32,
+    starttime: u64,
+    lasttime: u64,
 }
 
 /// The line with tty handle `ttyp`, by its index in `sl_softc`.
@@ -264,6 +278,9 @@ pub fn slopen(st: &mut Stack, ttyp: usize) -> Result<usize> {
         opos: 0,
         pkt: Vec::new(),
         lastin: st.ticks,
+        abortcount: 0,
+        starttime: 0,
+        lasttime: 0,
     };
     sc.obuf.reserve(2 * SLMTU + 2).map_err(|_| ENOBUFS)?;
     sc.pkt.reserve(SLMTU).map_err(|_| ENOBUFS)?;
@@ -401,16 +418,46 @@ fn copy_out(m: &Mbuf, buf: &mut Vec<u8>) -> Result {
 /// them, marks bytes the line received badly (not 0): their frame is an
 /// error. Whole frames go to IP's input queue, decompressed if they are
 /// compressed TCP and SC_COMPRESS is set, or SC_AUTOCOMP is and an
-/// uncompressed TCP frame comes (which sets SC_COMPRESS).
+/// uncompressed TCP frame comes (which sets SC_COMPRESS). With IFF_DEBUG
+/// set, the abort sequence closes the line (`slclose`), as in the book.
 pub fn slinput(st: &mut Stack, ttyp: usize, bytes: &[u8], flags: Option<&[u8]>) {
     let Some(k) = sl_of(st, ttyp) else { return };
+    if slinput_bytes(st, k, bytes, flags) {
+        let unit = st.sl_softc.get(k).map_or(0, |sc| sc.sc_unit);
+        crate::platform::log(format_args!("sl{unit}: abort sequence, line closed"));
+        slclose(st, ttyp);
+    }
+}
+
+/// `slinput` for line `k`; whether the abort sequence came.
+fn slinput_bytes(st: &mut Stack, k: usize, bytes: &[u8], flags: Option<&[u8]>) -> bool {
+    let now = st.time_second();
     let Stack { sl_softc, ifnet, mbpool, ipintrq, ticks, .. } = st;
-    let Some(sc) = sl_softc.get_mut(k) else { return };
-    let Some(ifn) = ifnet.get_mut(sc.sc_if) else { return };
+    let Some(sc) = sl_softc.get_mut(k) else { return false };
+    let Some(ifn) = ifnet.get_mut(sc.sc_if) else { return false };
     sc.lastin = *ticks;
     ifn.if_data.ifi_ibytes += bytes.len() as u64;
     sc.dec.set_max(ifn.if_data.ifi_mtu as usize);
     for (i, &c) in bytes.iter().enumerate() {
+        if ifn.if_flags & IFF_DEBUG != 0 {
+            if c == ABT_ESC {
+                if sc.abortcount > 0 && now >= sc.starttime + ABT_WINDOW {
+                    sc.abortcount = 0;
+                }
+                if now >= sc.lasttime + ABT_IDLE {
+                    sc.abortcount += 1;
+                    if sc.abortcount == 1 {
+                        sc.starttime = now;
+                    }
+                    if sc.abortcount >= ABT_COUNT {
+                        return true;
+                    }
+                }
+            } else {
+                sc.abortcount = 0;
+            }
+            sc.lasttime = now;
+        }
         if flags.and_then(|f| f.get(i)).is_some_and(|&f| f != 0) {
             sc.dec.mark_error();
             continue;
@@ -460,6 +507,7 @@ pub fn slinput(st: &mut Stack, ttyp: usize, bytes: &[u8], flags: Option<&[u8]>) 
             m_freem(mbpool, m);
         }
     }
+    false
 }
 
 /// The SLIP timer, every second: a line quiet for `SL_QUIET_TICKS` in
