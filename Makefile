@@ -36,7 +36,7 @@ tools: deps
 selftests: module
 	@+kdir=$$(scripts/kernel.sh) && $(MAKE) -s -C selftests KDIR=$$kdir LLVM_VERSION=$(LLVM_VERSION)
 
-run: module tools
+run: module tools selftests
 	@scripts/vm.sh run $(if $(CMD),-- $(CMD))
 
 host-test:
