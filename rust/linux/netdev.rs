@@ -131,7 +131,10 @@ fn bsd<T>(r: crate::bsd::sys::errno::Result<T>) -> Result<T> {
 
 /// The interface whose device is `nd`.
 fn ifp_of(st: &Stack, nd: *mut BsdinetNetdev) -> Option<usize> {
-    st.ifnet.iter().find(|(_, i)| i.if_softc == nd as usize && i.if_kind != IfKind::Slip).map(|(i, _)| i)
+    st.ifnet
+        .iter()
+        .find(|(_, i)| i.if_softc == nd as usize && i.if_kind != IfKind::Slip)
+        .map(|(i, _)| i)
 }
 
 /// Runs `f` under rtnl (which must not be held, nor the stack lock).
@@ -199,11 +202,14 @@ fn hook(nd: *mut BsdinetNetdev) -> Result {
 /// (which goes when its tty leaves the discipline).
 pub(crate) fn detach(name: &[u8]) -> Result {
     with_rtnl(|| {
-        let dev = with_stack(|st| ifunit(st, name).map(|i| (st.ifp(i).if_kind, st.ifp(i).if_softc)));
+        let dev =
+            with_stack(|st| ifunit(st, name).map(|i| (st.ifp(i).if_kind, st.ifp(i).if_softc)));
         match dev {
             None => Err(ENXIO),
             // lo0 has no device; a SLIP line goes with its tty.
-            Some((IfKind::Loopback | IfKind::Slip, _)) | Some((_, 0)) => bsd(Err(errno::EOPNOTSUPP)),
+            Some((IfKind::Loopback | IfKind::Slip, _)) | Some((_, 0)) => {
+                bsd(Err(errno::EOPNOTSUPP))
+            }
             Some((_, nd)) => {
                 // SAFETY: rtnl is held and `nd` is the softc of an interface.
                 unsafe { gone(nd as *mut BsdinetNetdev) };

@@ -57,7 +57,12 @@ extern "C" fn bsdinet_sl_unit(sl: *mut BsdinetSl) -> c_int {
 /// `cp` (and `fp` if not NULL) point to `count` readable bytes for the
 /// call, as the tty layer's `receive_buf` promises.
 #[no_mangle]
-unsafe extern "C" fn bsdinet_sl_receive(sl: *mut BsdinetSl, cp: *const u8, fp: *const u8, count: usize) {
+unsafe extern "C" fn bsdinet_sl_receive(
+    sl: *mut BsdinetSl,
+    cp: *const u8,
+    fp: *const u8,
+    count: usize,
+) {
     if cp.is_null() || count == 0 {
         return;
     }

@@ -89,7 +89,11 @@ extern "C" {
     fn bsdinet_intr_errno(timeo: c_long) -> c_int;
     fn bsdinet_copy_from_msg(msg: *mut bindings::msghdr, buf: *mut c_void, len: usize) -> usize;
     fn bsdinet_copy_to_msg(msg: *mut bindings::msghdr, buf: *const c_void, len: usize) -> usize;
-    fn bsdinet_msg_control(msg: *mut bindings::msghdr, buf: *mut *const c_void, len: *mut usize) -> c_int;
+    fn bsdinet_msg_control(
+        msg: *mut bindings::msghdr,
+        buf: *mut *const c_void,
+        len: *mut usize,
+    ) -> c_int;
     fn bsdinet_put_cmsg(
         msg: *mut bindings::msghdr,
         level: c_int,
