@@ -14,9 +14,18 @@
  * beside it. The stack holds an sl only while its interface exists
  * (detach runs under the stack's mutex), so a write from the stack always
  * finds it alive. write_wakeup may come in atomic context: it only
- * schedules the work. Each tty in the discipline holds a reference on the
- * module (.owner), so rmmod waits for the last one to leave, as with
- * slip.ko.
+ * schedules the work.
+ *
+ * rmmod while lines are up: the tty layer pins the module for each tty in
+ * the discipline (.owner). Open gives that reference back once its tty is
+ * on bsdinet_sl_list, and bsdinet_slip_exit hangs up every tty on the list,
+ * which closes the discipline; close (or a hangup, which leaves the tty
+ * open but out of the discipline's hands) takes it again, for the tty
+ * layer to drop. No open can race exit: a tty_set_ldisc that got the
+ * discipline holds a module reference until our open runs, which makes
+ * rmmod fail, and once the module is going it cannot get one. Exit's
+ * hangup waits for the ldisc lock that tty_set_ldisc holds until our open
+ * has returned.
  */
 #include <linux/capability.h>
 #include <linux/if.h>
@@ -36,7 +45,28 @@
 struct bsdinet_sl {
 	struct tty_struct *tty;
 	struct work_struct tx_work;
+	struct list_head link;	/* on bsdinet_sl_list until hangup or close */
+	bool pinned;		/* holds the module again (off the list) */
 };
+
+/* The ttys in the discipline that rmmod must hang up. */
+static LIST_HEAD(bsdinet_sl_list);
+static DEFINE_MUTEX(bsdinet_sl_lock);
+
+/*
+ * Takes @sl off the list, and pins the module again for the tty layer's
+ * module_put at close.
+ */
+static void bsdinet_sl_unlist(struct bsdinet_sl *sl)
+{
+	mutex_lock(&bsdinet_sl_lock);
+	list_del_init(&sl->link);
+	if (!sl->pinned) {
+		__module_get(THIS_MODULE);
+		sl->pinned = true;
+	}
+	mutex_unlock(&bsdinet_sl_lock);
+}
 
 static void bsdinet_sl_tx_work(struct work_struct *work)
 {
@@ -57,6 +87,7 @@ static int bsdinet_sl_open(struct tty_struct *tty)
 		return -ENOMEM;
 	sl->tty = tty;
 	INIT_WORK(&sl->tx_work, bsdinet_sl_tx_work);
+	INIT_LIST_HEAD(&sl->link);
 	unit = bsdinet_sl_attach(sl);
 	if (unit < 0) {
 		kfree(sl);
@@ -64,6 +95,10 @@ static int bsdinet_sl_open(struct tty_struct *tty)
 	}
 	tty->disc_data = sl;
 	tty->receive_room = 65536;	/* no flow control, as slip.ko */
+	mutex_lock(&bsdinet_sl_lock);
+	list_add(&sl->link, &bsdinet_sl_list);
+	mutex_unlock(&bsdinet_sl_lock);
+	module_put(THIS_MODULE);	/* see the top of the file */
 	return 0;
 }
 
@@ -73,6 +108,7 @@ static void bsdinet_sl_close(struct tty_struct *tty)
 
 	if (!sl)
 		return;
+	bsdinet_sl_unlist(sl);
 	bsdinet_sl_detach(sl);
 	cancel_work_sync(&sl->tx_work);
 	tty->disc_data = NULL;
@@ -83,8 +119,10 @@ static void bsdinet_sl_hangup(struct tty_struct *tty)
 {
 	struct bsdinet_sl *sl = tty->disc_data;
 
-	if (sl)
-		bsdinet_sl_detach(sl);
+	if (!sl)
+		return;
+	bsdinet_sl_unlist(sl);
+	bsdinet_sl_detach(sl);
 }
 
 static void bsdinet_sl_receive_buf(struct tty_struct *tty, const u8 *cp, const u8 *fp,
@@ -166,7 +204,33 @@ int bsdinet_slip_init(void)
 	return tty_register_ldisc(&bsdinet_sl_ldisc);
 }
 
+/*
+ * rmmod: no new tty can enter the discipline, and every tty in it is hung
+ * up, which detaches its interface and closes the discipline.
+ */
 void bsdinet_slip_exit(void)
 {
+	struct bsdinet_sl *sl;
+	struct tty_struct *tty;
+	bool stuck;
+
 	tty_unregister_ldisc(&bsdinet_sl_ldisc);
+	for (;;) {
+		mutex_lock(&bsdinet_sl_lock);
+		sl = list_first_entry_or_null(&bsdinet_sl_list, struct bsdinet_sl, link);
+		tty = sl ? tty_kref_get(sl->tty) : NULL;
+		mutex_unlock(&bsdinet_sl_lock);
+		if (!tty)
+			break;
+		tty_vhangup(tty);	/* our hangup and close: off the list, freed */
+		mutex_lock(&bsdinet_sl_lock);
+		stuck = list_first_entry_or_null(&bsdinet_sl_list, struct bsdinet_sl, link) == sl;
+		mutex_unlock(&bsdinet_sl_lock);
+		tty_kref_put(tty);
+		/* Not hung up (cannot happen): still ours, so not freed. */
+		if (WARN_ON_ONCE(stuck)) {
+			bsdinet_sl_unlist(sl);
+			bsdinet_sl_detach(sl);
+		}
+	}
 }

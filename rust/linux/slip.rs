@@ -101,8 +101,8 @@ pub(crate) fn if_start(st: &mut Stack) {
 }
 
 /// The line discipline, registered for as long as this lives. The stack
-/// must outlive it (ttys in the discipline hold the module, so none is
-/// left when it drops).
+/// must outlive it: dropping it hangs up every tty in the discipline,
+/// whose close detaches its line.
 pub struct Slip(());
 
 impl Slip {
@@ -116,7 +116,8 @@ impl Slip {
 
 impl Drop for Slip {
     fn drop(&mut self) {
-        // SAFETY: `new` succeeded.
+        // SAFETY: `new` succeeded; process context (module exit), holding
+        // no tty lock nor the stack lock, which the hangups take.
         unsafe { bsdinet_slip_exit() }
     }
 }
