@@ -34,6 +34,7 @@ mbufs0=$(counter mbuf m_mbufs) clusters0=$(counter mbuf m_clusters) refs0=$(cat 
 mkdir -p /run/lock
 
 # bsdinet on a new pty's master; Linux's slattach on its slave.
+rm -f /tmp/bsdinet-slattach.out
 "$tools/slattach" -p >/tmp/bsdinet-slattach.out &
 bslattach=$!
 waitfor 5 test -s /tmp/bsdinet-slattach.out
@@ -177,6 +178,7 @@ check "every mbuf and cluster is back ($(counter mbuf m_mbufs)/$mbufs0, $(counte
 # rmmod with a line up and Linux flooding it: exit hangs the tty up, which
 # takes sl0 away; slattach sees it go. Then bsdinet is loaded again for
 # the tests that follow.
+rm -f /tmp/bsdinet-slattach.out
 "$tools/slattach" -p >/tmp/bsdinet-slattach.out &
 bslattach=$!
 waitfor 5 test -s /tmp/bsdinet-slattach.out
@@ -197,7 +199,7 @@ wait $bslattach
 brc=$?
 bslattach=
 check "rmmod during a flood over $bname: the module goes, slattach sees its line gone" \
-	test "$rc" = 0 -a ! -e /sys/module/bsdinet -a "$brc" = 1
+	test "$bname" = sl0 -a "$rc" = 0 -a ! -e /sys/module/bsdinet -a "$brc" = 1
 wait $flood 2>/dev/null
 flood=
 kill $lslattach 2>/dev/null
