@@ -33,24 +33,29 @@ mbufs0=$(counter mbuf m_mbufs) clusters0=$(counter mbuf m_clusters) refs0=$(cat 
 [ -e /sys/module/slip ] || insmod "$here/out/slip.ko"
 mkdir -p /run/lock
 
-# bsdinet on a new pty's master; Linux's slattach on its slave.
-rm -f /tmp/bsdinet-slattach.out
-"$tools/slattach" -p >/tmp/bsdinet-slattach.out &
-bslattach=$!
-waitfor 5 test -s /tmp/bsdinet-slattach.out
-read -r bname slave </tmp/bsdinet-slattach.out
-before=$(ls /sys/class/net)
-slattach -L -p cslip -s 115200 "$slave" >/dev/null 2>&1 &
-lslattach=$!
 newdev() { comm -13 <(echo "$before") <(ls /sys/class/net) | grep '^sl'; }
-waitfor 5 newdev >/dev/null
-ldev=$(newdev)
+# pair MODE: bsdinet's slattach -p on a new pty's master and Linux's
+# slattach -p MODE on its slave, addressed 10.9.0.1 and 10.9.0.2. Sets
+# bname, slave, ldev, bslattach and lslattach.
+pair() {
+	rm -f /tmp/bsdinet-slattach.out
+	"$tools/slattach" -p >/tmp/bsdinet-slattach.out &
+	bslattach=$!
+	waitfor 5 test -s /tmp/bsdinet-slattach.out
+	read -r bname slave </tmp/bsdinet-slattach.out
+	before=$(ls /sys/class/net)
+	slattach -L -p "$1" -s 115200 "$slave" >/dev/null 2>&1 &
+	lslattach=$!
+	waitfor 5 newdev >/dev/null
+	ldev=$(newdev)
+	"$tools/ifconfig" "$bname" 10.9.0.1 10.9.0.2 up
+	ip addr add 10.9.0.2 peer 10.9.0.1 dev "$ldev" && ip link set "$ldev" up
+}
+
+pair cslip
 echo "# bsdinet's $bname on the pty master, Linux's ${ldev:-?} on $slave"
 check "slattach -p: bsdinet's sl0, and Linux's slip on the slave ($ldev)" \
 	test "$bname" = sl0 -a -n "$ldev"
-
-"$tools/ifconfig" sl0 10.9.0.1 10.9.0.2 up
-ip addr add 10.9.0.2 peer 10.9.0.1 dev "$ldev" && ip link set "$ldev" up
 out=$("$tools/ifconfig" sl0)
 printf '%s\n' "$out" | sed 's/^/# /'
 check "sl0: up, point-to-point, link2 (autocompress), mtu 296, 10.9.0.1 --> 10.9.0.2" grep -qzE \
@@ -178,18 +183,7 @@ check "every mbuf and cluster is back ($(counter mbuf m_mbufs)/$mbufs0, $(counte
 # rmmod with a line up and Linux flooding it: exit hangs the tty up, which
 # takes sl0 away; slattach sees it go. Then bsdinet is loaded again for
 # the tests that follow.
-rm -f /tmp/bsdinet-slattach.out
-"$tools/slattach" -p >/tmp/bsdinet-slattach.out &
-bslattach=$!
-waitfor 5 test -s /tmp/bsdinet-slattach.out
-read -r bname slave </tmp/bsdinet-slattach.out
-before=$(ls /sys/class/net)
-slattach -L -p slip -s 115200 "$slave" >/dev/null 2>&1 &
-lslattach=$!
-waitfor 5 newdev >/dev/null
-ldev=$(newdev)
-"$tools/ifconfig" "$bname" 10.9.0.1 10.9.0.2 up
-ip addr add 10.9.0.2 peer 10.9.0.1 dev "$ldev" && ip link set "$ldev" up
+pair slip
 ping -f -w 4 10.9.0.1 >/dev/null 2>&1 &
 flood=$!
 sleep 1
