@@ -6,6 +6,7 @@
  * Every function here is a thin wrapper; the logic is in rust/.
  */
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/net.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -347,4 +348,10 @@ void bsdinet_timers_stop(void)
 {
 	WRITE_ONCE(bsdinet_ticking, false);
 	cancel_delayed_work_sync(&bsdinet_tick_work);
+}
+
+/* The kernel's random numbers (ports, ISNs): the platform's random source. */
+u32 bsdinet_random_u32(void)
+{
+	return get_random_u32();
 }

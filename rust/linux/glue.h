@@ -70,6 +70,7 @@ int bsdinet_msg_control(struct msghdr *msg, const void **buf, size_t *len);
 int bsdinet_put_cmsg(struct msghdr *msg, int level, int type, int len, const void *data);
 void bsdinet_sigpipe(void);
 u32 bsdinet_iptime(void);
+u32 bsdinet_random_u32(void);
 void bsdinet_tick(void);
 void bsdinet_timers_start(void);
 void bsdinet_timers_stop(void);
