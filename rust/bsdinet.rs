@@ -2,8 +2,9 @@
 //! Volume 2*) as a Linux kernel module that registers AF_BSDINET.
 //!
 //! `bsd/` is the stack (pure Rust, shared with the host tests); `linux/`
-//! and `linux/glue.c` connect it to Linux. This file only registers.
+//! and its C files connect it to Linux. This file only registers.
 
+use core::sync::atomic::{AtomicI32, Ordering};
 use kernel::prelude::*;
 
 #[path = "bsd/mod.rs"]
@@ -23,22 +24,51 @@ module! {
     license: "GPL",
 }
 
+/// Everything the module set up, each undone on drop. Fields drop in
+/// order, the reverse of `init`: the families go first (no socket can be
+/// made any more), the namespaces' stacks last.
 struct Bsdinet {
-    // Fields drop in order: /proc/bsdinet and the devices go before the
-    // stack they use.
-    _procfs: linux::procfs::Procfs,
-    _netdev: linux::netdev::Netdev,
-    _slip: linux::slip::Slip,
     _family: linux::socket::Registration,
+    _procfs: linux::procfs::Procfs,
+    _slip: linux::slip::Slip,
+    _netdev: linux::netdev::Netdev,
+    _vnets: linux::vnet::Vnets,
+}
+
+extern "C" {
+    /// The `fail_at` module parameter (glue.c).
+    fn bsdinet_fail_at() -> i32;
+}
+
+/// Steps of `init` passed so far, for `fail_at`.
+static STEP: AtomicI32 = AtomicI32::new(0);
+
+/// A step of module init: fails it when it is the `fail_at`-th, so that
+/// tests can check each failure leaves nothing behind.
+pub(crate) fn fail_point(what: &str) -> Result {
+    let step = STEP.fetch_add(1, Ordering::Relaxed) + 1;
+    // SAFETY: reads a module parameter, set before init runs.
+    if unsafe { bsdinet_fail_at() } == step {
+        pr_warn!("fail_at={}: failing {}\n", step, what);
+        return Err(ENOMEM);
+    }
+    Ok(())
 }
 
 impl kernel::Module for Bsdinet {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let family = linux::socket::Registration::new()?;
-        // On failure what was made drops here, in reverse order.
+        // The stacks and what feeds them first, the families last: no
+        // socket can exist before everything it may use is ready. On
+        // failure what was made drops here, in reverse order.
+        fail_point("the namespaces' stacks")?;
+        let vnets = linux::vnet::Vnets::new()?;
+        fail_point("the netdevice notifier")?;
         let netdev = linux::netdev::Netdev::new()?;
+        fail_point("the SLIP line discipline")?;
         let slip = linux::slip::Slip::new()?;
+        fail_point("/proc/bsdinet")?;
         let procfs = linux::procfs::Procfs::new()?;
+        let family = linux::socket::Registration::new()?;
         pr_info!(
             "AF_BSDINET ({}) registered, domain \"{}\"\n",
             INETDOMAIN.dom_family,
@@ -54,6 +84,6 @@ impl kernel::Module for Bsdinet {
                 if pr.pr_usrreq.is_some() { "ready" } else { "not built (EPROTONOSUPPORT)" }
             );
         }
-        Ok(Bsdinet { _procfs: procfs, _netdev: netdev, _slip: slip, _family: family })
+        Ok(Bsdinet { _family: family, _procfs: procfs, _slip: slip, _netdev: netdev, _vnets: vnets })
     }
 }

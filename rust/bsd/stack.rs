@@ -84,6 +84,10 @@ pub struct Stack {
     pub udpstat: Udpstat,
     /// Whether UDP checksums are computed and checked (`udpcksum`).
     pub udpcksum: bool,
+    /// Stand-ins until the stack branch lands.
+    pub invariant_failures: u64,
+    pub ipport_randomized: bool,
+    pub sosend_clears_error: bool,
     /// 100 ms ticks since the stack started.
     pub ticks: u64,
     /// Upcall arguments of sockets whose sleepers must be woken once the
@@ -128,6 +132,9 @@ impl Stack {
             udpstat: Udpstat::default(),
             udpcksum: true,
             ticks: 0,
+            invariant_failures: 0,
+            ipport_randomized: false,
+            sosend_clears_error: false,
             wakeups: Vec::new(),
         }
     }
@@ -153,6 +160,12 @@ impl Stack {
     /// PCB `inp`; a missing PCB is a bug in the stack itself.
     pub fn pcb(&mut self, inp: usize) -> &mut Inpcb {
         self.inpcbs.get_mut(inp).expect("no such pcb")
+    }
+
+    /// Stand-in.
+    pub fn bug(&mut self, what: &str) {
+        self.invariant_failures += 1;
+        crate::platform::log(format_args!("bsdinet: {}", what));
     }
 
     /// Asks the platform to wake the sleepers of socket `so`.

@@ -11,6 +11,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <net/sock.h>
+#include <net/tcp_states.h>
 #include "../../include/uapi/linux/bsdinet.h"
 #include "glue.h"
 
@@ -19,6 +20,8 @@ struct bsdinet_sock {
 	struct sock sk;		/* must be first */
 	long so;
 	int err_shown;		/* the so_error last put in sk_err (stack lock) */
+	u32 err_gen;		/* the so_error_gen it had then (stack lock) */
+	bool atomic;		/* its protocol is PR_ATOMIC (set at create) */
 };
 
 static struct proto bsdinet_proto = {
@@ -104,6 +107,8 @@ static int bsdinet_sk_alloc_ops(struct net *net, struct socket *sock, int kern,
 	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
 	((struct bsdinet_sock *)sk)->so = -1;
 	((struct bsdinet_sock *)sk)->err_shown = 0;
+	((struct bsdinet_sock *)sk)->err_gen = 0;
+	((struct bsdinet_sock *)sk)->atomic = false;
 	return 0;
 }
 
@@ -123,9 +128,28 @@ int bsdinet_current_pid(void)
 	return task_tgid_vnr(current);
 }
 
-void bsdinet_sk_set_so(struct sock *sk, long so)
+/* The BSD socket of @sk, its protocol number and whether it is atomic. */
+void bsdinet_sk_set_so(struct sock *sk, long so, int protocol, bool atomic)
 {
 	((struct bsdinet_sock *)sk)->so = so;
+	((struct bsdinet_sock *)sk)->atomic = atomic;
+	sk->sk_protocol = protocol;	/* SO_PROTOCOL */
+}
+
+bool bsdinet_sk_atomic(struct sock *sk)
+{
+	return ((struct bsdinet_sock *)sk)->atomic;
+}
+
+/* SO_ACCEPTCONN reads sk_state (sk_getsockopt). */
+void bsdinet_sk_set_listening(struct sock *sk)
+{
+	WRITE_ONCE(sk->sk_state, TCP_LISTEN);
+}
+
+struct net *bsdinet_sk_net(struct sock *sk)
+{
+	return sock_net(sk);
 }
 
 long bsdinet_sk_so(struct sock *sk)
@@ -221,14 +245,23 @@ int bsdinet_sk_err_cmpxchg(struct sock *sk, int old, int new)
 	return cmpxchg(&sk->sk_err, old, new);
 }
 
-int bsdinet_sk_err_shown(struct sock *sk)
+/* The so_error last shown in sk_err, and its generation. */
+int bsdinet_sk_err_shown(struct sock *sk, u32 *gen)
 {
+	*gen = ((struct bsdinet_sock *)sk)->err_gen;
 	return ((struct bsdinet_sock *)sk)->err_shown;
 }
 
-void bsdinet_sk_set_err_shown(struct sock *sk, int err)
+void bsdinet_sk_set_err_shown(struct sock *sk, int err, u32 gen)
 {
 	((struct bsdinet_sock *)sk)->err_shown = err;
+	((struct bsdinet_sock *)sk)->err_gen = gen;
+}
+
+/* Shows a new error in sk_err whatever it held. */
+void bsdinet_sk_err_set(struct sock *sk, int err)
+{
+	WRITE_ONCE(sk->sk_err, err);
 }
 
 /* setsockopt()'s value may be in user or kernel memory. */
@@ -266,6 +299,11 @@ void bsdinet_wait_del(struct sock *sk, struct wait_queue_entry *w)
 long bsdinet_rcvtimeo(struct sock *sk, int nonblock)
 {
 	return sock_rcvtimeo(sk, nonblock);
+}
+
+long bsdinet_sndtimeo(struct sock *sk, int nonblock)
+{
+	return sock_sndtimeo(sk, nonblock);
 }
 
 int bsdinet_intr_errno(long timeo)
@@ -322,36 +360,18 @@ u32 bsdinet_iptime(void)
 	return (u32)((ts.tv_sec % 86400) * 1000 + ts.tv_nsec / NSEC_PER_MSEC);
 }
 
-/*
- * The stack's clock: a delayed work every 100 ms calls bsdinet_tick(),
- * which runs the protocols' fast (200 ms) and slow (500 ms) timeouts.
- * cancel_delayed_work_sync() also stops a work that requeues itself.
- */
-static void bsdinet_tick_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(bsdinet_tick_work, bsdinet_tick_fn);
-static bool bsdinet_ticking;
-
-static void bsdinet_tick_fn(struct work_struct *work)
-{
-	bsdinet_tick();
-	if (READ_ONCE(bsdinet_ticking))
-		schedule_delayed_work(&bsdinet_tick_work, msecs_to_jiffies(100));
-}
-
-void bsdinet_timers_start(void)
-{
-	WRITE_ONCE(bsdinet_ticking, true);
-	schedule_delayed_work(&bsdinet_tick_work, msecs_to_jiffies(100));
-}
-
-void bsdinet_timers_stop(void)
-{
-	WRITE_ONCE(bsdinet_ticking, false);
-	cancel_delayed_work_sync(&bsdinet_tick_work);
-}
-
 /* The kernel's random numbers (ports, ISNs): the platform's random source. */
 u32 bsdinet_random_u32(void)
 {
 	return get_random_u32();
+}
+
+/* Fault injection for tests: module init fails at its fail_at-th step. */
+static int fail_at;
+module_param(fail_at, int, 0444);
+MODULE_PARM_DESC(fail_at, "fail module init at this step (tests; 0: never)");
+
+int bsdinet_fail_at(void)
+{
+	return fail_at;
 }

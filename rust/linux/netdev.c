@@ -7,53 +7,62 @@
  * (inline functions, rtnl-protected fields, the hook itself).
  *
  * Locking: rtnl before the stack mutex. The hook runs in softirq and takes
- * neither: it queues the frame and schedules a work item, which feeds the
- * stack under its mutex. Frames are taken off the queue only under the
- * stack mutex, so a detach that purges the queue under it too (after the
- * hook is gone) leaves no frame that names the detached device.
+ * neither: it queues the frame on the device's own queue (bounded in
+ * bytes) and schedules the device's work, which prepares a batch and
+ * feeds it to the stack of the device's namespace under its mutex. A
+ * detach removes the hook, then stops the work and drops what is queued.
+ * Frames out are queued on the namespace's transmit queue under the
+ * mutex and handed to their device once it is dropped.
  */
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
+#include <linux/refcount.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <net/gso.h>
 #include "netdev.h"
+#include "vnet.h"
 
-/* Frames waiting for the stack, over every device; beyond this, dropped. */
-#define BSDINET_RXQ_MAX 1000
+/* Bytes (skb->truesize) a device's frames may hold waiting for the stack. */
+#define BSDINET_RXQ_BYTES (2 << 20)
+/* Frames handed to the stack per hold of its lock. */
+#define BSDINET_RX_BATCH 32
 
 struct bsdinet_netdev {
 	struct net_device *dev;
 	netdevice_tracker tracker;
+	struct bsdinet_vnet *vn;	/* the stack of the device's namespace */
+	refcount_t ref;			/* the attachment, and each frame on vn->txq */
 	bool tun;
+	struct sk_buff_head rxq;	/* from the hook to the receive work */
+	unsigned int rxq_bytes;		/* their truesize, under rxq.lock */
+	struct sk_buff_head batch;	/* the receive work's, ready for the stack */
+	struct work_struct rx_work;
 	atomic_t rx_drops;	/* not yet counted in the interface's ifi_iqdrops */
+	atomic_t tx_errors;	/* not yet counted in its ifi_oerrors */
 };
 
 /*
- * A queued frame's device (skb->cb is ours once the hook consumed it;
- * GSO's control block lives further on, at SKB_GSO_CB_OFFSET).
+ * A queued frame's device: skb->cb is ours once the hook consumed it
+ * (GSO's control block lives further on, at SKB_GSO_CB_OFFSET), and on
+ * the way out until dev_queue_xmit().
  */
 struct bsdinet_skb_cb {
 	struct bsdinet_netdev *nd;
 };
 #define BSDINET_CB(skb) ((struct bsdinet_skb_cb *)(skb)->cb)
 
-static struct sk_buff_head bsdinet_rxq;
-/*
- * Segments of a GSO frame not yet handed out: touched only under the
- * stack mutex, and empty whenever the mutex is free (netdev.rs).
- */
-static struct sk_buff_head bsdinet_rx_segs;
-
-static void bsdinet_rx_work_fn(struct work_struct *work)
+static void bsdinet_netdev_put(struct bsdinet_netdev *nd)
 {
-	bsdinet_netdev_rx();
+	if (refcount_dec_and_test(&nd->ref)) {
+		netdev_put(nd->dev, &nd->tracker);
+		kfree(nd);
+	}
 }
-static DECLARE_WORK(bsdinet_rx_work, bsdinet_rx_work_fn);
 
 static void bsdinet_rx_drop(struct bsdinet_netdev *nd, struct sk_buff *skb)
 {
@@ -61,16 +70,23 @@ static void bsdinet_rx_drop(struct bsdinet_netdev *nd, struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
+static void bsdinet_rx_work_fn(struct work_struct *work)
+{
+	bsdinet_netdev_rx(container_of(work, struct bsdinet_netdev, rx_work));
+}
+
 /*
  * The receive hook: IPv4 and ARP frames (IPv4 packets on a tun device)
  * are the stack's, so Linux's own protocols do not see them; PF_PACKET
  * taps already have. Everything else, and VLAN-tagged frames, go on to
- * Linux.
+ * Linux. Frames for other hosts (a tap made the device promiscuous) are
+ * dropped here, as a BSD driver's address filter would, before any copy.
  */
 static rx_handler_result_t bsdinet_rx_handler(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
 	struct bsdinet_netdev *nd = rcu_dereference(skb->dev->rx_handler_data);
+	unsigned long flags;
 
 	if (skb->protocol != htons(ETH_P_IP) && (nd->tun || skb->protocol != htons(ETH_P_ARP)))
 		return RX_HANDLER_PASS;
@@ -79,31 +95,39 @@ static rx_handler_result_t bsdinet_rx_handler(struct sk_buff **pskb)
 	if (!nd->tun && (!skb_mac_header_was_set(skb) ||
 			 skb->data - skb_mac_header(skb) != ETH_HLEN))
 		return RX_HANDLER_PASS;
+	if (skb->pkt_type == PACKET_OTHERHOST) {
+		kfree_skb_reason(skb, SKB_DROP_REASON_OTHERHOST);
+		return RX_HANDLER_CONSUMED;
+	}
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (!skb) {
 		atomic_inc(&nd->rx_drops);
 		return RX_HANDLER_CONSUMED;
 	}
 	*pskb = skb;
-	if (skb_queue_len_lockless(&bsdinet_rxq) >= BSDINET_RXQ_MAX) {
-		dev_core_stats_rx_dropped_inc(skb->dev);
-		bsdinet_rx_drop(nd, skb);
-		return RX_HANDLER_CONSUMED;
-	}
 	/* ether_input wants the whole frame. */
 	if (!nd->tun)
 		__skb_push(skb, ETH_HLEN);
 	/* It may wait a while: let its sender's socket go. */
 	skb_orphan(skb);
 	BSDINET_CB(skb)->nd = nd;
-	skb_queue_tail(&bsdinet_rxq, skb);
-	schedule_work(&bsdinet_rx_work);
+	spin_lock_irqsave(&nd->rxq.lock, flags);
+	if (nd->rxq_bytes + skb->truesize > BSDINET_RXQ_BYTES) {
+		spin_unlock_irqrestore(&nd->rxq.lock, flags);
+		dev_core_stats_rx_dropped_inc(skb->dev);
+		bsdinet_rx_drop(nd, skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	nd->rxq_bytes += skb->truesize;
+	__skb_queue_tail(&nd->rxq, skb);
+	spin_unlock_irqrestore(&nd->rxq.lock, flags);
+	schedule_work(&nd->rx_work);
 	return RX_HANDLER_CONSUMED;
 }
 
-void bsdinet_rx_schedule(void)
+void bsdinet_rx_schedule(struct bsdinet_netdev *nd)
 {
-	schedule_work(&bsdinet_rx_work);
+	schedule_work(&nd->rx_work);
 }
 
 /*
@@ -127,44 +151,56 @@ static void bsdinet_rx_segment(struct bsdinet_netdev *nd, struct sk_buff *skb)
 	consume_skb(skb);
 	skb_list_walk_safe(segs, seg, next) {
 		skb_mark_not_on_list(seg);
-		BSDINET_CB(seg)->nd = nd;
-		__skb_queue_tail(&bsdinet_rx_segs, seg);
+		__skb_queue_tail(&nd->batch, seg);
 	}
 }
 
 /*
- * The next frame for the stack (under the stack mutex): linear, with the
- * checksum a device left to software filled in. Returns NULL when none
- * is left; else the skb to give back to bsdinet_rx_free(), and its
- * device, data and length.
+ * The receive work, before it takes the stack lock: moves up to a batch
+ * of @nd's frames to its batch, each linear with the checksum a device
+ * left to software filled in (GSO frames cut into segments). Returns
+ * whether frames are left on the queue.
  */
-struct sk_buff *bsdinet_rx_next(struct bsdinet_netdev **ndp, const u8 **data, unsigned int *len)
+bool bsdinet_rx_prepare(struct bsdinet_netdev *nd)
 {
+	struct sk_buff_head todo;
 	struct sk_buff *skb;
+	unsigned long flags;
+	bool more;
 
-	while ((skb = __skb_dequeue(&bsdinet_rx_segs) ?: skb_dequeue(&bsdinet_rxq))) {
-		struct bsdinet_netdev *nd = BSDINET_CB(skb)->nd;
-
-		if (skb_is_gso(skb)) {
-			bsdinet_rx_segment(nd, skb);
-			continue;
-		}
-		if (skb_linearize(skb) ||
-		    (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))) {
-			bsdinet_rx_drop(nd, skb);
-			continue;
-		}
-		*ndp = nd;
-		*data = skb->data;
-		*len = skb->len;
-		return skb;
+	__skb_queue_head_init(&todo);
+	spin_lock_irqsave(&nd->rxq.lock, flags);
+	while (skb_queue_len(&todo) < BSDINET_RX_BATCH && (skb = __skb_dequeue(&nd->rxq))) {
+		nd->rxq_bytes -= skb->truesize;
+		__skb_queue_tail(&todo, skb);
 	}
-	return NULL;
+	more = !skb_queue_empty(&nd->rxq);
+	spin_unlock_irqrestore(&nd->rxq.lock, flags);
+	while ((skb = __skb_dequeue(&todo))) {
+		if (skb_is_gso(skb))
+			bsdinet_rx_segment(nd, skb);
+		else if (skb_linearize(skb) ||
+			 (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)))
+			bsdinet_rx_drop(nd, skb);
+		else
+			__skb_queue_tail(&nd->batch, skb);
+	}
+	return more;
 }
 
-bool bsdinet_rx_segs_pending(void)
+/*
+ * The next frame of @nd's batch (under the stack lock), or NULL; the skb
+ * goes back to bsdinet_rx_free() once the stack has copied @data.
+ */
+struct sk_buff *bsdinet_rx_next(struct bsdinet_netdev *nd, const u8 **data, unsigned int *len)
 {
-	return !skb_queue_empty(&bsdinet_rx_segs);
+	struct sk_buff *skb = __skb_dequeue(&nd->batch);
+
+	if (skb) {
+		*data = skb->data;
+		*len = skb->len;
+	}
+	return skb;
 }
 
 void bsdinet_rx_free(struct sk_buff *skb)
@@ -172,37 +208,14 @@ void bsdinet_rx_free(struct sk_buff *skb)
 	consume_skb(skb);
 }
 
-/*
- * Drops the queued frames of @nd, or of every device when NULL (under the
- * stack mutex, once @nd's hook is gone).
- */
-void bsdinet_rx_purge(struct bsdinet_netdev *nd)
-{
-	struct sk_buff_head gone;
-	struct sk_buff *skb, *tmp;
-	unsigned long flags;
-
-	__skb_queue_head_init(&gone);
-	spin_lock_irqsave(&bsdinet_rxq.lock, flags);
-	skb_queue_walk_safe(&bsdinet_rxq, skb, tmp) {
-		if (!nd || BSDINET_CB(skb)->nd == nd) {
-			__skb_unlink(skb, &bsdinet_rxq);
-			__skb_queue_tail(&gone, skb);
-		}
-	}
-	spin_unlock_irqrestore(&bsdinet_rxq.lock, flags);
-	skb_queue_walk_safe(&bsdinet_rx_segs, skb, tmp) {
-		if (!nd || BSDINET_CB(skb)->nd == nd) {
-			__skb_unlink(skb, &bsdinet_rx_segs);
-			__skb_queue_tail(&gone, skb);
-		}
-	}
-	__skb_queue_purge(&gone);
-}
-
 unsigned int bsdinet_netdev_take_drops(struct bsdinet_netdev *nd)
 {
 	return atomic_xchg(&nd->rx_drops, 0);
+}
+
+unsigned int bsdinet_netdev_take_tx_errors(struct bsdinet_netdev *nd)
+{
+	return atomic_xchg(&nd->tx_errors, 0);
 }
 
 /*
@@ -228,8 +241,10 @@ void bsdinet_tx_free(struct sk_buff *skb)
 }
 
 /*
- * Sends a frame bsdinet_tx_alloc() made: a whole Ethernet frame, or an
- * IPv4 datagram on a tun device. Returns dev_queue_xmit()'s answer.
+ * Queues a frame bsdinet_tx_alloc() made, a whole Ethernet frame or an
+ * IPv4 datagram on a tun device, on its namespace's transmit queue
+ * (under the stack lock); bsdinet_tx_flush() sends it once the lock is
+ * dropped. The frame holds @nd until then. Returns 0 or -EINVAL.
  */
 int bsdinet_tx(struct bsdinet_netdev *nd, struct sk_buff *skb)
 {
@@ -246,7 +261,29 @@ int bsdinet_tx(struct bsdinet_netdev *nd, struct sk_buff *skb)
 		skb_set_network_header(skb, ETH_HLEN);
 		skb->protocol = eth_hdr(skb)->h_proto;
 	}
-	return dev_queue_xmit(skb);
+	refcount_inc(&nd->ref);
+	BSDINET_CB(skb)->nd = nd;
+	skb_queue_tail(&nd->vn->txq, skb);
+	return 0;
+}
+
+/*
+ * Sends what the stack queued (no stack lock held: a veth peer's whole
+ * receive path runs in dev_queue_xmit). Frames a device refuses count in
+ * its interface's ifi_oerrors.
+ */
+void bsdinet_tx_flush(struct bsdinet_vnet *vn)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&vn->txq))) {
+		struct bsdinet_netdev *nd = BSDINET_CB(skb)->nd;
+		int rc = dev_queue_xmit(skb);
+
+		if (rc != NET_XMIT_SUCCESS && rc != NET_XMIT_CN)
+			atomic_inc(&nd->tx_errors);
+		bsdinet_netdev_put(nd);
+	}
 }
 
 /* Takes device @name of @net, with a reference, as a future interface. */
@@ -261,15 +298,32 @@ int bsdinet_netdev_open(struct net *net, const char *name, struct bsdinet_netdev
 		kfree(nd);
 		return -ENODEV;
 	}
+	nd->vn = bsdinet_vnet_of(net);
+	refcount_set(&nd->ref, 1);
+	skb_queue_head_init(&nd->rxq);
+	__skb_queue_head_init(&nd->batch);
+	INIT_WORK(&nd->rx_work, bsdinet_rx_work_fn);
 	*ndp = nd;
 	return 0;
 }
 
-/* Drops what bsdinet_netdev_open() took (hook gone, interface detached). */
+/*
+ * Drops what bsdinet_netdev_open() took (hook gone, interface detached):
+ * the receive work is stopped and its frames dropped; frames on their
+ * way out keep @nd until sent.
+ */
 void bsdinet_netdev_close(struct bsdinet_netdev *nd)
 {
-	netdev_put(nd->dev, &nd->tracker);
-	kfree(nd);
+	cancel_work_sync(&nd->rx_work);
+	skb_queue_purge(&nd->rxq);
+	__skb_queue_purge(&nd->batch);
+	bsdinet_netdev_put(nd);
+}
+
+/* The bsdinet of @nd's namespace. */
+struct bsdinet_vnet *bsdinet_netdev_vnet(struct bsdinet_netdev *nd)
+{
+	return nd->vn;
 }
 
 /*
@@ -394,20 +448,14 @@ static struct notifier_block bsdinet_netdev_nb = {
 
 int bsdinet_netdev_init(void)
 {
-	skb_queue_head_init(&bsdinet_rxq);
-	__skb_queue_head_init(&bsdinet_rx_segs);
 	return register_netdevice_notifier(&bsdinet_netdev_nb);
 }
 
 /*
  * Unregistering the notifier replays NETDEV_UNREGISTER for every device
- * of every namespace, which detaches the attached ones; then no hook is
- * left to queue frames, and the work can be stopped for good.
+ * of every namespace, which detaches the attached ones.
  */
 void bsdinet_netdev_exit(void)
 {
 	unregister_netdevice_notifier(&bsdinet_netdev_nb);
-	cancel_work_sync(&bsdinet_rx_work);
-	skb_queue_purge(&bsdinet_rxq);
-	__skb_queue_purge(&bsdinet_rx_segs);
 }

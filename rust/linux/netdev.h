@@ -11,6 +11,7 @@
 
 struct net;
 struct sk_buff;
+struct bsdinet_vnet;
 struct bsdinet_netdev;		/* an attached device: the interface's if_softc */
 
 /* A device as the interface sees it (read under rtnl). */
@@ -37,12 +38,13 @@ int bsdinet_netdev_prepare(struct bsdinet_netdev *nd, struct bsdinet_netdev_info
 int bsdinet_netdev_hook(struct bsdinet_netdev *nd);
 void bsdinet_netdev_unhook(struct bsdinet_netdev *nd);
 void bsdinet_netdev_info(struct bsdinet_netdev *nd, struct bsdinet_netdev_info *info);
+struct bsdinet_vnet *bsdinet_netdev_vnet(struct bsdinet_netdev *nd);
 unsigned int bsdinet_netdev_take_drops(struct bsdinet_netdev *nd);
-struct sk_buff *bsdinet_rx_next(struct bsdinet_netdev **ndp, const u8 **data, unsigned int *len);
-bool bsdinet_rx_segs_pending(void);
+unsigned int bsdinet_netdev_take_tx_errors(struct bsdinet_netdev *nd);
+bool bsdinet_rx_prepare(struct bsdinet_netdev *nd);
+struct sk_buff *bsdinet_rx_next(struct bsdinet_netdev *nd, const u8 **data, unsigned int *len);
 void bsdinet_rx_free(struct sk_buff *skb);
-void bsdinet_rx_purge(struct bsdinet_netdev *nd);
-void bsdinet_rx_schedule(void);
+void bsdinet_rx_schedule(struct bsdinet_netdev *nd);
 struct sk_buff *bsdinet_tx_alloc(struct bsdinet_netdev *nd, unsigned int len, u8 **data);
 void bsdinet_tx_free(struct sk_buff *skb);
 int bsdinet_tx(struct bsdinet_netdev *nd, struct sk_buff *skb);
@@ -50,7 +52,7 @@ void bsdinet_rtnl_lock(void);
 void bsdinet_rtnl_unlock(void);
 
 /* In rust/linux/netdev.rs. */
-void bsdinet_netdev_rx(void);
+void bsdinet_netdev_rx(struct bsdinet_netdev *nd);
 void bsdinet_netdev_gone(struct bsdinet_netdev *nd);
 void bsdinet_netdev_changed(struct bsdinet_netdev *nd, unsigned int what);
 

@@ -13,11 +13,14 @@
 //!   interface (under the stack lock) before it frees the device. So under
 //!   the stack lock the softc of every interface is a live device, and
 //!   under rtnl so is every device whose hook is ours.
-//! - Frames leave the receive queue only under the stack lock, and detach
-//!   purges the device's frames under it once its hook is gone: a frame
-//!   taken off the queue names a live device.
+//! - A device belongs to the stack of its namespace (`bsdinet_netdev_vnet`),
+//!   alive while the device is attached: a device leaving its namespace is
+//!   detached (NETDEV_UNREGISTER) before the namespace's stack goes.
+//! - Each device has its receive queue and work; detach removes the hook,
+//!   then stops the work and drops the queue (`bsdinet_netdev_close`).
+//!   Frames going out hold their device until sent.
 //! - Lock order: rtnl, then the stack mutex; nothing under the stack mutex
-//!   takes rtnl.
+//!   takes rtnl or sends to a device.
 
 use core::ptr::{null, null_mut};
 use kernel::bindings;
@@ -30,9 +33,9 @@ use crate::bsd::net::if_::{if_detach, ifunit, IfKind, IfName};
 use crate::bsd::net::if_ethersubr::{ether_ifattach, ether_input, if_link_state};
 use crate::bsd::net::if_tun::{tunattach, tuninput};
 use crate::bsd::stack::Stack;
-use crate::bsd::sys::errno::{self, Errno};
+use crate::bsd::sys::errno;
 use crate::bsd::sys::sockio::{IFNAMSIZ, IFREQ_LEN};
-use crate::linux::socket::with_stack;
+use crate::linux::vnet::{bsd, Vnet, VnetHead};
 
 /// `_IOW('i', 122, struct bsdinet_ifreq)`: attach Linux device
 /// `ifr_name` (BSD's SIOCIFCREATE number).
@@ -79,12 +82,9 @@ const NETDEV_MTU: c_uint = 0x2;
 const NETDEV_ADDR: c_uint = 0x4;
 const NETDEV_NAME: c_uint = 0x8;
 
-// dev_queue_xmit()'s answers that mean the frame was taken.
-const NET_XMIT_SUCCESS: c_int = 0;
-const NET_XMIT_CN: c_int = 2;
-
-/// Frames fed to the stack per hold of its lock (IP's input queue holds
-/// IFQ_MAXLEN, 50), and holds per run of the work before it yields.
+/// Frames fed to the stack between runs of IP input (IP's input queue
+/// holds IFQ_MAXLEN, 50), and batches per run of the work before it
+/// yields.
 const RX_BATCH: usize = 32;
 const RX_ROUNDS: usize = 8;
 
@@ -104,16 +104,17 @@ extern "C" {
     fn bsdinet_netdev_hook(nd: *mut BsdinetNetdev) -> c_int;
     fn bsdinet_netdev_unhook(nd: *mut BsdinetNetdev);
     fn bsdinet_netdev_info(nd: *mut BsdinetNetdev, info: *mut Info);
+    fn bsdinet_netdev_vnet(nd: *mut BsdinetNetdev) -> *mut VnetHead;
     fn bsdinet_netdev_take_drops(nd: *mut BsdinetNetdev) -> c_uint;
+    fn bsdinet_netdev_take_tx_errors(nd: *mut BsdinetNetdev) -> c_uint;
+    fn bsdinet_rx_prepare(nd: *mut BsdinetNetdev) -> bool;
     fn bsdinet_rx_next(
-        ndp: *mut *mut BsdinetNetdev,
+        nd: *mut BsdinetNetdev,
         data: *mut *const u8,
         len: *mut c_uint,
     ) -> *mut bindings::sk_buff;
-    fn bsdinet_rx_segs_pending() -> bool;
     fn bsdinet_rx_free(skb: *mut bindings::sk_buff);
-    fn bsdinet_rx_purge(nd: *mut BsdinetNetdev);
-    fn bsdinet_rx_schedule();
+    fn bsdinet_rx_schedule(nd: *mut BsdinetNetdev);
     fn bsdinet_tx_alloc(
         nd: *mut BsdinetNetdev,
         len: c_uint,
@@ -125,8 +126,11 @@ extern "C" {
     fn bsdinet_rtnl_unlock();
 }
 
-fn bsd<T>(r: crate::bsd::sys::errno::Result<T>) -> Result<T> {
-    r.map_err(|Errno(e)| Error::from_errno(-e))
+/// The stack of attached device `nd`.
+fn vnet(nd: *mut BsdinetNetdev) -> Vnet {
+    // SAFETY: an attached device's namespace, and so its stack, outlives
+    // the attachment (module invariants).
+    unsafe { Vnet::from_raw(bsdinet_netdev_vnet(nd)) }
 }
 
 /// The interface whose device is `nd`.
@@ -176,11 +180,12 @@ pub(crate) fn attach(net: *mut bindings::net, name: &[u8]) -> Result {
 /// Under rtnl: the interface first, so the first frame finds it, then the
 /// hook.
 fn hook(nd: *mut BsdinetNetdev) -> Result {
+    let vn = vnet(nd);
     let mut info = Info::new();
     // SAFETY: `nd` is an open device and rtnl is held.
     to_result(unsafe { bsdinet_netdev_prepare(nd, &mut info) })?;
     let softc = nd as usize;
-    let ifp = bsd(with_stack(|st| {
+    let ifp = bsd(vn.with_stack(|st| {
         let ifp = if info.tun {
             tunattach(st, info.name(), info.mtu(), softc)?
         } else {
@@ -191,19 +196,19 @@ fn hook(nd: *mut BsdinetNetdev) -> Result {
     }))?;
     // SAFETY: rtnl is held and `prepare` found the hook free.
     if let Err(e) = to_result(unsafe { bsdinet_netdev_hook(nd) }) {
-        with_stack(|st| if_detach(st, ifp));
+        vn.with_stack(|st| if_detach(st, ifp));
         return Err(e);
     }
     Ok(())
 }
 
-/// BSDINET_SIOCIFDESTROY: detaches interface `name`. ENXIO: no such
-/// interface; EOPNOTSUPP: it has no device (lo0), or is a SLIP line
-/// (which goes when its tty leaves the discipline).
-pub(crate) fn detach(name: &[u8]) -> Result {
+/// BSDINET_SIOCIFDESTROY: detaches interface `name` of stack `vn`. ENXIO:
+/// no such interface; EOPNOTSUPP: it has no device (lo0), or is a SLIP
+/// line (which goes when its tty leaves the discipline).
+pub(crate) fn detach(vn: Vnet, name: &[u8]) -> Result {
     with_rtnl(|| {
         let dev =
-            with_stack(|st| ifunit(st, name).map(|i| (st.ifp(i).if_kind, st.ifp(i).if_softc)));
+            vn.with_stack(|st| ifunit(st, name).map(|i| (st.ifp(i).if_kind, st.ifp(i).if_softc)));
         match dev {
             None => Err(ENXIO),
             // lo0 has no device; a SLIP line goes with its tty.
@@ -228,15 +233,13 @@ unsafe fn gone(nd: *mut BsdinetNetdev) {
     // SAFETY: per the contract; once this returns no frame of `nd` is
     // queued any more, only frames already queued.
     unsafe { bsdinet_netdev_unhook(nd) };
-    with_stack(|st| {
-        // SAFETY: under the stack lock, as frames are taken off the queue.
-        unsafe { bsdinet_rx_purge(nd) };
+    vnet(nd).with_stack(|st| {
         if let Some(ifp) = ifp_of(st, nd) {
             if_detach(st, ifp);
         }
     });
-    // SAFETY: nothing refers to `nd` any more: not the hook, not a queued
-    // frame, not an interface.
+    // SAFETY: no hook nor interface refers to `nd` any more; close stops
+    // the receive work, and frames going out hold `nd` themselves.
     unsafe { bsdinet_netdev_close(nd) };
 }
 
@@ -255,7 +258,7 @@ unsafe extern "C" fn bsdinet_netdev_changed(nd: *mut BsdinetNetdev, what: c_uint
     let mut info = Info::new();
     // SAFETY: rtnl is held and `nd` is attached.
     unsafe { bsdinet_netdev_info(nd, &mut info) };
-    with_stack(|st| {
+    vnet(nd).with_stack(|st| {
         let Some(ifp) = ifp_of(st, nd) else { return };
         if what & NETDEV_LINK != 0 {
             if_link_state(st, ifp, info.link_up);
@@ -278,39 +281,41 @@ unsafe extern "C" fn bsdinet_netdev_changed(nd: *mut BsdinetNetdev, what: c_uint
     });
 }
 
-/// The receive work (process context): feeds the queued frames to the
-/// stack in batches, then yields if some are left.
+/// Device `nd`'s receive work (process context): feeds its queued frames
+/// to the stack a batch per hold of the lock, then yields if some are
+/// left.
+///
+/// # Safety
+///
+/// `nd` is attached: its work runs only until `bsdinet_netdev_close`.
 #[no_mangle]
-extern "C" fn bsdinet_netdev_rx() {
+unsafe extern "C" fn bsdinet_netdev_rx(nd: *mut BsdinetNetdev) {
+    let vn = vnet(nd);
     for _ in 0..RX_ROUNDS {
-        if !with_stack(rx_batch) {
+        // SAFETY: `nd`'s own work, the only user of its batch.
+        let more = unsafe { bsdinet_rx_prepare(nd) };
+        vn.with_stack(|st| rx_batch(st, nd));
+        if !more {
             return;
         }
     }
     // SAFETY: schedules the work that runs this; always allowed.
-    unsafe { bsdinet_rx_schedule() };
+    unsafe { bsdinet_rx_schedule(nd) };
 }
 
-/// Feeds up to RX_BATCH frames to the stack, and every segment of a GSO
-/// frame begun (they exist only while the lock is held). Returns whether
-/// frames may be left.
-fn rx_batch(st: &mut Stack) -> bool {
+/// Feeds `nd`'s prepared batch to the stack.
+fn rx_batch(st: &mut Stack, nd: *mut BsdinetNetdev) {
     let mut n = 0;
     loop {
         if n > 0 && n % RX_BATCH == 0 {
-            // SAFETY: a plain query of a list only touched under the lock.
-            if !unsafe { bsdinet_rx_segs_pending() } {
-                return true;
-            }
-            // Room in IP's queue and on the interfaces' send queues.
+            // Room in IP's queue (a GSO frame's segments are many).
             st.softint();
-            if_start(st);
         }
-        let (mut nd, mut data, mut len) = (null_mut(), null(), 0);
-        // SAFETY: under the stack lock; the pointers are written on success.
-        let skb = unsafe { bsdinet_rx_next(&mut nd, &mut data, &mut len) };
+        let (mut data, mut len) = (null(), 0);
+        // SAFETY: `nd`'s own work; the pointers are written on success.
+        let skb = unsafe { bsdinet_rx_next(nd, &mut data, &mut len) };
         if skb.is_null() {
-            return false;
+            return;
         }
         n += 1;
         // SAFETY: the skb is linear and holds `len` bytes at `data` until
@@ -338,9 +343,18 @@ fn input(st: &mut Stack, nd: *mut BsdinetNetdev, frame: &[u8]) {
     }
 }
 
-/// Sends every frame the stack queued for a device (the book's
-/// `if_start`). `with_stack` calls it after each `softint`.
+/// Queues every frame the stack queued for a device (the book's
+/// `if_start`) on the namespace's transmit queue, which `with_stack`
+/// empties once the lock is dropped; counts the frames the devices
+/// refused since the last call.
 pub(crate) fn if_start(st: &mut Stack) {
+    for (_, ifp) in st.ifnet.iter_mut() {
+        if ifp.if_softc != 0 && ifp.if_kind != IfKind::Slip {
+            // SAFETY: the softc of an interface: an attached device.
+            let n = unsafe { bsdinet_netdev_take_tx_errors(ifp.if_softc as *mut BsdinetNetdev) };
+            ifp.if_data.ifi_oerrors += u64::from(n);
+        }
+    }
     // Frames a device did not take, by device, for `ifi_oerrors` once the
     // drain lets go of the stack (more devices failing in one drain than
     // this holds go uncounted).
@@ -360,8 +374,8 @@ pub(crate) fn if_start(st: &mut Stack) {
     }
 }
 
-/// Copies frame `m` into an skb and hands it to device `nd`; whether the
-/// device took it.
+/// Copies frame `m` into an skb and queues it for device `nd`; whether
+/// that worked.
 fn send(nd: *mut BsdinetNetdev, m: &Mbuf) -> bool {
     let len = m.m_pkthdr().map_or(0, |ph| ph.len);
     let Ok(clen) = c_uint::try_from(len) else { return false };
@@ -379,9 +393,8 @@ fn send(nd: *mut BsdinetNetdev, m: &Mbuf) -> bool {
         unsafe { bsdinet_tx_free(skb) };
         return false;
     }
-    // SAFETY: as above; the device takes the skb.
-    let r = unsafe { bsdinet_tx(nd, skb) };
-    r == NET_XMIT_SUCCESS || r == NET_XMIT_CN
+    // SAFETY: as above; the transmit queue takes the skb.
+    unsafe { bsdinet_tx(nd, skb) == 0 }
 }
 
 /// The notifier and the receive queue, for as long as this lives. Drop it

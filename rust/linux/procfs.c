@@ -1,112 +1,149 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/bsdinet/: one read-only file per statistics table of the stack.
- * The names, and the text of each file, come from the Rust side
+ * A namespace's /proc/net/bsdinet/ (one read-only file per statistics
+ * table of its stack) and its sysctls under /proc/sys/net/bsdinet. The
+ * names, and the text of each file, come from the Rust side
  * (rust/linux/procfs.rs, rust/bsd/kern/kern_stats.rs); this file only
- * holds the procfs calls. /proc/net would be per network namespace, and
- * the stack is one for the whole system, so the directory is at the top.
- * The tunables are sysctls under /proc/sys/net/bsdinet.
+ * holds the procfs and sysctl calls. /proc/bsdinet is a symlink to
+ * net/bsdinet, so that each reader sees its own namespace's stack, as
+ * with /proc/net.
  */
 #include <linux/errno.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/sysctl.h>
-#include "procfs.h"
-
-static struct proc_dir_entry *bsdinet_proc_dir;
-
-/* The book's defaults, but ICMP mask replies on (bsdinet's choice). */
-struct bsdinet_sysctl bsdinet_sysctl = {
-	.ip_forwarding = 0,
-	.ip_redirect = 1,
-	.ip_ttl = 64,
-	.icmp_maskrepl = 1,
-	.udp_checksum = 1,
-};
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include "vnet.h"
 
 static int bsdinet_ttl_max = 255;
 
+/* .data holds the field's offset in struct bsdinet_sysctl until rebased. */
+#define BSDINET_FIELD(field) ((void *)offsetof(struct bsdinet_sysctl, field))
 #define BSDINET_BOOL(name, field) {						\
-	.procname = name, .data = &bsdinet_sysctl.field, .maxlen = sizeof(int),	\
+	.procname = name, .data = BSDINET_FIELD(field), .maxlen = sizeof(int),	\
 	.mode = 0644, .proc_handler = proc_dointvec_minmax,			\
 	.extra1 = SYSCTL_ZERO, .extra2 = SYSCTL_ONE }
 
-static struct ctl_table bsdinet_ip_table[] = {
+static const struct ctl_table bsdinet_ip_table[] = {
 	BSDINET_BOOL("forwarding", ip_forwarding),
 	BSDINET_BOOL("redirect", ip_redirect),
-	{ .procname = "ttl", .data = &bsdinet_sysctl.ip_ttl, .maxlen = sizeof(int),
+	{ .procname = "ttl", .data = BSDINET_FIELD(ip_ttl), .maxlen = sizeof(int),
 	  .mode = 0644, .proc_handler = proc_dointvec_minmax,
 	  .extra1 = SYSCTL_ONE, .extra2 = &bsdinet_ttl_max },
+	BSDINET_BOOL("portrange_randomized", ip_portrange_randomized),
 };
-static struct ctl_table bsdinet_icmp_table[] = {
+static const struct ctl_table bsdinet_icmp_table[] = {
 	BSDINET_BOOL("maskrepl", icmp_maskrepl),
 };
-static struct ctl_table bsdinet_udp_table[] = {
+static const struct ctl_table bsdinet_udp_table[] = {
 	BSDINET_BOOL("checksum", udp_checksum),
 };
-static struct ctl_table_header *bsdinet_sysctl_hdr[3];
+static const struct ctl_table bsdinet_socket_table[] = {
+	BSDINET_BOOL("send_clears_error", socket_send_clears_error),
+};
 
-static void bsdinet_sysctl_exit(void)
+static const struct {
+	const char *path;
+	const struct ctl_table *table;
+	size_t n;
+} bsdinet_sysctl_dirs[BSDINET_SYSCTL_DIRS] = {
+	{ "net/bsdinet/ip", bsdinet_ip_table, ARRAY_SIZE(bsdinet_ip_table) },
+	{ "net/bsdinet/icmp", bsdinet_icmp_table, ARRAY_SIZE(bsdinet_icmp_table) },
+	{ "net/bsdinet/udp", bsdinet_udp_table, ARRAY_SIZE(bsdinet_udp_table) },
+	{ "net/bsdinet/socket", bsdinet_socket_table, ARRAY_SIZE(bsdinet_socket_table) },
+};
+
+static void bsdinet_sysctl_exit(struct bsdinet_vnet *vn)
 {
-	for (int i = 0; i < ARRAY_SIZE(bsdinet_sysctl_hdr); i++) {
-		unregister_sysctl_table(bsdinet_sysctl_hdr[i]);
-		bsdinet_sysctl_hdr[i] = NULL;
+	for (int i = 0; i < BSDINET_SYSCTL_DIRS; i++) {
+		if (vn->sysctl_hdr[i])
+			unregister_net_sysctl_table(vn->sysctl_hdr[i]);
+		kfree(vn->sysctl_table[i]);
+		vn->sysctl_hdr[i] = NULL;
+		vn->sysctl_table[i] = NULL;
 	}
 }
 
-static int bsdinet_sysctl_init(void)
+/* The namespace's own copy of each table, pointing at its own values. */
+static int bsdinet_sysctl_init(struct bsdinet_vnet *vn)
 {
-	bsdinet_sysctl_hdr[0] = register_sysctl("net/bsdinet/ip", bsdinet_ip_table);
-	bsdinet_sysctl_hdr[1] = register_sysctl("net/bsdinet/icmp", bsdinet_icmp_table);
-	bsdinet_sysctl_hdr[2] = register_sysctl("net/bsdinet/udp", bsdinet_udp_table);
-	for (int i = 0; i < ARRAY_SIZE(bsdinet_sysctl_hdr); i++) {
-		if (!bsdinet_sysctl_hdr[i]) {
-			bsdinet_sysctl_exit();
-			return -ENOMEM;
-		}
+	for (int i = 0; i < BSDINET_SYSCTL_DIRS; i++) {
+		size_t n = bsdinet_sysctl_dirs[i].n;
+		struct ctl_table *t = kmemdup(bsdinet_sysctl_dirs[i].table, n * sizeof(*t),
+					      GFP_KERNEL);
+
+		if (!t)
+			goto fail;
+		for (size_t j = 0; j < n; j++)
+			t[j].data = (char *)&vn->sysctl + (uintptr_t)t[j].data;
+		vn->sysctl_table[i] = t;
+		vn->sysctl_hdr[i] = register_net_sysctl_sz(vn->net, bsdinet_sysctl_dirs[i].path,
+							   t, n);
+		if (!vn->sysctl_hdr[i])
+			goto fail;
 	}
+	return 0;
+fail:
+	bsdinet_sysctl_exit(vn);
+	return -ENOMEM;
+}
+
+/* seq_file's show: the namespace is the file's, the file number its data. */
+static int bsdinet_proc_show(struct seq_file *m, void *v)
+{
+	struct bsdinet_vnet *vn = bsdinet_vnet_of(seq_file_single_net(m));
+
+	return bsdinet_stats_show(vn, (int)(long)pde_data(file_inode(m->file)), m);
+}
+
+/* Adds /proc/net/bsdinet/<name>, mode 0444, showing file number @which. */
+int bsdinet_procfs_add(struct bsdinet_vnet *vn, const char *name, int which)
+{
+	if (!proc_create_net_single(name, 0444, vn->proc, bsdinet_proc_show,
+				    (void *)(long)which))
+		return -ENOMEM;
 	return 0;
 }
 
-/* seq_file's show: m->private is the file's number (proc_create_single_data). */
-static int bsdinet_proc_show(struct seq_file *m, void *v)
+/* The namespace's sysctls, /proc/net/bsdinet and its files. */
+int bsdinet_procfs_net_init(struct bsdinet_vnet *vn)
 {
-	return bsdinet_stats_show((int)(long)m->private, m);
-}
-
-/* Makes the empty directory /proc/bsdinet, and the sysctl tables. */
-int bsdinet_procfs_init(void)
-{
-	int err = bsdinet_sysctl_init();
+	int err = bsdinet_sysctl_init(vn);
 
 	if (err)
 		return err;
-	bsdinet_proc_dir = proc_mkdir("bsdinet", NULL);
-	if (!bsdinet_proc_dir) {
-		bsdinet_sysctl_exit();
+	vn->proc = proc_mkdir("bsdinet", vn->net->proc_net);
+	if (!vn->proc) {
+		bsdinet_sysctl_exit(vn);
 		return -ENOMEM;
 	}
-	return 0;
+	err = bsdinet_procfs_files(vn);
+	if (err)
+		bsdinet_procfs_net_exit(vn);
+	return err;
 }
 
-/* Adds /proc/bsdinet/<name>, mode 0444, showing file number `which`. */
-int bsdinet_procfs_add(const char *name, int which)
+/* proc_remove waits for the reads in progress, and none starts after. */
+void bsdinet_procfs_net_exit(struct bsdinet_vnet *vn)
 {
-	if (!bsdinet_proc_dir)
-		return -ENOENT;
-	if (!proc_create_single_data(name, 0444, bsdinet_proc_dir, bsdinet_proc_show,
-				     (void *)(long)which))
-		return -ENOMEM;
-	return 0;
+	proc_remove(vn->proc);
+	vn->proc = NULL;
+	bsdinet_sysctl_exit(vn);
 }
 
-/*
- * Removes the directory and its files, if made. proc_remove waits for the
- * reads in progress to finish, and none starts afterwards.
- */
-void bsdinet_procfs_exit(void)
+static struct proc_dir_entry *bsdinet_proc_link;
+
+/* /proc/bsdinet -> net/bsdinet: the reader's own namespace's files. */
+int bsdinet_procfs_link(void)
 {
-	proc_remove(bsdinet_proc_dir);
-	bsdinet_proc_dir = NULL;
-	bsdinet_sysctl_exit();
+	bsdinet_proc_link = proc_symlink("bsdinet", NULL, "net/bsdinet");
+	return bsdinet_proc_link ? 0 : -ENOMEM;
+}
+
+void bsdinet_procfs_unlink(void)
+{
+	proc_remove(bsdinet_proc_link);
+	bsdinet_proc_link = NULL;
 }

@@ -37,13 +37,17 @@
 #include <linux/tty_ldisc.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
+#include <linux/nsproxy.h>
+#include <net/net_namespace.h>
 #include "slip.h"
+#include "vnet.h"
 
 /* The BSD SLIOCGUNIT: the unit of the tty's interface (include/uapi). */
 #define BSDINET_SLIOCGUNIT _IOR('t', 88, int)
 
 struct bsdinet_sl {
 	struct tty_struct *tty;
+	struct net *net;	/* the opener's namespace, whose stack has the line */
 	struct work_struct tx_work;
 	struct list_head link;	/* on bsdinet_sl_list until hangup or close */
 	bool pinned;		/* holds the module again (off the list) */
@@ -70,7 +74,7 @@ static void bsdinet_sl_unlist(struct bsdinet_sl *sl)
 
 static void bsdinet_sl_tx_work(struct work_struct *work)
 {
-	bsdinet_sl_wakeup();
+	bsdinet_sl_wakeup(container_of(work, struct bsdinet_sl, tx_work));
 }
 
 static int bsdinet_sl_open(struct tty_struct *tty)
@@ -78,7 +82,7 @@ static int bsdinet_sl_open(struct tty_struct *tty)
 	struct bsdinet_sl *sl;
 	int unit;
 
-	if (!capable(CAP_NET_ADMIN))
+	if (!ns_capable(current->nsproxy->net_ns->user_ns, CAP_NET_ADMIN))
 		return -EPERM;
 	if (!tty->ops->write)
 		return -EOPNOTSUPP;
@@ -86,10 +90,13 @@ static int bsdinet_sl_open(struct tty_struct *tty)
 	if (!sl)
 		return -ENOMEM;
 	sl->tty = tty;
+	/* The line keeps its namespace, and so its stack, until it closes. */
+	sl->net = get_net(current->nsproxy->net_ns);
 	INIT_WORK(&sl->tx_work, bsdinet_sl_tx_work);
 	INIT_LIST_HEAD(&sl->link);
 	unit = bsdinet_sl_attach(sl);
 	if (unit < 0) {
+		put_net(sl->net);
 		kfree(sl);
 		return unit;
 	}
@@ -112,6 +119,7 @@ static void bsdinet_sl_close(struct tty_struct *tty)
 	bsdinet_sl_detach(sl);
 	cancel_work_sync(&sl->tx_work);
 	tty->disc_data = NULL;
+	put_net(sl->net);
 	kfree(sl);
 }
 
@@ -191,6 +199,12 @@ ssize_t bsdinet_sl_write(struct bsdinet_sl *sl, const u8 *buf, size_t len)
 {
 	set_bit(TTY_DO_WRITE_WAKEUP, &sl->tty->flags);
 	return sl->tty->ops->write(sl->tty, buf, len);
+}
+
+/* The bsdinet of the line's namespace. */
+struct bsdinet_vnet *bsdinet_sl_vnet(struct bsdinet_sl *sl)
+{
+	return bsdinet_vnet_of(sl->net);
 }
 
 /* Nothing waits in the tty's output buffer. */

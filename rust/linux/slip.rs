@@ -2,9 +2,10 @@
 //! interfaces (`bsd/net/if_sl.rs`): the tty's `struct bsdinet_sl` is the
 //! line's `sc_ttyp`.
 //!
-//! Invariant: a line's `sc_ttyp` is a live `bsdinet_sl` for as long as the
+//! Invariants: a line's `sc_ttyp` is a live `bsdinet_sl` for as long as the
 //! line is in `sl_softc`: `slip.c` frees it only after `bsdinet_sl_detach`
-//! has removed the line under the stack lock.
+//! has removed the line under the stack lock. A line is in the stack of
+//! the namespace that opened it, which it holds until it closes.
 
 use kernel::ffi::{c_int, c_long};
 use kernel::prelude::*;
@@ -12,7 +13,7 @@ use kernel::prelude::*;
 use crate::bsd::net::if_sl::{sl_unit, slclose, slinput, slopen, slstart};
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno;
-use crate::linux::socket::with_stack;
+use crate::linux::vnet::{Vnet, VnetHead};
 
 /// A tty in the discipline (`struct bsdinet_sl`, opaque here).
 #[repr(C)]
@@ -25,12 +26,20 @@ extern "C" {
     fn bsdinet_slip_exit();
     fn bsdinet_sl_write(sl: *mut BsdinetSl, buf: *const u8, len: usize) -> c_long;
     fn bsdinet_sl_idle(sl: *mut BsdinetSl) -> bool;
+    fn bsdinet_sl_vnet(sl: *mut BsdinetSl) -> *mut VnetHead;
+}
+
+/// The stack of line `sl`.
+fn vnet(sl: *mut BsdinetSl) -> Vnet {
+    // SAFETY: `sl` is a tty in the discipline, which holds its namespace
+    // from open to close (module invariants).
+    unsafe { Vnet::from_raw(bsdinet_sl_vnet(sl)) }
 }
 
 /// The discipline's open: a new line for `sl`; its unit, or -errno.
 #[no_mangle]
 extern "C" fn bsdinet_sl_attach(sl: *mut BsdinetSl) -> c_int {
-    with_stack(|st| match slopen(st, sl as usize) {
+    vnet(sl).with_stack(|st| match slopen(st, sl as usize) {
         Ok(_) => sl_unit(st, sl as usize).map_or(-errno::ENXIO.0, c_int::from),
         Err(e) => -e.0,
     })
@@ -40,13 +49,13 @@ extern "C" fn bsdinet_sl_attach(sl: *mut BsdinetSl) -> c_int {
 /// there).
 #[no_mangle]
 extern "C" fn bsdinet_sl_detach(sl: *mut BsdinetSl) {
-    with_stack(|st| slclose(st, sl as usize));
+    vnet(sl).with_stack(|st| slclose(st, sl as usize));
 }
 
 /// The unit of `sl`'s line, or -ENXIO after a hangup.
 #[no_mangle]
 extern "C" fn bsdinet_sl_unit(sl: *mut BsdinetSl) -> c_int {
-    with_stack(|st| sl_unit(st, sl as usize).map_or(-errno::ENXIO.0, c_int::from))
+    vnet(sl).with_stack(|st| sl_unit(st, sl as usize).map_or(-errno::ENXIO.0, c_int::from))
 }
 
 /// Bytes from the tty: `count` at `cp`, with their flags at `fp` (NULL:
@@ -70,24 +79,23 @@ unsafe extern "C" fn bsdinet_sl_receive(
     let bytes = unsafe { core::slice::from_raw_parts(cp, count) };
     // SAFETY: per the contract, when not NULL.
     let flags = (!fp.is_null()).then(|| unsafe { core::slice::from_raw_parts(fp, count) });
-    with_stack(|st| slinput(st, sl as usize, bytes, flags));
+    vnet(sl).with_stack(|st| slinput(st, sl as usize, bytes, flags));
 }
 
-/// A tty has room again: `with_stack` ends with `if_start`.
+/// Line `sl`'s tty has room again: `with_stack` ends with `if_start`.
 #[no_mangle]
-extern "C" fn bsdinet_sl_wakeup() {
-    with_stack(|_| ());
+extern "C" fn bsdinet_sl_wakeup(sl: *mut BsdinetSl) {
+    vnet(sl).with_stack(|_| ());
 }
 
-/// Sends what each line's tty will take (the book's `slstart`, run
-/// where the book's `if_start` would run). `with_stack` calls it.
+/// Sends what each line with output waiting will take (the book's
+/// `slstart`, run where the book's `if_start` would run). `with_stack`
+/// calls it.
 pub(crate) fn if_start(st: &mut Stack) {
-    let mut i = 0;
-    // Lines are few; re-find the i-th each time, as `slstart` needs the
-    // whole stack.
-    loop {
-        let Some(ttyp) = st.sl_softc.iter().nth(i).map(|(_, sc)| sc.sc_ttyp) else { break };
-        let sl = ttyp as *mut BsdinetSl;
+    let mut next = 0;
+    while let Some(ttyp) = sl_busy(st, next) {
+        next = ttyp.0 + 1;
+        let (ttyp, sl) = (ttyp.1, ttyp.1 as *mut BsdinetSl);
         // SAFETY: the line exists, so `sl` is alive (module invariant).
         let idle = unsafe { bsdinet_sl_idle(sl) };
         slstart(st, ttyp, idle, |b| {
@@ -96,8 +104,17 @@ pub(crate) fn if_start(st: &mut Stack) {
             // A tty error counts as a full line; the next wakeup retries.
             usize::try_from(n).unwrap_or(0)
         });
-        i += 1;
     }
+}
+
+/// The first line from slot `from` on with output waiting: its slot and
+/// tty.
+fn sl_busy(st: &Stack, from: usize) -> Option<(usize, usize)> {
+    st.sl_softc
+        .iter()
+        .skip_while(|(k, _)| *k < from)
+        .find(|(_, sc)| sc.sl_busy(&st.ifnet))
+        .map(|(k, sc)| (k, sc.sc_ttyp))
 }
 
 /// The line discipline, registered for as long as this lives. The stack

@@ -1,26 +1,30 @@
 //! AF_BSDINET sockets: Linux's `proto_ops` calls (see `glue.c` for the
 //! tables), each turned into a request of the BSD socket layer made under
-//! the stack lock, BSD's `splnet`.
+//! the lock of the stack of the socket's namespace, BSD's `splnet`.
 //!
 //! Invariants the callbacks rely on:
-//! - `STACK` points to the module's stack from before `sock_register`
-//!   until after `sock_unregister`, and sockets pin the module (the
-//!   tables' `owner`), so no callback runs without it.
+//! - A socket's namespace, and so its stack, lives as long as the socket
+//!   (`sk_alloc` holds the namespace), and sockets pin the module (the
+//!   tables' `owner`).
 //! - Every Linux socket created by `bsdinet_create` has a `struct sock`
-//!   that names one BSD socket, from create until release.
+//!   that names one BSD socket, from create until release, whose
+//!   `so_upcallarg` is that sock. Release closes the BSD socket, which
+//!   clears `so_upcallarg` (the protocol may keep it, and its PCB, for a
+//!   while: TCP's TIME_WAIT), then frees the sock: the stack never names a
+//!   freed sock.
+//! - User memory is copied before a request and after it, never under
+//!   the stack lock (a fault may sleep for ever: userfaultfd, FUSE).
 
 use core::mem::MaybeUninit;
-use core::ptr::null_mut;
-use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong, c_void};
 
-use kernel::alloc::{flags::GFP_KERNEL, KBox};
+use kernel::alloc::{flags::GFP_KERNEL, KVVec};
 use kernel::bindings;
 use kernel::prelude::*;
-use kernel::sync::Mutex;
 
-use crate::bsd::kern::uipc_domain::Domain;
+use crate::bsd::kern::uipc_domain::{Domain, PR_ATOMIC};
 use crate::bsd::kern::uipc_mbuf::{m_freem, Mbuf};
+use crate::bsd::kern::uipc_socket2::SB_MAX;
 use crate::bsd::kern::uipc_socket::*;
 use crate::bsd::kern::uipc_socket2::{cmsgs, control_from_linux};
 use crate::bsd::net::if_::{ifconf, ifioctl};
@@ -32,14 +36,25 @@ use crate::bsd::netinet::in_proto::INETDOMAIN;
 use crate::bsd::netinet::ip_output::{linux_ip_cmsgtype, linux_ip_optname};
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::{self, Errno};
-use crate::bsd::sys::socket::{MSG_TRUNC, SOCK_RAW};
+use crate::bsd::sys::socket::*;
 use crate::bsd::sys::sockio::*;
 use crate::linux::netdev::{self, SIOCIFCREATE, SIOCIFDESTROY};
+use crate::linux::vnet::{bsd, errno, Vnet};
 use core::mem::size_of;
 use kernel::uaccess::UserSlice;
 
 /// FIONREAD: bytes ready to read (asm-generic/ioctls.h).
 const FIONREAD: u32 = 0x541b;
+/// SIOCATMARK: whether the reader is at the out-of-band mark.
+const SIOCATMARK: u32 = 0x8905;
+
+/// The most user data copied in or out per hold of the stack lock: no
+/// socket buffer is larger (`sb_max`), so a datagram always fits.
+const STAGE_MAX: usize = SB_MAX;
+
+/// The recv flags a user may give; the stack's own (MSG_SOCONTINUE)
+/// cannot come from outside.
+const MSG_USER: c_int = MSG_OOB | MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL | MSG_TRUNC;
 
 // bindgen gives opaque kernel structs no fields, which this lint dislikes;
 // they are only ever behind pointers here.
@@ -57,7 +72,10 @@ extern "C" {
     fn bsdinet_proto_unregister();
     fn bsdinet_sk_alloc(net: *mut bindings::net, sock: *mut bindings::socket, kern: c_int)
         -> c_int;
-    fn bsdinet_sk_set_so(sk: *mut bindings::sock, so: c_long);
+    fn bsdinet_sk_set_so(sk: *mut bindings::sock, so: c_long, protocol: c_int, atomic: bool);
+    fn bsdinet_sk_atomic(sk: *mut bindings::sock) -> bool;
+    fn bsdinet_sk_set_listening(sk: *mut bindings::sock);
+    fn bsdinet_sk_net(sk: *mut bindings::sock) -> *mut bindings::net;
     fn bsdinet_sk_so(sk: *mut bindings::sock) -> c_long;
     fn bsdinet_sock_sk(sock: *mut bindings::socket) -> *mut bindings::sock;
     fn bsdinet_sk_free(sock: *mut bindings::socket);
@@ -68,8 +86,9 @@ extern "C" {
     fn bsdinet_sk_wake(sk: *mut bindings::sock);
     fn bsdinet_sk_set_opts(sk: *mut bindings::sock, o: *const SkOpts);
     fn bsdinet_sk_err_cmpxchg(sk: *mut bindings::sock, old: c_int, new: c_int) -> c_int;
-    fn bsdinet_sk_err_shown(sk: *mut bindings::sock) -> c_int;
-    fn bsdinet_sk_set_err_shown(sk: *mut bindings::sock, err: c_int);
+    fn bsdinet_sk_err_shown(sk: *mut bindings::sock, gen: *mut u32) -> c_int;
+    fn bsdinet_sk_set_err_shown(sk: *mut bindings::sock, err: c_int, gen: u32);
+    fn bsdinet_sk_err_set(sk: *mut bindings::sock, err: c_int);
     fn bsdinet_copy_from_sockptr(dst: *mut c_void, src: bindings::sockptr_t, size: usize) -> c_int;
     fn bsdinet_sock_setsockopt(
         sock: *mut bindings::socket,
@@ -86,6 +105,7 @@ extern "C" {
     fn bsdinet_wait_add(sk: *mut bindings::sock, w: *mut bindings::wait_queue_entry);
     fn bsdinet_wait_del(sk: *mut bindings::sock, w: *mut bindings::wait_queue_entry);
     fn bsdinet_rcvtimeo(sk: *mut bindings::sock, nonblock: c_int) -> c_long;
+    fn bsdinet_sndtimeo(sk: *mut bindings::sock, nonblock: c_int) -> c_long;
     fn bsdinet_intr_errno(timeo: c_long) -> c_int;
     fn bsdinet_copy_from_msg(msg: *mut bindings::msghdr, buf: *mut c_void, len: usize) -> usize;
     fn bsdinet_copy_to_msg(msg: *mut bindings::msghdr, buf: *const c_void, len: usize) -> usize;
@@ -102,8 +122,6 @@ extern "C" {
         data: *const c_void,
     ) -> c_int;
     fn bsdinet_sigpipe();
-    fn bsdinet_timers_start();
-    fn bsdinet_timers_stop();
 }
 
 // Poll bits (uapi/linux/eventpoll.h; bindgen does not see them).
@@ -116,21 +134,10 @@ const EPOLLWRNORM: c_uint = 0x0100;
 const EPOLLWRBAND: c_uint = 0x0200;
 const EPOLLRDHUP: c_uint = 0x2000;
 
-static STACK: AtomicPtr<Mutex<Stack>> = AtomicPtr::new(null_mut());
-
-/// Runs `f` on the stack under its lock, then delivers the wakeups it
-/// asked for before the lock is dropped (so every socket named is alive).
-/// A socket woken may have a new `so_error`: its `sk_err` follows first.
-pub(crate) fn with_stack<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
-    // SAFETY: see the module invariants: `STACK` is valid while any
-    // callback can run.
-    let stack = unsafe { &*STACK.load(Ordering::Acquire) };
-    let mut st = stack.lock();
-    crate::linux::procfs::sysctl_sync(&mut st);
-    let r = f(&mut st);
-    st.softint();
-    netdev::if_start(&mut st);
-    crate::linux::slip::if_start(&mut st);
+/// Delivers the wakeups a request asked for (`vnet::with_stack` calls
+/// this under the stack lock, so every socket named is alive). A socket
+/// woken may have a new `so_error`: its `sk_err` follows first.
+pub(crate) fn deliver_wakeups(st: &mut Stack) {
     // `take_wakeups` holds the stack: note the socks, then visit them.
     let mut few = [0usize; 8];
     let mut n = 0;
@@ -157,32 +164,39 @@ pub(crate) fn with_stack<R>(f: impl FnOnce(&mut Stack) -> R) -> R {
         }
         wake(sk);
     }
-    r
 }
 
 /// Wakes the sleepers of upcall argument `sk`.
 fn wake(sk: usize) {
     // SAFETY: upcall arguments are the `struct sock` of live sockets: a
-    // socket's sock is freed only after `soclose` removed it.
+    // socket's sock is freed only after `soclose` cleared it.
     unsafe { bsdinet_sk_wake(sk as *mut bindings::sock) }
 }
 
 /// Keeps Linux's `sk_err` in step with `so_error` (called under the
-/// stack lock, `sk` being the live sock of `s`). getsockopt(SO_ERROR) is Linux's: it reads `sk_err` and
-/// exchanges it with 0, without our lock. So `sk_err` shows `so_error`,
-/// and when the error last shown is gone from `sk_err`, the user took it:
+/// stack lock, `sk` being the live sock of `s`). getsockopt(SO_ERROR) is
+/// Linux's: it reads `sk_err` and exchanges it with 0, without our lock.
+/// So `sk_err` shows `so_error`; an error posted since the last call
+/// (`so_error_gen` moved) is shown whatever `sk_err` holds; otherwise,
+/// when the error last shown is gone from `sk_err`, the user took it:
 /// `so_error` is cleared if it still holds it, as the book's `sogetopt`
 /// clears it.
 fn sync_so_error(s: &mut Socket, sk: *mut bindings::sock) {
     // SAFETY: `sk` is the live sock of `s`; the error fields are read and
     // written atomically (sk_err) or under the stack lock (the shown one).
     unsafe {
-        let mut shown = bsdinet_sk_err_shown(sk);
+        let mut gen = 0;
+        let mut shown = bsdinet_sk_err_shown(sk, &mut gen);
+        if gen != s.so_error_gen {
+            bsdinet_sk_err_set(sk, s.so_error.0);
+            bsdinet_sk_set_err_shown(sk, s.so_error.0, s.so_error_gen);
+            return;
+        }
         loop {
             let want = s.so_error.0;
             let had = bsdinet_sk_err_cmpxchg(sk, shown, want);
             if had == shown {
-                bsdinet_sk_set_err_shown(sk, want);
+                bsdinet_sk_set_err_shown(sk, want, gen);
                 return;
             }
             if had == 0 && s.so_error.0 == shown {
@@ -194,21 +208,73 @@ fn sync_so_error(s: &mut Socket, sk: *mut bindings::sock) {
     }
 }
 
-/// `with_stack` for a call on socket `so`, whose sock is `sk`: its
-/// `sk_err` and `so_error` are put in step before the request (the user
-/// may have taken the error with getsockopt) and after (the request may
-/// have taken or set one).
-fn with_so<R>(so: usize, sk: *mut bindings::sock, f: impl FnOnce(&mut Stack) -> R) -> R {
-    with_stack(|st| {
-        if let Some(s) = st.sockets.get_mut(so) {
-            sync_so_error(s, sk);
+/// The stack of socket `sk`'s namespace.
+fn vnet(sk: *mut bindings::sock) -> Vnet {
+    // SAFETY: a live sock holds its namespace (module invariants).
+    unsafe { Vnet::of_net(bsdinet_sk_net(sk)) }
+}
+
+/// A request `f` on socket `so`, whose sock is `sk`, under the lock of its
+/// stack: its `sk_err` and `so_error` are put in step before the request
+/// (the user may have taken the error with getsockopt) and after (the
+/// request may have taken or set one). A sock whose BSD socket is gone,
+/// or names another sock, is a broken invariant: counted, and EIO.
+fn with_so<T>(
+    so: usize,
+    sk: *mut bindings::sock,
+    f: impl FnOnce(&mut Stack) -> errno::Result<T>,
+) -> errno::Result<T> {
+    vnet(sk).with_stack(|st| {
+        match st.sockets.get_mut(so) {
+            Some(s) if s.so_upcallarg == sk as usize => sync_so_error(s, sk),
+            _ => {
+                st.bug("a sock names no live socket");
+                return Err(errno::EIO);
+            }
         }
+        let failures = st.invariant_failures;
         let r = f(st);
         if let Some(s) = st.sockets.get_mut(so) {
-            sync_so_error(s, sk);
+            if s.so_upcallarg == sk as usize {
+                sync_so_error(s, sk);
+            }
+        }
+        if st.invariant_failures != failures {
+            return Err(errno::EIO);
         }
         r
     })
+}
+
+/// The credential of the calling task over socket `sock`'s namespace
+/// (what the book's `suser()` asks at each check).
+fn current_cred(sock: *mut bindings::socket) -> Cred {
+    // SAFETY: one of our sockets, with its sock, for the call.
+    unsafe {
+        Cred {
+            net_raw: bsdinet_sk_net_raw_capable(sock, 0) != 0,
+            net_bind_service: bsdinet_sk_net_bind_capable(sock, 0) != 0,
+            net_admin: bsdinet_sk_net_admin_capable(sock) != 0,
+        }
+    }
+}
+
+/// Runs `f` with socket `so`'s credential narrowed to what the calling
+/// task also holds, as Linux checks netlink senders: a socket passed to
+/// a less privileged process (or kept across `unshare`) does not lend it
+/// its creator's privileges.
+fn with_cred<T>(st: &mut Stack, so: usize, cur: Cred, f: impl FnOnce(&mut Stack) -> T) -> T {
+    let made = st.so(so).so_cred;
+    st.so(so).so_cred = Cred {
+        net_raw: made.net_raw && cur.net_raw,
+        net_bind_service: made.net_bind_service && cur.net_bind_service,
+        net_admin: made.net_admin && cur.net_admin,
+    };
+    let r = f(st);
+    if let Some(s) = st.sockets.get_mut(so) {
+        s.so_cred = made;
+    }
+    r
 }
 
 /// The SOL_SOCKET values of a BSD socket, for Linux's `struct sock`
@@ -252,13 +318,6 @@ fn set_sk_opts(s: &Socket, sk: *mut bindings::sock) {
     };
     // SAFETY: `sk` is the live sock of `s`; `o` is read during the call.
     unsafe { bsdinet_sk_set_opts(sk, &o) };
-}
-
-fn errno(r: errno::Result) -> c_int {
-    match r {
-        Ok(()) => 0,
-        Err(Errno(e)) => -e,
-    }
 }
 
 /// The BSD socket behind a Linux socket.
@@ -335,15 +394,17 @@ unsafe fn create_so(
     protocol: c_int,
     cred: Cred,
 ) -> c_int {
-    let created = with_stack(|st| {
+    let created = vnet(sk).with_stack(|st| {
         let so = socreate(st, domain, ty, protocol, cred, sk as usize)?;
-        set_sk_opts(st.so(so), sk);
-        Ok(so)
+        let s = st.so(so);
+        set_sk_opts(s, sk);
+        let atomic = s.so_proto.pr_flags & PR_ATOMIC != 0;
+        Ok((so, c_int::from(s.so_proto.pr_protocol), atomic))
     });
     match created {
-        Ok(so) => {
+        Ok((so, proto, atomic)) => {
             // SAFETY: `sk` is the fresh sock of the contract.
-            unsafe { bsdinet_sk_set_so(sk, so as c_long) };
+            unsafe { bsdinet_sk_set_so(sk, so as c_long, proto, atomic) };
             0
         }
         Err(Errno(e)) => {
@@ -387,9 +448,19 @@ unsafe extern "C" fn bsdinet_release(sock: *mut bindings::socket) -> c_int {
         return 0;
     }
     // SAFETY: one of our sockets, with its sock.
-    let (so, _) = unsafe { so_of(sock) };
-    with_stack(|st| soclose(st, so));
-    // SAFETY: the BSD socket is gone, so nothing refers to the sock.
+    let (so, sk) = unsafe { so_of(sock) };
+    let _ = with_so(so, sk, |st| {
+        soclose(st, so);
+        // The protocol may keep the socket (TIME_WAIT): it no longer
+        // names the sock, which goes now.
+        if let Some(s) = st.sockets.get_mut(so) {
+            if s.so_upcallarg == sk as usize {
+                s.so_upcallarg = 0;
+            }
+        }
+        Ok(())
+    });
+    // SAFETY: no BSD socket names the sock any more.
     unsafe { bsdinet_sk_free(sock) };
     0
 }
@@ -402,7 +473,8 @@ unsafe extern "C" fn bsdinet_bind(
 ) -> c_int {
     // SAFETY: one of our sockets; the core copied `len` bytes to `addr`.
     let ((so, sk), nam) = unsafe { (so_of(sock), addr_bytes(addr.cast(), len)) };
-    errno(with_so(so, sk, |st| sobind(st, so, nam)))
+    let cur = current_cred(sock);
+    errno(with_so(so, sk, |st| with_cred(st, so, cur, |st| sobind(st, so, nam))))
 }
 
 #[no_mangle]
@@ -428,12 +500,10 @@ unsafe extern "C" fn bsdinet_accept(
     // No protocol of the table listens yet (TCP will, and the new
     // socket's `struct sock` comes with it): a socket that is not
     // listening gets soaccept_next's EINVAL.
-    errno(with_so(so, sk, |st| match soaccept_next(st, so, 0) {
-        Ok((newso, _)) => {
-            soclose(st, newso);
-            Err(errno::EOPNOTSUPP)
-        }
-        Err(e) => Err(e),
+    errno(with_so(so, sk, |st| {
+        let (newso, _) = soaccept_next(st, so, 0)?;
+        soclose(st, newso);
+        Err(errno::EOPNOTSUPP)
     }))
 }
 
@@ -470,11 +540,13 @@ unsafe extern "C" fn bsdinet_poll(
         bsdinet_poll_wait(file, sock, wait);
         so_of(sock)
     };
-    let (readable, writable, state, error) = with_so(so, sk, |st| {
+    let Ok((readable, writable, state, error)) = with_so(so, sk, |st| {
         let (r, w) = soreadiness(st, so);
         let s = st.so(so);
-        (r, w, s.so_state, s.so_error != Errno(0))
-    });
+        Ok((r, w, s.so_state, s.so_error != Errno(0)))
+    }) else {
+        return EPOLLERR;
+    };
     let mut mask = 0;
     if readable {
         mask |= EPOLLIN | EPOLLRDNORM;
@@ -501,24 +573,28 @@ unsafe extern "C" fn bsdinet_ioctl(
     arg: c_ulong,
 ) -> c_int {
     // SAFETY: one of our sockets.
-    let (so, _) = unsafe { so_of(sock) };
-    match ioctl(sock, so, cmd, arg as usize) {
+    let (so, sk) = unsafe { so_of(sock) };
+    match ioctl(sock, so, sk, cmd, arg as usize) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
 }
 
-/// A BSD error as the kernel crate's.
-fn bsd<T>(r: errno::Result<T>) -> Result<T> {
-    r.map_err(|Errno(e)| Error::from_errno(-e))
-}
-
 /// `soo_ioctl`: FIONREAD here, attaching and detaching Linux devices
 /// (netdev.rs), the other interface ioctls (group 'i') through `ifioctl`,
 /// with the request copied in and out as its number says.
-fn ioctl(sock: *mut bindings::socket, so: usize, cmd: u32, arg: usize) -> Result {
-    if cmd == FIONREAD {
-        let n = with_stack(|st| st.so(so).so_rcv.sb_cc);
+fn ioctl(
+    sock: *mut bindings::socket,
+    so: usize,
+    sk: *mut bindings::sock,
+    cmd: u32,
+    arg: usize,
+) -> Result {
+    if cmd == FIONREAD || cmd == SIOCATMARK {
+        let n = bsd(with_so(so, sk, |st| {
+            let s = st.so(so);
+            Ok(if cmd == FIONREAD { s.so_rcv.sb_cc } else { usize::from(s.so_state & SS_RCVATMARK != 0) })
+        }))?;
         let n = c_int::try_from(n).unwrap_or(c_int::MAX);
         return UserSlice::new(arg, size_of::<c_int>()).writer().write(&n);
     }
@@ -534,7 +610,7 @@ fn ioctl(sock: *mut bindings::socket, so: usize, cmd: u32, arg: usize) -> Result
         }
         let name = bsd(ifr_name(&data))?;
         if cmd == SIOCIFDESTROY {
-            return netdev::detach(name);
+            return netdev::detach(vnet(sk), name);
         }
         // SAFETY: as above; the socket holds its namespace for the call.
         return netdev::attach(unsafe { bsdinet_sock_net(sock) }, name);
@@ -548,8 +624,7 @@ fn ioctl(sock: *mut bindings::socket, so: usize, cmd: u32, arg: usize) -> Result
         let mut buf = [0u8; 8];
         buf.copy_from_slice(&ifc[8..16]);
         let ubuf = usize::from_ne_bytes(buf);
-        let recs = with_stack(|st| ifconf(st, len));
-        let recs = bsd(recs)?;
+        let recs = bsd(with_so(so, sk, |st| ifconf(st, len)))?;
         let mut w = UserSlice::new(ubuf, recs.len() * IFREQ_LEN).writer();
         for r in recs.iter() {
             w.write_slice(r)?;
@@ -566,7 +641,7 @@ fn ioctl(sock: *mut bindings::socket, so: usize, cmd: u32, arg: usize) -> Result
     }
     // SAFETY: one of our sockets, with its sock.
     let admin = unsafe { bsdinet_sk_net_admin_capable(sock) } != 0;
-    bsd(with_stack(|st| ifioctl(st, so, cmd, data, admin)))?;
+    bsd(with_so(so, sk, |st| ifioctl(st, so, cmd, data, admin)))?;
     if ioc_out(cmd) {
         UserSlice::new(arg, len).writer().write_slice(data)?;
     }
@@ -577,7 +652,12 @@ fn ioctl(sock: *mut bindings::socket, so: usize, cmd: u32, arg: usize) -> Result
 unsafe extern "C" fn bsdinet_listen(sock: *mut bindings::socket, backlog: c_int) -> c_int {
     // SAFETY: one of our sockets.
     let (so, sk) = unsafe { so_of(sock) };
-    errno(with_so(so, sk, |st| solisten(st, so, backlog)))
+    let r = with_so(so, sk, |st| solisten(st, so, backlog));
+    if r.is_ok() {
+        // SAFETY: `sk` is live for the call.
+        unsafe { bsdinet_sk_set_listening(sk) };
+    }
+    errno(r)
 }
 
 #[no_mangle]
@@ -706,7 +786,7 @@ fn route_getsockopt(
     let mut l = [0u8; size_of::<c_int>()];
     UserSlice::new(lenp, l.len()).reader().read_slice(&mut l)?;
     let cap = usize::try_from(c_int::from_ne_bytes(l)).map_err(|_| EINVAL)?;
-    if !with_stack(|st| is_routesock(st, so)) {
+    if !bsd(with_so(so, sk, |st| Ok(is_routesock(st, so))))? {
         return bsd(Err(errno::ENOPROTOOPT));
     }
     let mut arg = [0u8; size_of::<c_int>()];
@@ -731,52 +811,103 @@ fn route_getsockopt(
     }
 }
 
-/// The data of a sendmsg() call, for `sosend` to copy (the book's uio).
-struct MsgIn {
-    msg: *mut bindings::msghdr,
-    resid: usize,
+/// User data staged in the kernel: copied from the caller before a
+/// request, or to the caller after it, so that the request itself never
+/// touches user memory (the book's uio, over a kernel buffer).
+struct Staged {
+    buf: KVVec<u8>,
+    /// Bytes handed to the stack (sending) or filled by it (receiving).
+    pos: usize,
+    /// Bytes of the call beyond this buffer, for `resid` (sending: an
+    /// atomic protocol judges the whole message).
+    beyond: usize,
 }
 
-impl UioIn for MsgIn {
-    fn resid(&self) -> usize {
-        self.resid
+impl Staged {
+    fn new() -> Self {
+        Staged { buf: KVVec::new(), pos: 0, beyond: 0 }
     }
-    fn uiomove(&mut self, buf: &mut [u8]) -> errno::Result {
-        let n = buf.len().min(self.resid);
+
+    /// Copies up to `len` bytes in from sendmsg()'s `msg` (no lock held);
+    /// EFAULT when nothing could be, ENOBUFS without memory.
+    fn fill(&mut self, msg: *mut bindings::msghdr, len: usize, beyond: usize) -> errno::Result {
+        self.buf.clear();
+        self.buf.reserve(len, GFP_KERNEL).map_err(|_| errno::ENOBUFS)?;
         // SAFETY: `msg` is the message of the sendmsg() call in progress,
-        // and `buf` has room for `n` bytes.
-        let got = unsafe { bsdinet_copy_from_msg(self.msg, buf.as_mut_ptr().cast(), n) };
-        self.resid -= got;
-        if got == n {
-            Ok(())
-        } else {
-            Err(errno::EFAULT)
+        // and the buffer has room for `len` bytes.
+        let got = unsafe { bsdinet_copy_from_msg(msg, self.buf.as_mut_ptr().cast(), len) };
+        // SAFETY: the first `got` bytes were written just above.
+        unsafe { self.buf.set_len(got) };
+        self.pos = 0;
+        self.beyond = beyond + (len - got);
+        if got == 0 && len > 0 {
+            return Err(errno::EFAULT);
         }
+        Ok(())
     }
-}
 
-/// The buffer of a recvmsg() call, for `soreceive` to fill.
-struct MsgOut {
-    msg: *mut bindings::msghdr,
-    resid: usize,
-}
-
-impl UioOut for MsgOut {
-    fn resid(&self) -> usize {
-        self.resid
+    /// Room for `len` bytes from the stack, none filled yet.
+    fn room(&mut self, len: usize) -> errno::Result {
+        self.buf.clear();
+        self.buf.resize(len, 0, GFP_KERNEL).map_err(|_| errno::ENOBUFS)?;
+        self.pos = 0;
+        Ok(())
     }
-    fn uiomove(&mut self, data: &[u8]) -> errno::Result {
-        let n = data.len().min(self.resid);
+
+    /// Copies what the stack filled out to recvmsg()'s `msg` (no lock
+    /// held); EFAULT if the caller's buffer is bad.
+    fn flush(&self, msg: *mut bindings::msghdr) -> errno::Result {
+        let n = self.pos;
         // SAFETY: `msg` is the message of the recvmsg() call in progress,
-        // and `data` holds at least `n` bytes.
-        let put = unsafe { bsdinet_copy_to_msg(self.msg, data.as_ptr().cast(), n) };
-        self.resid -= put;
+        // and the buffer holds `n` bytes.
+        let put = unsafe { bsdinet_copy_to_msg(msg, self.buf.as_ptr().cast(), n) };
         if put == n {
             Ok(())
         } else {
             Err(errno::EFAULT)
         }
     }
+}
+
+impl UioIn for Staged {
+    fn resid(&self) -> usize {
+        self.buf.len() - self.pos + self.beyond
+    }
+    fn uiomove(&mut self, buf: &mut [u8]) -> errno::Result {
+        let end = self.pos + buf.len();
+        // Beyond the staged bytes: only an atomic message too long for
+        // any socket buffer gets here, which sosend refuses first.
+        let src = self.buf.get(self.pos..end).ok_or(errno::EFAULT)?;
+        buf.copy_from_slice(src);
+        self.pos = end;
+        Ok(())
+    }
+}
+
+impl UioOut for Staged {
+    fn resid(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+    fn uiomove(&mut self, data: &[u8]) -> errno::Result {
+        let end = self.pos + data.len();
+        self.buf.get_mut(self.pos..end).ok_or(errno::EFAULT)?.copy_from_slice(data);
+        self.pos = end;
+        Ok(())
+    }
+}
+
+/// Waits on `sk` until woken, the time `timeo` runs out or a signal
+/// comes (`sbwait`); the time left, or the errno that ends the call.
+fn sbwait(wait: &mut MaybeUninit<bindings::wait_queue_entry>, timeo: c_long) -> Result<c_long, c_int> {
+    if timeo == 0 {
+        return Err(-errno::EWOULDBLOCK.0);
+    }
+    if kernel::current!().signal_pending() {
+        // SAFETY: a pure function of its argument.
+        return Err(unsafe { bsdinet_intr_errno(timeo) });
+    }
+    // SAFETY: `wait` was initialized and queued by `bsdinet_wait_add`.
+    Ok(unsafe { bindings::wait_woken(wait.as_mut_ptr(), bindings::TASK_INTERRUPTIBLE, timeo) })
 }
 
 #[no_mangle]
@@ -787,9 +918,11 @@ unsafe extern "C" fn bsdinet_sendmsg(
 ) -> c_int {
     // SAFETY: one of our sockets.
     let (so, sk) = unsafe { so_of(sock) };
-    // SAFETY: `msg_name` holds `msg_namelen` bytes copied in by the core.
+    // SAFETY: `msg_name` holds `msg_namelen` bytes copied in by the core;
+    // the core put send()'s flags (and MSG_DONTWAIT for a non-blocking
+    // file) in `msg_flags`.
     let (nam, flags) =
-        unsafe { (addr_bytes((*msg).msg_name, (*msg).msg_namelen), (*msg).msg_flags) };
+        unsafe { (addr_bytes((*msg).msg_name, (*msg).msg_namelen), (*msg).msg_flags as c_int) };
     let nam = if nam.is_empty() { None } else { Some(nam) };
     let (mut cbuf, mut clen) = (core::ptr::null(), 0usize);
     // SAFETY: `msg` is the message of the call in progress.
@@ -804,25 +937,108 @@ unsafe extern "C" fn bsdinet_sendmsg(
         // into the kernel buffer `cbuf`, which lives until we return.
         unsafe { core::slice::from_raw_parts(cbuf.cast::<u8>(), clen) }
     };
-    let mut uio = MsgIn { msg, resid: len };
-    // SAFETY: reads the calling task's id.
-    let pid = unsafe { bsdinet_current_pid() };
-    let sent = with_so(so, sk, |st| {
-        // The sender of routing messages (`rtm_pid`), for the call.
-        st.curpid = pid;
-        let r = control_from_linux(&mut st.mbpool, control)
-            .and_then(|control| sosend(st, so, nam, &mut uio, control));
-        st.curpid = 0;
-        r
-    });
-    match sent {
-        Ok(()) => len as c_int,
+    // SAFETY: reads the calling task's id; `sk` is live for the call.
+    let (pid, atomic) = unsafe { (bsdinet_current_pid(), bsdinet_sk_atomic(sk)) };
+    let nonblock = flags & MSG_DONTWAIT != 0;
+    let cur = current_cred(sock);
+    // SAFETY: `sk` is live for the call.
+    let mut timeo = unsafe { bsdinet_sndtimeo(sk, nonblock as c_int) };
+    let mut uio = Staged::new();
+    let mut wait = MaybeUninit::<bindings::wait_queue_entry>::uninit();
+    // SAFETY: `wait` stays in place until `bsdinet_wait_del` below.
+    unsafe { bsdinet_wait_add(sk, wait.as_mut_ptr()) };
+    let (mut sent, mut first) = (0usize, true);
+    let ret = loop {
+        // The next piece from the caller, unless the last is still going.
+        if UioIn::resid(&uio) == uio.beyond && (first || sent < len) {
+            let left = len - sent;
+            // A message is judged whole by an atomic protocol: what does
+            // not fit here is too long for any socket buffer anyway.
+            let piece = left.min(STAGE_MAX);
+            let beyond = if atomic { left - piece } else { 0 };
+            if let Err(e) = uio.fill(msg, piece, beyond) {
+                break if sent > 0 { Ok(()) } else { Err(e) };
+            }
+        }
+        let before = UioIn::resid(&uio);
+        let r = with_so(so, sk, |st| {
+            // The sender of routing messages (`rtm_pid`), for the call.
+            st.curpid = pid;
+            let control = if first { control_from_linux(&mut st.mbpool, control) } else { Ok(None) };
+            let r = control.and_then(|c| {
+                with_cred(st, so, cur, |st| sosend_flags(st, so, nam, &mut uio, c, flags))
+            });
+            st.curpid = 0;
+            r
+        });
+        first = false;
+        sent += before - UioIn::resid(&uio);
+        match r {
+            Ok(()) if sent < len && !atomic && uio.beyond == 0 => continue,
+            Ok(()) => break Ok(()),
+            Err(e) if e != errno::EWOULDBLOCK => break Err(e),
+            Err(e) => match sbwait(&mut wait, timeo) {
+                Ok(t) => timeo = t,
+                // Interrupted or out of time: the count, if any went.
+                Err(_) if sent > 0 => break Ok(()),
+                Err(c) if c == -errno::EWOULDBLOCK.0 => break Err(e),
+                Err(c) => break Err(Errno(-c)),
+            },
+        }
+    };
+    // SAFETY: dequeues the entry queued above.
+    unsafe { bsdinet_wait_del(sk, wait.as_mut_ptr()) };
+    match ret {
+        Ok(()) => c_int::try_from(sent).unwrap_or(c_int::MAX),
         Err(e) => {
-            if e == errno::EPIPE && flags & bindings::MSG_NOSIGNAL == 0 {
+            if e == errno::EPIPE && flags & MSG_NOSIGNAL == 0 {
                 // SAFETY: signals the calling task, which is running.
                 unsafe { bsdinet_sigpipe() };
             }
             -e.0
+        }
+    }
+}
+
+/// Control messages taken under the lock, to give the caller after it:
+/// (level, type, data length) each, then the data.
+#[derive(Default)]
+struct Cmsgs {
+    head: crate::platform::Vec<(c_int, c_int, usize)>,
+    data: crate::platform::Vec<u8>,
+}
+
+impl Cmsgs {
+    /// Notes the control messages of `control`, with Linux's cmsg types.
+    /// A message there is no memory for is left out, as one that does not
+    /// fit the caller's buffer is.
+    fn take(&mut self, control: &Mbuf) {
+        for (level, ty, data) in cmsgs(control).flatten() {
+            let ty = match level {
+                IPPROTO_IP => linux_ip_cmsgtype(ty).unwrap_or(ty),
+                _ => ty,
+            };
+            if self.data.reserve(data.len()).is_err() || self.head.push((level, ty, data.len())).is_err()
+            {
+                continue;
+            }
+            for &b in data {
+                let _ = self.data.push(b);
+            }
+        }
+    }
+
+    /// Copies them out to recvmsg()'s caller (no lock held); `put_cmsg`
+    /// sets MSG_CTRUNC when the caller's buffer is too short.
+    fn put(&self, msg: *mut bindings::msghdr) {
+        let mut at = 0;
+        for &(level, ty, n) in self.head.iter() {
+            let data = &self.data[at..at + n];
+            at += n;
+            let len = c_int::try_from(n).unwrap_or(c_int::MAX);
+            // SAFETY: `msg` is the message of the recvmsg() call in
+            // progress, and `data` holds `len` bytes.
+            unsafe { bsdinet_put_cmsg(msg, level, ty, len, data.as_ptr().cast()) };
         }
     }
 }
@@ -836,43 +1052,63 @@ unsafe extern "C" fn bsdinet_recvmsg(
 ) -> c_int {
     // SAFETY: one of our sockets.
     let (so, sk) = unsafe { so_of(sock) };
-    let nonblock = flags & bindings::MSG_DONTWAIT as c_int != 0;
+    let flags = flags & MSG_USER;
+    let nonblock = flags & MSG_DONTWAIT != 0;
     // SAFETY: `sk` is live for the whole call.
     let mut timeo = unsafe { bsdinet_rcvtimeo(sk, nonblock as c_int) };
-    let mut uio = MsgOut { msg, resid: len };
+    let mut uio = Staged::new();
     let mut wait = MaybeUninit::<bindings::wait_queue_entry>::uninit();
     // SAFETY: `wait` stays in place until `bsdinet_wait_del` below.
     unsafe { bsdinet_wait_add(sk, wait.as_mut_ptr()) };
+    let (mut got, mut cont) = (0usize, 0);
     let ret = loop {
+        if let Err(e) = uio.room((len - got).min(STAGE_MAX)) {
+            break Err(-e.0);
+        }
+        let mut cmsgs = Cmsgs::default();
         let r = with_so(so, sk, |st| {
             let mut control = None;
-            let r = soreceive(st, so, &mut uio, flags, Some(&mut control));
+            let r = soreceive(st, so, &mut uio, flags | cont, Some(&mut control));
             if let Some(c) = control {
-                put_control(msg, &c);
+                cmsgs.take(&c);
                 m_freem(&mut st.mbpool, c);
             }
             r
         });
         match r {
-            Ok(r) => break Ok(r),
-            Err(e) if e != errno::EWOULDBLOCK => break Err(-e.0),
-            Err(_) if timeo == 0 => break Err(-errno::EWOULDBLOCK.0),
-            Err(_) if kernel::current!().signal_pending() => {
-                // SAFETY: a pure function of its argument.
-                break Err(unsafe { bsdinet_intr_errno(timeo) });
-            }
-            // SAFETY: `wait` was initialized and queued by `bsdinet_wait_add`.
-            Err(_) => {
-                timeo = unsafe {
-                    bindings::wait_woken(wait.as_mut_ptr(), bindings::TASK_INTERRUPTIBLE, timeo)
+            Ok(r) => {
+                let full = UioOut::resid(&uio) == 0;
+                if let Err(e) = uio.flush(msg) {
+                    break Err(-e.0);
+                }
+                cmsgs.put(msg);
+                got += r.len;
+                // A MSG_WAITALL stream read wants more, or filled the
+                // most staged at once and wants the rest: go on.
+                let waitall = flags & MSG_WAITALL != 0 && r.addr.is_none() && full && got < len;
+                if !r.more && !waitall {
+                    break Ok(r);
+                }
+                cont = MSG_SOCONTINUE;
+                if r.more {
+                    if let Err(_) = sbwait(&mut wait, timeo).map(|t| timeo = t) {
+                        break Ok(r);
+                    }
                 }
             }
+            Err(e) if e == errno::EWOULDBLOCK => match sbwait(&mut wait, timeo) {
+                Ok(t) => timeo = t,
+                Err(c) => break Err(c),
+            },
+            Err(e) => break Err(-e.0),
         }
     };
     // SAFETY: dequeues the entry queued above.
     unsafe { bsdinet_wait_del(sk, wait.as_mut_ptr()) };
     let r = match ret {
         Ok(r) => r,
+        // Interrupted after some data came: the count.
+        Err(_) if got > 0 => return c_int::try_from(got).unwrap_or(c_int::MAX),
         Err(e) => return e,
     };
     // SAFETY: `msg` is the caller's message; `msg_name`, when set, is a
@@ -886,39 +1122,16 @@ unsafe extern "C" fn bsdinet_recvmsg(
         (*msg).msg_flags |= r.flags as c_uint;
     }
     // recv(MSG_TRUNC) asks for the datagram's real length (Linux's rule).
-    let n = if flags & MSG_TRUNC != 0 { r.reclen } else { r.len };
+    let n = if flags & MSG_TRUNC != 0 { r.reclen } else { got };
     c_int::try_from(n).unwrap_or(c_int::MAX)
 }
 
-/// Copies the control messages of `control` out to the caller of
-/// recvmsg(), with Linux's cmsg types; `put_cmsg` sets MSG_CTRUNC when
-/// the caller's buffer is too short.
-fn put_control(msg: *mut bindings::msghdr, control: &Mbuf) {
-    for (level, ty, data) in cmsgs(control).flatten() {
-        let ty = match level {
-            IPPROTO_IP => linux_ip_cmsgtype(ty).unwrap_or(ty),
-            _ => ty,
-        };
-        let len = c_int::try_from(data.len()).unwrap_or(c_int::MAX);
-        // SAFETY: `msg` is the message of the recvmsg() call in progress,
-        // and `data` holds `len` bytes.
-        unsafe { bsdinet_put_cmsg(msg, level, ty, len, data.as_ptr().cast()) };
-    }
-}
-
-/// The stack's clock, every 100 ms (from the delayed work in glue.c).
-#[no_mangle]
-extern "C" fn bsdinet_tick() {
-    with_stack(Stack::tick);
-}
-
-/// AF_BSDINET registered with the socket core; unregistered on drop.
-pub struct Registration {
-    _stack: Pin<KBox<Mutex<Stack>>>,
-}
+/// AF_BSDINET and AF_BSDROUTE registered with the socket core;
+/// unregistered on drop. The stacks they use exist before (`Vnets`).
+pub struct Registration(());
 
 impl Registration {
-    /// Registers the family and its protocol, with a fresh stack.
+    /// Registers the protocol, then both families.
     pub fn new() -> Result<Self> {
         // SAFETY: a static the C side initialized at compile time.
         let family = unsafe { bsdinet_family_ops.family };
@@ -931,20 +1144,17 @@ impl Registration {
             pr_err!("glue.c and the Rust code disagree on AF_BSDROUTE\n");
             return Err(EINVAL);
         }
-        let stack = KBox::pin_init(kernel::new_mutex!(Stack::new(), "bsdinet_stack"), GFP_KERNEL)?;
-        if let Err(Errno(e)) = stack.lock().boot() {
-            pr_err!("cannot configure lo0: error {}\n", e);
-            return Err(Error::from_errno(-e));
-        }
-        STACK.store(&*stack as *const Mutex<Stack> as *mut Mutex<Stack>, Ordering::Release);
+        crate::fail_point("proto_register")?;
         // SAFETY: registers a static `struct proto`; undone in `drop` or below.
         let err = unsafe { bsdinet_proto_register() };
         if err != 0 {
             pr_err!("proto_register failed: {}\n", err);
             return Err(Error::from_errno(err));
         }
-        // SAFETY: a static family table, unregistered in `drop`.
-        let err = unsafe { bindings::sock_register(&bsdinet_family_ops) };
+        let err = crate::fail_point("sock_register(AF_BSDINET)").map_or(-(bindings::ENOMEM as c_int), |()| {
+            // SAFETY: a static family table, unregistered in `drop`.
+            unsafe { bindings::sock_register(&bsdinet_family_ops) }
+        });
         if err != 0 {
             // SAFETY: registered just above.
             unsafe { bsdinet_proto_unregister() };
@@ -958,8 +1168,10 @@ impl Registration {
             }
             return Err(Error::from_errno(err));
         }
-        // SAFETY: a static family table, unregistered in `drop`.
-        let err = unsafe { bindings::sock_register(&bsdroute_family_ops) };
+        let err = crate::fail_point("sock_register(AF_BSDROUTE)").map_or(-(bindings::ENOMEM as c_int), |()| {
+            // SAFETY: a static family table, unregistered in `drop`.
+            unsafe { bindings::sock_register(&bsdroute_family_ops) }
+        });
         if err != 0 {
             // SAFETY: both registered just above.
             unsafe {
@@ -976,9 +1188,7 @@ impl Registration {
             }
             return Err(Error::from_errno(err));
         }
-        // SAFETY: the stack is in place; stopped in `drop` before it goes.
-        unsafe { bsdinet_timers_start() };
-        Ok(Registration { _stack: stack })
+        Ok(Registration(()))
     }
 }
 
@@ -991,8 +1201,6 @@ impl Drop for Registration {
             bindings::sock_unregister(bsdroute_family_ops.family);
             bindings::sock_unregister(bsdinet_family_ops.family);
             bsdinet_proto_unregister();
-            bsdinet_timers_stop();
         }
-        STACK.store(null_mut(), Ordering::Release);
     }
 }

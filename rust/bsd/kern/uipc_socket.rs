@@ -193,6 +193,8 @@ pub struct Socket {
     /// mark (`so_oobmark`); 0 when there is none or the reader is at it,
     /// which SS_RCVATMARK tells apart.
     pub so_oobmark: usize,
+    /// Bumped each time an error is posted to `so_error` (stand-in).
+    pub so_error_gen: u32,
 }
 
 impl Socket {
@@ -257,6 +259,7 @@ pub fn socreate(
         so_q: Vec::new(),
         so_qlimit: 0,
         so_oobmark: 0,
+        so_error_gen: 0,
     })?;
     if let Err(e) = usrreq(st, so, Pru::Attach { proto }) {
         st.so(so).so_state |= SS_NOFDREF;

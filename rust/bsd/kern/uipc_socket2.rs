@@ -465,6 +465,7 @@ pub fn sonewconn(st: &mut Stack, head: usize, connstatus: u16) -> Result<usize> 
         so_q: Vec::new(),
         so_qlimit: 0,
         so_oobmark: 0,
+        so_error_gen: 0,
     };
     let (sndcc, rcvcc) = (h.so_snd.sb_hiwat, h.so_rcv.sb_hiwat);
     let proto = h.so_proto.pr_protocol;

@@ -19,6 +19,7 @@ use crate::bsd::netinet::ip::IPTOS_LOWDELAY;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
 use crate::platform::Vec;
+use crate::bsd::sys::slab::Slab;
 
 /// Frame delimiter and escapes (`FRAME_END` ...).
 pub const FRAME_END: u8 = 0xc0;
@@ -236,6 +237,16 @@ pub struct SlSoftc {
     abortcount: u32,
     starttime: u64,
     lasttime: u64,
+}
+
+impl SlSoftc {
+    /// Whether the line has output waiting: a frame part written, or
+    /// datagrams on either queue (`slstart` has work).
+    pub fn sl_busy(&self, ifnet: &Slab<Ifnet>) -> bool {
+        self.opos < self.obuf.len()
+            || !self.sc_fastq.is_empty()
+            || ifnet.get(self.sc_if).is_some_and(|i| !i.if_snd.is_empty())
+    }
 }
 
 /// The line with tty handle `ttyp`, by its index in `sl_softc`.
