@@ -63,6 +63,10 @@ pub struct Stack {
     /// Whether other subnets of an attached network count as local
     /// (`subnetsarelocal`; the book's default is yes).
     pub subnetsarelocal: bool,
+    /// Whether ephemeral ports are chosen at random (RFC 6056; FreeBSD's
+    /// `net.inet.ip.portrange.randomized`). Off by default: the book's
+    /// sequential ports.
+    pub ipport_randomized: bool,
     /// IP statistics (`ipstat`).
     pub ipstat: Ipstat,
     /// The next IP datagram identifier (`ip_id`).
@@ -117,6 +121,7 @@ impl Stack {
             ipforwarding: false,
             ipsendredirects: true,
             subnetsarelocal: true,
+            ipport_randomized: false,
             ipstat: Ipstat::default(),
             ip_id: 0,
             ip_defttl: IPDEFTTL,

@@ -26,7 +26,7 @@ use crate::bsd::netinet::ip_options::Ipoption;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
 use crate::bsd::sys::slab::Slab;
-use crate::platform::Vec;
+use crate::platform::{random_u32, Vec};
 
 /// Which protocol's PCBs a PCB is among (the book's list heads:
 /// `rawinpcb`, `udb`, `tcb`); also the index of the protocol's tables in
@@ -426,16 +426,30 @@ pub fn in_pcbbind(st: &mut Stack, inp: usize, nam: Option<&[u8]>) -> Result {
     Ok(())
 }
 
-/// The next free ephemeral port for local address `laddr`: the book's
-/// rotating search from the protocol's hint, over `ipport_firstauto` to
-/// `ipport_lastauto`. The book would search forever when all are taken;
-/// this tries each port once, then answers EADDRINUSE.
+/// The next free ephemeral port for local address `laddr`, from
+/// `ipport_firstauto` to `ipport_lastauto`: the book's rotating search
+/// from the protocol's hint, or, with `ipport_randomized`, RFC 6056's
+/// Algorithm 1 (a random start, then the first free port after it), so
+/// that an off-path attacker cannot guess the port. The book would search
+/// forever when all are taken; this tries each port once, then answers
+/// EADDRINUSE.
 fn in_pcbephemeral(st: &mut Stack, head: InpHead, laddr: InAddr, wild: u32) -> Result<u16> {
     let info = &st.pcbinfo[head as usize];
     let (a, b) = (info.ipport_firstauto, info.ipport_lastauto);
     // Port 0 is never a port.
     let (first, last) = (a.min(b).max(1), a.max(b).max(1));
-    let mut port = info.ipi_lastport;
+    let mut port = if st.ipport_randomized {
+        let count = u32::from(last - first) + 1;
+        // One before the start: the loop steps first.
+        let start = first + (random_u32() % count) as u16;
+        if start == first {
+            last
+        } else {
+            start - 1
+        }
+    } else {
+        info.ipi_lastport
+    };
     let mut found = false;
     for _ in first..=last {
         port = if port < first || port >= last { first } else { port + 1 };
