@@ -196,6 +196,28 @@ pub struct Socket {
 }
 
 impl Socket {
+    /// A socket of protocol `so_proto` with nothing queued and no PCB.
+    pub fn new(so_proto: &'static Protosw, so_cred: Cred, so_upcallarg: usize) -> Socket {
+        Socket {
+            so_cred,
+            so_type: so_proto.pr_type,
+            so_options: 0,
+            so_state: 0,
+            so_proto,
+            so_pcb: None,
+            so_error: Errno(0),
+            so_linger: 0,
+            so_rcv: Sockbuf::default(),
+            so_snd: Sockbuf::default(),
+            so_upcallarg,
+            so_head: None,
+            so_q0: Vec::new(),
+            so_q: Vec::new(),
+            so_qlimit: 0,
+            so_oobmark: 0,
+        }
+    }
+
     /// Connections on the completed queue (the book's `so_qlen`).
     pub fn so_qlen(&self) -> usize {
         self.so_q.len()
@@ -240,24 +262,11 @@ pub fn socreate(
     if prp.pr_type != ty {
         return Err(EPROTOTYPE);
     }
-    let so = st.sockets.insert(Socket {
-        so_cred: cred,
-        so_type: ty,
-        so_options: 0,
-        so_state: if cred.net_raw { SS_PRIV } else { 0 },
-        so_proto: prp,
-        so_pcb: None,
-        so_error: Errno(0),
-        so_linger: 0,
-        so_rcv: Sockbuf::default(),
-        so_snd: Sockbuf::default(),
-        so_upcallarg: upcallarg,
-        so_head: None,
-        so_q0: Vec::new(),
-        so_q: Vec::new(),
-        so_qlimit: 0,
-        so_oobmark: 0,
-    })?;
+    let mut s = Socket::new(prp, cred, upcallarg);
+    if cred.net_raw {
+        s.so_state |= SS_PRIV;
+    }
+    let so = st.sockets.insert(s)?;
     if let Err(e) = usrreq(st, so, Pru::Attach { proto }) {
         st.so(so).so_state |= SS_NOFDREF;
         sofree(st, so);
@@ -862,8 +871,7 @@ fn soreceive_dgram(
     flags: i32,
     mut controlp: Option<&mut Option<Mbuf>>,
 ) -> Result<Received> {
-    let Stack { sockets, mbpool, .. } = st;
-    let s = sockets.get_mut(so).expect("no such socket");
+    let (s, mbpool) = st.so_mbpool(so);
     let peek = flags & MSG_PEEK != 0;
     let Some(rec) = s.so_rcv.sb_mb.first() else {
         return Err(EWOULDBLOCK);
@@ -941,8 +949,7 @@ fn soreceive_stream(
     controlp: Option<&mut Option<Mbuf>>,
 ) -> Result<Received> {
     let peek = flags & MSG_PEEK != 0;
-    let Stack { sockets, mbpool, .. } = &mut *st;
-    let s = sockets.get_mut(so).expect("no such socket");
+    let (s, mbpool) = st.so_mbpool(so);
     soreceive_control(&mut s.so_rcv, mbpool, peek, controlp)?;
     let mut want = uio.resid();
     if s.so_oobmark != 0 {

@@ -103,6 +103,27 @@ pub struct Inpcb {
     inp_links: [HashLink; 2],
 }
 
+impl Inpcb {
+    /// A PCB of socket `so` on list `head`, bound to nothing, on no chain.
+    pub fn new(head: InpHead, so: usize, ttl: u8) -> Inpcb {
+        Inpcb {
+            inp_head: head,
+            inp_faddr: INADDR_ANY,
+            inp_fport: 0,
+            inp_laddr: INADDR_ANY,
+            inp_lport: 0,
+            inp_socket: so,
+            inp_flags: 0,
+            inp_options: None,
+            inp_ip_ttl: ttl,
+            inp_ip_tos: 0,
+            inp_ip_p: 0,
+            inp_gencnt: 0,
+            inp_links: [HashLink::default(); 2],
+        }
+    }
+}
+
 /// One protocol's PCB tables (FreeBSD's `struct inpcbinfo`).
 pub struct InpcbInfo {
     /// Bucket heads of both chains; a power of two of them, or none yet.
@@ -318,22 +339,10 @@ pub fn in_pcballoc(st: &mut Stack, so: usize, head: InpHead) -> Result<usize> {
             return Err(ENOBUFS);
         }
     }
-    let inp = inpcbs.insert(Inpcb {
-        inp_head: head,
-        inp_faddr: INADDR_ANY,
-        inp_fport: 0,
-        inp_laddr: INADDR_ANY,
-        inp_lport: 0,
-        inp_socket: so,
-        inp_flags: 0,
-        inp_options: None,
-        // The book's udp_usrreq and tcp_newtcpcb set this after.
-        inp_ip_ttl: *ip_defttl,
-        inp_ip_tos: 0,
-        inp_ip_p: 0,
-        inp_gencnt: info.ipi_gencnt + 1,
-        inp_links: [HashLink::default(); 2],
-    })?;
+    // The book's udp_usrreq and tcp_newtcpcb set the TTL after.
+    let mut pcb = Inpcb::new(head, so, *ip_defttl);
+    pcb.inp_gencnt = info.ipi_gencnt + 1;
+    let inp = inpcbs.insert(pcb)?;
     info.ipi_gencnt += 1;
     info.ipi_count += 1;
     link_insert(inpcbs, info, inp, HASH, addrhash(INADDR_ANY, 0, INADDR_ANY, 0));
