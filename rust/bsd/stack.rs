@@ -68,6 +68,10 @@ pub struct Stack {
     /// `net.inet.ip.portrange.randomized`). Off by default: the book's
     /// sequential ports.
     pub ipport_randomized: bool,
+    /// Whether a send that reports the socket's pending error also clears
+    /// it, as Linux does. Off by default: the book's `sosend` leaves it
+    /// for a receive or SO_ERROR to take, so every send fails until then.
+    pub sosend_clears_error: bool,
     /// IP statistics (`ipstat`).
     pub ipstat: Ipstat,
     /// The next IP datagram identifier (`ip_id`).
@@ -155,6 +159,7 @@ impl Stack {
             ipsendredirects: true,
             subnetsarelocal: true,
             ipport_randomized: false,
+            sosend_clears_error: false,
             ipstat: Ipstat::default(),
             ip_id: 0,
             ip_defttl: IPDEFTTL,

@@ -168,7 +168,13 @@ pub struct Socket {
     pub so_proto: &'static Protosw,
     /// The protocol control block (index into the stack's `inpcbs`).
     pub so_pcb: Option<usize>,
+    /// The pending error (`so_error`). Post one with `set_error`; take it
+    /// by assigning 0.
     pub so_error: Errno,
+    /// How many errors have been posted (wrapping), so that the platform
+    /// can tell a new error from the one the user already took when both
+    /// have the same value (not in the book).
+    pub so_error_gen: u32,
     /// SO_LINGER's time, in seconds (a `short`, as in the book).
     pub so_linger: i16,
     pub so_rcv: Sockbuf,
@@ -206,6 +212,7 @@ impl Socket {
             so_proto,
             so_pcb: None,
             so_error: Errno(0),
+            so_error_gen: 0,
             so_linger: 0,
             so_rcv: Sockbuf::default(),
             so_snd: Sockbuf::default(),
@@ -215,6 +222,15 @@ impl Socket {
             so_q: Vec::new(),
             so_qlimit: 0,
             so_oobmark: 0,
+        }
+    }
+
+    /// Posts error `e` for the user to take (`so->so_error = e`),
+    /// counting it in `so_error_gen` when it is not 0.
+    pub fn set_error(&mut self, e: Errno) {
+        self.so_error = e;
+        if e != Errno(0) {
+            self.so_error_gen = self.so_error_gen.wrapping_add(1);
         }
     }
 
@@ -449,7 +465,7 @@ pub fn soaccept_next(st: &mut Stack, head: usize, upcallarg: usize) -> Result<(u
         return Err(EINVAL);
     }
     if h.so_q.is_empty() && h.so_error == Errno(0) && h.so_state & SS_CANTRCVMORE != 0 {
-        h.so_error = ECONNABORTED;
+        h.set_error(ECONNABORTED);
     }
     if h.so_error != Errno(0) {
         return Err(core::mem::replace(&mut h.so_error, Errno(0)));
@@ -582,8 +598,9 @@ fn sosend_pieces(
     loop {
         let clen = control.as_ref().map_or(0, Mbuf::m_length);
         let resid = uio.resid();
+        let clears = st.sosend_clears_error;
         let s = st.so(so);
-        sosend_check(s, nam, atomic, resid, clen)?;
+        sosend_check(s, nam, atomic, resid, clen, clears)?;
         if !atomic && resid == 0 && clen == 0 {
             return Ok(());
         }
@@ -657,20 +674,26 @@ fn sosend_piece(
 
 /// `sosend`'s checks before any copying: the socket can send, there is
 /// somewhere to send to, and `resid` bytes of data with `clen` of control
-/// can fit the buffer at all.
+/// can fit the buffer at all. A pending error fails the send; as in the
+/// book (`snderr(so->so_error)`) it stays for the next call, until a
+/// receive or SO_ERROR takes it, unless `clears` (the stack's
+/// `sosend_clears_error`) asks for Linux's way: reported once.
 fn sosend_check(
     s: &mut Socket,
     nam: Option<&[u8]>,
     atomic: bool,
     resid: usize,
     clen: usize,
+    clears: bool,
 ) -> Result {
     if s.so_state & SS_CANTSENDMORE != 0 {
         return Err(EPIPE);
     }
     if s.so_error != Errno(0) {
         let e = s.so_error;
-        s.so_error = Errno(0);
+        if clears {
+            s.so_error = Errno(0);
+        }
         return Err(e);
     }
     if s.so_state & SS_ISCONNECTED == 0 {

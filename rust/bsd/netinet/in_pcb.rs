@@ -748,7 +748,7 @@ fn for_each_candidate(
 pub fn in_notify_error(st: &mut Stack, inp: usize, errno: Errno) {
     let Some(so) = st.inpcbs.get(inp).map(|p| p.inp_socket) else { return };
     let Some(s) = st.sockets.get_mut(so) else { return };
-    s.so_error = errno;
+    s.set_error(errno);
     sorwakeup(st, so);
     sowwakeup(st, so);
 }
