@@ -196,3 +196,26 @@ fn every_error_posted_counts_a_generation() {
     assert_eq!(st.so(a).so_error_gen, 3);
     soclose(&mut st, a);
 }
+
+/// An empty datagram makes its socket readable (the book counts the
+/// sender's address in sb_cc; Linux reports it too), although FIONREAD's
+/// count of data bytes stays 0; taking it leaves the socket unreadable.
+#[test]
+fn an_empty_datagram_is_readable() {
+    let mut st = stack();
+    let (a, b) = (udp(&mut st), udp(&mut st));
+    sobind(&mut st, b, &sin(LOCALHOST, 6666)).unwrap();
+    assert!(!soreadiness(&mut st, b).0);
+    send(&mut st, a, Some(&sin(LOCALHOST, 6666)), b"").unwrap();
+    assert_eq!(st.so(b).so_rcv.sb_cc, 0);
+    assert!(soreadiness(&mut st, b).0);
+    // Even with a low-water mark above it: recv would not wait for one.
+    sosetopt(&mut st, b, SOL_SOCKET, SO_RCVLOWAT, &100i32.to_ne_bytes()).unwrap();
+    assert!(soreadiness(&mut st, b).0);
+    let (got, r) = recv(&mut st, b, 100, 0).unwrap();
+    assert_eq!((got.len(), r.addr.map(|a| a.sin_addr)), (0, Some(InAddr(LOCALHOST))));
+    assert!(!soreadiness(&mut st, b).0);
+    soclose(&mut st, a);
+    soclose(&mut st, b);
+    assert_eq!(st.mbpool.mbstat.m_mbufs, 0);
+}

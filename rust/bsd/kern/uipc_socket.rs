@@ -1042,11 +1042,16 @@ fn sbcopyout(sb: &Sockbuf, uio: &mut dyn UioOut, want: usize) -> (usize, Option<
 
 /// Readiness for poll/select: (readable, writable) as `soreadable` and
 /// `sowriteable` define them. A listener is readable when a connection
-/// waits on `so_q`.
+/// waits on `so_q`. A datagram protocol's socket is readable when a
+/// datagram is queued, even an empty one: `soreceive` returns it without
+/// waiting for the low-water mark. (The book gets there by counting the
+/// sender's address in `sb_cc`; ours counts data bytes only, for FIONREAD.)
 pub fn soreadiness(st: &mut Stack, so: usize) -> (bool, bool) {
     let s = st.so(so);
     let err = s.so_error != Errno(0);
+    let atomic = s.so_proto.pr_flags & PR_ATOMIC != 0;
     let readable = s.so_rcv.sb_cc >= s.so_rcv.sb_lowat
+        || (atomic && !s.so_rcv.sb_mb.is_empty())
         || s.so_state & SS_CANTRCVMORE != 0
         || s.so_qlen() > 0
         || err;
