@@ -236,10 +236,11 @@ impl Stack {
         inpcbs.get_mut(inp).unwrap_or(&mut spares.pcb)
     }
 
-    /// Asks the platform to wake the sleepers of socket `so`.
+    /// Asks the platform to wake the sleepers of socket `so`, if it has a
+    /// wakeup handle.
     pub fn wakeup(&mut self, so: usize) {
         let arg = self.so(so).so_upcallarg;
-        if !self.wakeups.contains(&arg) {
+        if arg != 0 && !self.wakeups.contains(&arg) {
             // If memory is short the wakeup is lost: sleepers also wake
             // on signals and timeouts, as BSD's tsleep callers do.
             let _ = self.wakeups.push(arg);
@@ -272,6 +273,14 @@ impl Stack {
             crate::bsd::netinet::if_ether::arptimer(self);
         }
         self.softint();
+    }
+
+    /// Drops the pending wakeup of handle `arg` (its socket was closed).
+    pub(crate) fn forget_wakeups(&mut self, arg: usize) {
+        // `wakeup` queues each handle once.
+        if let Some(i) = self.wakeups.iter().position(|&a| a == arg) {
+            self.wakeups.remove(i);
+        }
     }
 
     /// Takes the pending wakeups, for the platform to deliver.

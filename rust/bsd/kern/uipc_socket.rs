@@ -110,9 +110,7 @@ pub enum Pru<'a> {
     /// Drop the connection at once (PRU_ABORT), for a socket that no
     /// descriptor refers to: one on a listener's queue. The protocol
     /// disconnects, detaches and lets `sofree` free the socket, which
-    /// takes it off the queue. It must free it, as the book's protocols
-    /// do: a queued socket has its listener's wakeup handle, which dies
-    /// with the listener.
+    /// takes it off the queue, as the book's protocols do.
     Abort,
     /// Break the association (PRU_DISCONNECT).
     Disconnect,
@@ -180,7 +178,9 @@ pub struct Socket {
     pub so_rcv: Sockbuf,
     pub so_snd: Sockbuf,
     /// Opaque to the stack: the platform's handle for waking this
-    /// socket's sleepers (4.4BSD's `so_upcallarg`).
+    /// socket's sleepers (4.4BSD's `so_upcallarg`); 0 for none, as for a
+    /// socket that no descriptor has yet (on a listener's queue) or any
+    /// more (closed, its protocol still at work).
     pub so_upcallarg: usize,
     /// The listener whose queue holds this socket (`so_head`), until
     /// accept() takes it.
@@ -391,7 +391,15 @@ pub fn soclose_linger(st: &mut Stack, so: usize) -> Option<u16> {
 /// The descriptor is closed (`soclose`): abort the queued connections of
 /// a listener, disconnect, detach, free. Nothing here sleeps: a platform
 /// that honours SO_LINGER calls `soclose_linger` first and waits.
+///
+/// The descriptor's sleepers are gone, and the platform may free its
+/// wakeup handle once this returns: the socket forgets its `so_upcallarg`
+/// first, and the wakeups pending for it are dropped, so that none names
+/// the handle again, although a protocol that keeps its PCB (TCP's
+/// TIME_WAIT) keeps the socket too.
 pub fn soclose(st: &mut Stack, so: usize) {
+    let arg = core::mem::replace(&mut st.so(so).so_upcallarg, 0);
+    st.forget_wakeups(arg);
     soclose_linger(st, so);
     if st.so(so).so_pcb.is_some() {
         // Detach cannot refuse: the descriptor is gone either way.
@@ -474,9 +482,21 @@ pub fn soaccept_next(st: &mut Stack, head: usize, upcallarg: usize) -> Result<(u
         return Err(EWOULDBLOCK);
     };
     soqremque(st, so, 1);
-    st.so(so).so_upcallarg = upcallarg;
+    so_setupcall(st, so, upcallarg);
     let nam = soaccept(st, so).unwrap_or_default();
     Ok((so, nam))
+}
+
+/// Gives socket `so` the platform's wakeup handle `arg`, unless it has
+/// one already (true when it took this one): for the platform's accept(),
+/// which learns the new socket before it has its handle.
+pub fn so_setupcall(st: &mut Stack, so: usize, arg: usize) -> bool {
+    let s = st.so(so);
+    if s.so_upcallarg != 0 {
+        return false;
+    }
+    s.so_upcallarg = arg;
+    true
 }
 
 /// connect() (`soconnect`). A connected datagram socket may connect

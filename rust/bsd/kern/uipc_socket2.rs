@@ -431,7 +431,7 @@ pub fn soisdisconnected(st: &mut Stack, so: usize) {
 
 /// A connection request came to listener `head` (`sonewconn`): a new
 /// socket like the listener (type, options but SO_ACCEPTCONN, linger,
-/// state, protocol, buffer sizes, credentials, wakeup handle) is attached
+/// state, protocol, buffer sizes, credentials; not the wakeup handle) is attached
 /// to the protocol (PRU_ATTACH) and queued, on `so_q0`, or on `so_q` with
 /// `connstatus` (SS_ISCONNECTED) added to its state when the protocol
 /// says it is connected already, waking the listener. No descriptor
@@ -451,7 +451,9 @@ pub fn sonewconn(st: &mut Stack, head: usize, connstatus: u16) -> Result<usize> 
     if h.queue(q).reserve(1).is_err() {
         return Err(ENOBUFS);
     }
-    let mut new = Socket::new(h.so_proto, h.so_cred, h.so_upcallarg);
+    // No wakeup handle until accept() gives it its own: no descriptor
+    // sleeps on it, and the listener's handle may die first.
+    let mut new = Socket::new(h.so_proto, h.so_cred, 0);
     new.so_type = h.so_type;
     new.so_options = h.so_options & !SO_ACCEPTCONN;
     new.so_state = h.so_state | SS_NOFDREF;
