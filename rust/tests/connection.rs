@@ -10,6 +10,8 @@ use bsdinet::bsd::kern::uipc_mbuf::MSIZE;
 use bsdinet::bsd::kern::uipc_socket::*;
 use bsdinet::bsd::kern::uipc_socket2::*;
 use bsdinet::bsd::netinet::in_::*;
+use bsdinet::bsd::net::route::{rtrequest, Req, Sockaddr, RTF_GATEWAY};
+use bsdinet::bsd::net::rtsock::ROUTEDOMAIN;
 use bsdinet::bsd::netinet::in_proto::INETDOMAIN;
 use bsdinet::bsd::stack::Stack;
 use bsdinet::bsd::sys::errno::*;
@@ -33,7 +35,7 @@ use proptest::prelude::*;
 mod pipe {
     use super::*;
     use bsdinet::bsd::kern::uipc_domain::{Domain, Protosw, PR_CONNREQUIRED, PR_WANTRCVD};
-    use bsdinet::bsd::kern::uipc_mbuf::{m_adj, m_copydata, m_freem, Mbuf};
+    use bsdinet::bsd::kern::uipc_mbuf::{m_adj, m_copydata, m_freem, Mbuf, M_EOR};
     use std::cell::RefCell;
     use std::collections::HashMap;
 
@@ -87,6 +89,13 @@ mod pipe {
         // Per test thread; each test has a stack of its own, and a socket
         // starts afresh at attach.
         static OOB: RefCell<HashMap<usize, Oob>> = RefCell::new(HashMap::new());
+        // Whether each piece PRU_SEND got had M_EOR.
+        static EOR: RefCell<Vec<bool>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Whether each piece sent since the last call had M_EOR.
+    pub fn take_eor() -> Vec<bool> {
+        EOR.with(|e| std::mem::take(&mut *e.borrow_mut()))
     }
 
     fn oob(so: usize) -> Oob {
@@ -148,6 +157,7 @@ mod pipe {
             m_freem(&mut st.mbpool, data);
             return Err(ENOTCONN);
         };
+        EOR.with(|e| e.borrow_mut().push(data.m_flags() & M_EOR != 0));
         let len = data.m_length();
         let inline = st.so(p).so_options & SO_OOBINLINE != 0;
         if urgent && len > 0 && !inline {
@@ -710,7 +720,7 @@ fn receive_waits_for_the_low_water_mark() {
 }
 
 /// A MSG_WAITALL receive as the platform runs it: call, and while the
-/// answer says `more`, call again with MSG_SOCONTINUE after letting the
+/// answer says `more`, call `soreceive_continue` after letting the
 /// peer `feed` (the platform's sleep). Returns the bytes, the calls'
 /// answers, and the last error if any.
 fn recv_waitall(
@@ -721,15 +731,20 @@ fn recv_waitall(
 ) -> (Vec<u8>, Vec<usize>, Option<Errno>) {
     let mut d = Dst { buf: Vec::new(), cap };
     let mut lens = Vec::new();
-    let mut flags = MSG_WAITALL;
+    let mut more = false;
     loop {
-        match soreceive(st, so, &mut d, flags, None) {
+        let r = if more {
+            soreceive_continue(st, so, &mut d, MSG_WAITALL, None)
+        } else {
+            soreceive(st, so, &mut d, MSG_WAITALL, None)
+        };
+        match r {
             Ok(r) => {
                 lens.push(r.len);
                 if !r.more {
                     return (d.buf, lens, None);
                 }
-                flags |= MSG_SOCONTINUE;
+                more = true;
             }
             Err(EWOULDBLOCK) => {
                 // The platform sleeps; a timeout ends the call.
@@ -981,6 +996,17 @@ fn datagram_protocols_have_no_out_of_band_data() {
     let mut src = Src(b"urgent");
     assert_eq!(sosend_flags(&mut st, u, Some(&to), &mut src, None, MSG_OOB), Err(EOPNOTSUPP));
     assert_eq!(recv(&mut st, u, 10, MSG_OOB), Err(EOPNOTSUPP));
+    // Nor raw IP, nor routing sockets.
+    let r = raw(&mut st, 253);
+    let mut src = Src(b"urgent");
+    assert_eq!(sosend_flags(&mut st, r, Some(&to), &mut src, None, MSG_OOB), Err(EOPNOTSUPP));
+    assert_eq!(recv(&mut st, r, 10, MSG_OOB), Err(EOPNOTSUPP));
+    soclose(&mut st, r);
+    let rt = socreate(&mut st, &ROUTEDOMAIN, SOCK_RAW, 0, Cred::ROOT, 3).unwrap();
+    let mut src = Src(b"urgent");
+    assert_eq!(sosend_flags(&mut st, rt, None, &mut src, None, MSG_OOB), Err(EOPNOTSUPP));
+    assert_eq!(recv(&mut st, rt, 10, MSG_OOB), Err(EOPNOTSUPP));
+    soclose(&mut st, rt);
     // Datagrams stay datagrams, with the flags too.
     let mut src = Src(b"routed not");
     sosend_flags(&mut st, u, Some(&to), &mut src, None, MSG_DONTROUTE).unwrap();
@@ -989,6 +1015,44 @@ fn datagram_protocols_have_no_out_of_band_data() {
     assert_eq!(recv(&mut st, u, 100, MSG_WAITALL).unwrap().0, b"routed not");
     soclose(&mut st, u);
     assert_eq!((st.mbpool.mbstat.m_mbufs, st.mbpool.mbstat.m_clusters), (0, 0));
+}
+
+/// MSG_EOR marks the last piece of the data, and only it.
+#[test]
+fn msg_eor_marks_the_last_piece() {
+    let mut st = Stack::new();
+    let (c, s) = pair(&mut st);
+    pipe::take_eor();
+    assert_eq!(send_some(&mut st, c, &pattern(3000, 1), MSG_EOR), (3000, Ok(())));
+    let eor = pipe::take_eor();
+    assert!(eor.len() > 1, "{eor:?}");
+    assert_eq!(eor.iter().filter(|&&e| e).count(), 1);
+    assert_eq!(eor.last(), Some(&true));
+    assert_eq!(recv(&mut st, s, 5000, 0).unwrap().1.len, 3000);
+    send_some(&mut st, c, &pattern(3000, 1), 0).1.unwrap();
+    assert!(pipe::take_eor().iter().all(|&e| !e));
+    soclose(&mut st, c);
+    soclose(&mut st, s);
+    assert_no_leaks(&st);
+}
+
+/// Flags the stack does not take from its caller have no effect: on
+/// receive bsdinet's own bit (here it would hide a pending error), on
+/// send the platform's (MSG_DONTWAIT, MSG_NOSIGNAL).
+#[test]
+fn only_user_flags_come_in() {
+    let mut st = Stack::new();
+    let (c, s) = pair(&mut st);
+    st.so(s).set_error(ECONNRESET);
+    let internal = 0x0080_0000;
+    assert_eq!(recv(&mut st, s, 10, internal), Err(ECONNRESET));
+    assert_eq!(recv(&mut st, s, 10, internal | !MSG_RCVFLAGS), Err(EWOULDBLOCK));
+    let all = !MSG_SNDFLAGS & !0x7fff_0000;
+    assert_eq!(send_some(&mut st, c, b"abc", all | MSG_NOSIGNAL | MSG_DONTWAIT), (3, Ok(())));
+    assert_eq!(recv(&mut st, s, 10, 0).unwrap().0, b"abc");
+    soclose(&mut st, c);
+    soclose(&mut st, s);
+    assert_no_leaks(&st);
 }
 
 #[derive(Debug, Clone)]
@@ -1271,4 +1335,29 @@ proptest! {
         prop_assert!(wakeups(&mut st).is_empty());
         assert_no_leaks(&st);
     }
+}
+
+/// MSG_DONTROUTE sends as if the socket had SO_DONTROUTE, for that one
+/// call: to a net reached only through a gateway, it finds no interface.
+#[test]
+fn msg_dontroute_bypasses_the_routes_for_one_send() {
+    let mut st = stack();
+    let gw = Some(Sockaddr::In(InAddr(LOCALHOST)));
+    let net = Some(InAddr(0xff00_0000));
+    rtrequest(&mut st, Req::Add, InAddr(0x0a00_0000), gw, net, RTF_GATEWAY, false).unwrap();
+    let u = socreate(&mut st, &INETDOMAIN, SOCK_DGRAM, 0, Cred::default(), 1).unwrap();
+    let far = sin(0x0a01_0203, 9);
+    assert_eq!(sosend_flags(&mut st, u, Some(&far), &mut Src(b"x"), None, 0), Ok(()));
+    assert_eq!(
+        sosend_flags(&mut st, u, Some(&far), &mut Src(b"x"), None, MSG_DONTROUTE),
+        Err(ENETUNREACH)
+    );
+    assert_eq!(st.so(u).so_options & SO_DONTROUTE, 0);
+    assert_eq!(sosend_flags(&mut st, u, Some(&far), &mut Src(b"x"), None, 0), Ok(()));
+    // On the attached net it goes either way.
+    let near = sin(LOCALHOST, 9);
+    assert_eq!(sosend_flags(&mut st, u, Some(&near), &mut Src(b"x"), None, MSG_DONTROUTE), Ok(()));
+    st.softint();
+    soclose(&mut st, u);
+    assert_eq!((st.mbpool.mbstat.m_mbufs, st.mbpool.mbstat.m_clusters), (0, 0));
 }

@@ -570,7 +570,9 @@ pub fn sosend(
 }
 
 /// sendto()/sendmsg() (`sosend`, book section 16.7), with send()'s
-/// `flags` (MSG_OOB, MSG_DONTROUTE, MSG_EOR).
+/// `flags`: of them only MSG_SNDFLAGS (MSG_OOB, MSG_DONTROUTE, MSG_EOR)
+/// count, as the platform answers the others (MSG_DONTWAIT,
+/// MSG_NOSIGNAL) itself.
 ///
 /// A protocol that sends each call's data at once (PR_ATOMIC) gets it
 /// in one PRU_SEND, or EMSGSIZE when it is larger than the send buffer.
@@ -597,7 +599,7 @@ pub fn sosend_flags(
     mut control: Option<Mbuf>,
     flags: i32,
 ) -> Result {
-    let r = sosend_pieces(st, so, nam, uio, &mut control, flags);
+    let r = sosend_pieces(st, so, nam, uio, &mut control, flags & MSG_SNDFLAGS);
     if let Some(c) = control {
         m_freem(&mut st.mbpool, c);
     }
@@ -769,14 +771,14 @@ fn uiomove_fill(mp: &mut MbufPool, uio: &mut dyn UioIn, mut m: &mut Mbuf, len: u
     }
 }
 
-/// bsdinet's own receive flag, never a user's (Linux 6.12 gives the bit
-/// no meaning; the platform clears it from the caller's flags): the call
+/// bsdinet's own receive flag, never a user's (`soreceive` takes only
+/// MSG_RCVFLAGS from its caller; `soreceive_continue` adds this): the call
 /// goes on with a MSG_WAITALL receive that returned `Received::more`.
 /// The book's `soreceive` sleeps in its copy loop and, when an error or
 /// the end of the data comes meanwhile, returns the bytes it has with the
 /// error left for the next call; such a call answers `Ok` with nothing,
 /// the error still pending, so that the platform returns its count.
-pub const MSG_SOCONTINUE: i32 = 0x0080_0000;
+const MSG_SOCONTINUE: i32 = 0x0080_0000;
 
 /// What `soreceive` delivered.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -792,10 +794,10 @@ pub struct Received {
     pub flags: i32,
     /// A MSG_WAITALL receive on a stream took all there was and wants
     /// more: the platform adds `len` to its count, sleeps (`sbwait`) and
-    /// calls again with the same `uio` and MSG_SOCONTINUE added to the
-    /// flags, until a call returns without `more`; when the wait ends on
-    /// a signal or a timeout, it returns the count it has. (The book
-    /// sleeps inside `soreceive` instead.)
+    /// calls `soreceive_continue` with the same `uio` and flags, until a
+    /// call returns without `more`; when the wait ends on a signal or a
+    /// timeout, it returns the count it has. (The book sleeps inside
+    /// `soreceive` instead.)
     pub more: bool,
 }
 
@@ -813,7 +815,39 @@ pub struct Received {
 /// to open their window. An error or the end of the data comes once what is
 /// queued has been read: the error once (kept by MSG_PEEK), the end as
 /// `len` 0 every time.
+///
+/// Of the caller's `flags`, only MSG_RCVFLAGS count: other bits, bsdinet's
+/// own included, are dropped.
 pub fn soreceive(
+    st: &mut Stack,
+    so: usize,
+    uio: &mut dyn UioOut,
+    flags: i32,
+    controlp: Option<&mut Option<Mbuf>>,
+) -> Result<Received> {
+    soreceive_flags(st, so, uio, flags & MSG_RCVFLAGS, controlp)
+}
+
+/// The next call of a MSG_WAITALL receive whose last answer was
+/// `Received::more` (see there), with the same `flags` as the first.
+pub fn soreceive_continue(
+    st: &mut Stack,
+    so: usize,
+    uio: &mut dyn UioOut,
+    flags: i32,
+    controlp: Option<&mut Option<Mbuf>>,
+) -> Result<Received> {
+    soreceive_flags(st, so, uio, flags & MSG_RCVFLAGS | MSG_SOCONTINUE, controlp)
+}
+
+/// The flags `soreceive` takes from its caller.
+pub const MSG_RCVFLAGS: i32 = MSG_OOB | MSG_PEEK | MSG_WAITALL | MSG_DONTWAIT;
+
+/// The flags `sosend_flags` takes from its caller.
+pub const MSG_SNDFLAGS: i32 = MSG_OOB | MSG_DONTROUTE | MSG_EOR;
+
+/// `soreceive` with the flags checked.
+fn soreceive_flags(
     st: &mut Stack,
     so: usize,
     uio: &mut dyn UioOut,
