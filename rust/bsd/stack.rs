@@ -2,8 +2,8 @@
 //! that host tests can run several stacks side by side and the module can
 //! keep one per network namespace. FreeBSD calls this a "vnet".
 
-use crate::bsd::kern::uipc_mbuf::MbufPool;
 use crate::bsd::kern::uipc_domain::Protosw;
+use crate::bsd::kern::uipc_mbuf::MbufPool;
 use crate::bsd::kern::uipc_socket::{Cred, Socket};
 use crate::bsd::net::if_::if_up;
 use crate::bsd::net::if_::{IfKind, IfName, Ifnet, Ifqueue, IFQ_MAXLEN};
@@ -23,7 +23,9 @@ use crate::bsd::netinet::ip_reass::IpReass;
 use crate::bsd::netinet::udp_usrreq::Udpstat;
 use crate::bsd::sys::errno::Result;
 use crate::bsd::sys::slab::Slab;
-use crate::bsd::sys::sockio::{set_sockaddr_at, IFNAMSIZ, IFALIASREQ_LEN, IFRA_ADDR, IFRA_MASK, SIOCAIFADDR};
+use crate::bsd::sys::sockio::{
+    set_sockaddr_at, IFALIASREQ_LEN, IFNAMSIZ, IFRA_ADDR, IFRA_MASK, SIOCAIFADDR,
+};
 use crate::platform::Vec;
 
 /// A whole TCP/IP stack.

@@ -5,8 +5,8 @@
 use core::cell::UnsafeCell;
 use core::ops::{Deref, DerefMut};
 use core::sync::atomic::{AtomicUsize, Ordering};
-use kernel::alloc::flags::{Flags, __GFP_NOWARN, __GFP_ZERO, GFP_KERNEL};
-use kernel::alloc::{KBox, KVec};
+use kernel::alloc::flags::{__GFP_NOWARN, __GFP_ZERO, GFP_KERNEL};
+use kernel::alloc::{Flags, KBox, KVec};
 use kernel::sync::Arc;
 
 /// Allocation failed.

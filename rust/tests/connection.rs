@@ -9,9 +9,9 @@ use common::*;
 use bsdinet::bsd::kern::uipc_mbuf::MSIZE;
 use bsdinet::bsd::kern::uipc_socket::*;
 use bsdinet::bsd::kern::uipc_socket2::*;
-use bsdinet::bsd::netinet::in_::*;
 use bsdinet::bsd::net::route::{rtrequest, Req, Sockaddr, RTF_GATEWAY};
 use bsdinet::bsd::net::rtsock::ROUTEDOMAIN;
+use bsdinet::bsd::netinet::in_::*;
 use bsdinet::bsd::netinet::in_proto::INETDOMAIN;
 use bsdinet::bsd::stack::Stack;
 use bsdinet::bsd::sys::errno::*;
@@ -1169,8 +1169,8 @@ proptest! {
 #[test]
 fn a_kept_pcb_wakes_no_closed_descriptor() {
     let mut st = Stack::new();
-    let l = socreate(&mut st, &pipe::DOMAIN, SOCK_STREAM, pipe::KEEP, Cred::default(), 1000)
-        .unwrap();
+    let l =
+        socreate(&mut st, &pipe::DOMAIN, SOCK_STREAM, pipe::KEEP, Cred::default(), 1000).unwrap();
     solisten(&mut st, l, 1).unwrap();
     let c = socreate(&mut st, &pipe::DOMAIN, SOCK_STREAM, pipe::KEEP, Cred::default(), 1).unwrap();
     connect(&mut st, c, l).unwrap();

@@ -148,11 +148,9 @@ impl<T> Slab<T> {
 
     /// Every value, mutably, with its index.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (usize, &mut T)> {
-        self.chunks.iter_mut().flat_map(|c| c.iter_mut()).enumerate().filter_map(|(i, s)| {
-            match s {
-                Slot::Used(v) => Some((i, v)),
-                Slot::Free(_) => None,
-            }
+        self.chunks.iter_mut().flat_map(|c| c.iter_mut()).enumerate().filter_map(|(i, s)| match s {
+            Slot::Used(v) => Some((i, v)),
+            Slot::Free(_) => None,
         })
     }
 
