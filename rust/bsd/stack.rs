@@ -2,19 +2,20 @@
 //! that host tests can run several stacks side by side and the module can
 //! keep one per network namespace. FreeBSD calls this a "vnet".
 
+use crate::bsd::kern::uipc_domain::Protosw;
 use crate::bsd::kern::uipc_mbuf::MbufPool;
-use crate::bsd::kern::uipc_socket::Socket;
+use crate::bsd::kern::uipc_socket::{Cred, Socket};
 use crate::bsd::net::if_::if_up;
-use crate::bsd::net::if_::{Ifnet, Ifqueue, IFQ_MAXLEN};
+use crate::bsd::net::if_::{IfKind, IfName, Ifnet, Ifqueue, IFQ_MAXLEN};
 use crate::bsd::net::if_loop::loattach;
 use crate::bsd::net::if_sl::SlSoftc;
 use crate::bsd::net::raw_cb::Rawcb;
-use crate::bsd::net::route::RouteTable;
+use crate::bsd::net::route::{RouteTable, Rtentry, Sockaddr};
 use crate::bsd::net::rtsock::RouteCb;
 use crate::bsd::netinet::if_ether::Arpstat;
 use crate::bsd::netinet::in_::InIfaddr;
 use crate::bsd::netinet::in_::{in_control, InAddr, SockaddrIn, INADDR_LOOPBACK};
-use crate::bsd::netinet::in_pcb::{Inpcb, InpcbInfo};
+use crate::bsd::netinet::in_pcb::{InpHead, Inpcb, InpcbInfo};
 use crate::bsd::netinet::ip::{Ipstat, IPDEFTTL};
 use crate::bsd::netinet::ip_icmp::Icmpstat;
 use crate::bsd::netinet::ip_options::IpSrcrt;
@@ -22,7 +23,9 @@ use crate::bsd::netinet::ip_reass::IpReass;
 use crate::bsd::netinet::udp_usrreq::Udpstat;
 use crate::bsd::sys::errno::Result;
 use crate::bsd::sys::slab::Slab;
-use crate::bsd::sys::sockio::{set_sockaddr_at, IFALIASREQ_LEN, IFRA_ADDR, IFRA_MASK, SIOCAIFADDR};
+use crate::bsd::sys::sockio::{
+    set_sockaddr_at, IFALIASREQ_LEN, IFNAMSIZ, IFRA_ADDR, IFRA_MASK, SIOCAIFADDR,
+};
 use crate::platform::Vec;
 
 /// A whole TCP/IP stack.
@@ -63,6 +66,14 @@ pub struct Stack {
     /// Whether other subnets of an attached network count as local
     /// (`subnetsarelocal`; the book's default is yes).
     pub subnetsarelocal: bool,
+    /// Whether ephemeral ports are chosen at random (RFC 6056; FreeBSD's
+    /// `net.inet.ip.portrange.randomized`). Off by default: the book's
+    /// sequential ports.
+    pub ipport_randomized: bool,
+    /// Whether a send that reports the socket's pending error also clears
+    /// it, as Linux does. Off by default: the book's `sosend` leaves it
+    /// for a receive or SO_ERROR to take, so every send fails until then.
+    pub sosend_clears_error: bool,
     /// IP statistics (`ipstat`).
     pub ipstat: Ipstat,
     /// The next IP datagram identifier (`ip_id`).
@@ -84,15 +95,43 @@ pub struct Stack {
     pub udpstat: Udpstat,
     /// Whether UDP checksums are computed and checked (`udpcksum`).
     pub udpcksum: bool,
-    /// Stand-ins until the stack branch lands.
-    pub invariant_failures: u64,
-    pub ipport_randomized: bool,
-    pub sosend_clears_error: bool,
     /// 100 ms ticks since the stack started.
     pub ticks: u64,
     /// Upcall arguments of sockets whose sleepers must be woken once the
     /// current request returns (filled by `sorwakeup`/`sowwakeup`).
     wakeups: Vec<usize>,
+    /// Invariants found broken (`Stack::bug`): a stale index met by an
+    /// accessor, and the like. The platform turns an increase during a
+    /// request into a warning and EIO.
+    pub invariant_failures: u64,
+    /// Stand-ins that the accessors hand out for a missing object.
+    pub(crate) spares: Spares,
+}
+
+/// Objects for the accessors (`so`, `pcb`, `ifp`, `rt`) to hand out when
+/// the index they are given names nothing, so that a bug in the stack
+/// costs a counted error instead of a panic with the stack's lock held.
+/// Each is made afresh every time it is handed out.
+pub(crate) struct Spares {
+    pub so: Socket,
+    pub pcb: Inpcb,
+    pub ifp: Ifnet,
+    pub rt: Rtentry,
+}
+
+/// The protocol of the spare socket: no user requests, so every request
+/// to it fails with EOPNOTSUPP.
+static SPARE_PROTO: Protosw = Protosw { pr_name: "spare", ..Protosw::NONE };
+
+impl Spares {
+    fn new() -> Self {
+        Spares {
+            so: Socket::new(&SPARE_PROTO, Cred::default(), 0),
+            pcb: Inpcb::new(InpHead::Raw, usize::MAX, 0),
+            ifp: Ifnet::new(IfName([0; IFNAMSIZ]), IfKind::Loopback, 0, 0),
+            rt: Rtentry::new(InAddr(0), InAddr(0), Sockaddr::In(InAddr(0))),
+        }
+    }
 }
 
 impl Default for Stack {
@@ -121,6 +160,8 @@ impl Stack {
             ipforwarding: false,
             ipsendredirects: true,
             subnetsarelocal: true,
+            ipport_randomized: false,
+            sosend_clears_error: false,
             ipstat: Ipstat::default(),
             ip_id: 0,
             ip_defttl: IPDEFTTL,
@@ -132,10 +173,9 @@ impl Stack {
             udpstat: Udpstat::default(),
             udpcksum: true,
             ticks: 0,
-            invariant_failures: 0,
-            ipport_randomized: false,
-            sosend_clears_error: false,
             wakeups: Vec::new(),
+            invariant_failures: 0,
+            spares: Spares::new(),
         }
     }
 
@@ -152,26 +192,57 @@ impl Stack {
         Ok(())
     }
 
-    /// Socket `so`; a missing socket is a bug in the stack itself.
-    pub fn so(&mut self, so: usize) -> &mut Socket {
-        self.sockets.get_mut(so).expect("no such socket")
-    }
-
-    /// PCB `inp`; a missing PCB is a bug in the stack itself.
-    pub fn pcb(&mut self, inp: usize) -> &mut Inpcb {
-        self.inpcbs.get_mut(inp).expect("no such pcb")
-    }
-
-    /// Stand-in.
+    /// Counts and logs a broken invariant (a bug in the stack itself),
+    /// where the book would panic: nothing reachable from a system call
+    /// or a packet may panic, as the platform holds the stack's lock. The
+    /// 1st, 2nd, 4th, 8th... are logged, so that a packet flood that
+    /// finds a bug does not flood the log too.
     pub fn bug(&mut self, what: &str) {
-        self.invariant_failures += 1;
-        crate::platform::log(format_args!("bsdinet: {}", what));
+        self.invariant_failures = self.invariant_failures.wrapping_add(1);
+        let n = self.invariant_failures;
+        if n.is_power_of_two() {
+            crate::platform::log(format_args!("bsdinet: invariant failure #{n}: {what}"));
+        }
     }
 
-    /// Asks the platform to wake the sleepers of socket `so`.
+    /// Socket `so`. A missing socket is a bug in the stack itself: it is
+    /// counted (`bug`) and a blank spare stands in.
+    pub fn so(&mut self, so: usize) -> &mut Socket {
+        if self.sockets.get(so).is_none() {
+            self.bug("no such socket");
+            let blank = Socket::new(&SPARE_PROTO, Cred::default(), 0);
+            let mut old = core::mem::replace(&mut self.spares.so, blank);
+            old.so_snd.sbflush(&mut self.mbpool);
+            old.so_rcv.sbflush(&mut self.mbpool);
+        }
+        let Stack { sockets, spares, .. } = self;
+        sockets.get_mut(so).unwrap_or(&mut spares.so)
+    }
+
+    /// Socket `so` and the mbuf pool, borrowed together (for the socket
+    /// buffers' work); a missing socket as in `so`.
+    pub fn so_mbpool(&mut self, so: usize) -> (&mut Socket, &mut MbufPool) {
+        self.so(so);
+        let Stack { sockets, spares, mbpool, .. } = self;
+        (sockets.get_mut(so).unwrap_or(&mut spares.so), mbpool)
+    }
+
+    /// PCB `inp`. A missing PCB is a bug in the stack itself: it is
+    /// counted (`bug`) and a blank spare stands in.
+    pub fn pcb(&mut self, inp: usize) -> &mut Inpcb {
+        if self.inpcbs.get(inp).is_none() {
+            self.bug("no such pcb");
+            self.spares.pcb = Inpcb::new(InpHead::Raw, usize::MAX, 0);
+        }
+        let Stack { inpcbs, spares, .. } = self;
+        inpcbs.get_mut(inp).unwrap_or(&mut spares.pcb)
+    }
+
+    /// Asks the platform to wake the sleepers of socket `so`, if it has a
+    /// wakeup handle.
     pub fn wakeup(&mut self, so: usize) {
         let arg = self.so(so).so_upcallarg;
-        if !self.wakeups.contains(&arg) {
+        if arg != 0 && !self.wakeups.contains(&arg) {
             // If memory is short the wakeup is lost: sleepers also wake
             // on signals and timeouts, as BSD's tsleep callers do.
             let _ = self.wakeups.push(arg);
@@ -204,6 +275,14 @@ impl Stack {
             crate::bsd::netinet::if_ether::arptimer(self);
         }
         self.softint();
+    }
+
+    /// Drops the pending wakeup of handle `arg` (its socket was closed).
+    pub(crate) fn forget_wakeups(&mut self, arg: usize) {
+        // `wakeup` queues each handle once.
+        if let Some(i) = self.wakeups.iter().position(|&a| a == arg) {
+            self.wakeups.remove(i);
+        }
     }
 
     /// Takes the pending wakeups, for the platform to deliver.

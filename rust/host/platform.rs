@@ -6,7 +6,9 @@
 //! - `Box<T>`: one heap object whose allocation can fail;
 //! - `SharedBuf`: a byte buffer with shared, reference-counted ownership
 //!   that only its sole owner may write (mbuf clusters);
-//! - `iptime()`: milliseconds since midnight UT, for IP and ICMP timestamps.
+//! - `iptime()`: milliseconds since midnight UT, for IP and ICMP timestamps;
+//! - `random_u32()`: random bits (ports, IP ids, sequence numbers);
+//! - `log()`: a message to the console.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -150,6 +152,31 @@ pub fn iptime() -> u32 {
     let now =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     (now.as_millis() % 86_400_000) as u32
+}
+
+/// The seed every test thread starts with, so that runs repeat.
+const DEFAULT_SEED: u64 = 0x0bad_5eed_0bad_5eed;
+
+std::thread_local! {
+    static RANDOM: core::cell::Cell<u64> = const { core::cell::Cell::new(DEFAULT_SEED) };
+}
+
+/// Restarts this thread's random numbers from `seed`.
+pub fn seed_random(seed: u64) {
+    RANDOM.with(|r| r.set(seed));
+}
+
+/// 32 random bits: a deterministic generator per thread (SplitMix64),
+/// seeded by `seed_random`, where the kernel has `get_random_u32`.
+pub fn random_u32() -> u32 {
+    RANDOM.with(|r| {
+        let x = r.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+        r.set(x);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 32) as u32
+    })
 }
 
 std::thread_local! {

@@ -5,13 +5,20 @@
 use core::cell::UnsafeCell;
 use core::ops::{Deref, DerefMut};
 use core::sync::atomic::{AtomicUsize, Ordering};
-use kernel::alloc::flags::{__GFP_ZERO, GFP_KERNEL};
-use kernel::alloc::{KBox, KVec};
+use kernel::alloc::flags::{__GFP_NOWARN, __GFP_ZERO, GFP_KERNEL};
+use kernel::alloc::{Flags, KBox, KVec};
 use kernel::sync::Arc;
 
 /// Allocation failed.
 #[derive(Debug)]
 pub struct AllocError;
+
+/// The flags of every allocation: a large one that a user can ask for
+/// (a table of sockets, a socket buffer) fails quietly with ENOBUFS
+/// rather than printing a kernel warning.
+fn gfp() -> Flags {
+    GFP_KERNEL | __GFP_NOWARN
+}
 
 /// A growable array whose growth can fail.
 pub struct Vec<T>(KVec<T>);
@@ -24,12 +31,12 @@ impl<T> Vec<T> {
 
     /// Makes room for `additional` more elements.
     pub fn reserve(&mut self, additional: usize) -> Result<(), AllocError> {
-        self.0.reserve(additional, GFP_KERNEL).map_err(|_| AllocError)
+        self.0.reserve(additional, gfp()).map_err(|_| AllocError)
     }
 
     /// Appends `v`.
     pub fn push(&mut self, v: T) -> Result<(), AllocError> {
-        self.0.push(v, GFP_KERNEL).map_err(|_| AllocError)
+        self.0.push(v, gfp()).map_err(|_| AllocError)
     }
 
     /// Removes every element, keeping the allocation.
@@ -96,7 +103,7 @@ pub struct Box<T>(KBox<T>);
 impl<T> Box<T> {
     /// Moves `v` to the heap.
     pub fn new(v: T) -> Result<Self, AllocError> {
-        KBox::new(v, GFP_KERNEL).map(Box).map_err(|_| AllocError)
+        KBox::new(v, gfp()).map(Box).map_err(|_| AllocError)
     }
 }
 
@@ -141,13 +148,13 @@ impl SharedBuf {
         // Zeroed by the allocator: `KVec::from_elem` writes byte by byte,
         // which costs milliseconds per cluster under KASAN and emulation.
         let mut bytes =
-            KVec::<u8>::with_capacity(len, GFP_KERNEL | __GFP_ZERO).map_err(|_| AllocError)?;
+            KVec::<u8>::with_capacity(len, gfp() | __GFP_ZERO).map_err(|_| AllocError)?;
         // SAFETY: the capacity is at least `len` and __GFP_ZERO zeroed it,
         // and zero is a valid `u8`, so the first `len` elements are
         // initialized.
         unsafe { bytes.set_len(len) };
         let inner = SharedInner { refs: AtomicUsize::new(1), bytes: UnsafeCell::new(bytes) };
-        let inner = Arc::new(inner, GFP_KERNEL).map_err(|_| AllocError)?;
+        let inner = Arc::new(inner, gfp()).map_err(|_| AllocError)?;
         Ok(SharedBuf { inner, released: false })
     }
 
@@ -215,12 +222,20 @@ impl Deref for SharedBuf {
 
 extern "C" {
     fn bsdinet_iptime() -> u32;
+    fn bsdinet_random_u32() -> u32;
 }
 
 /// Milliseconds since midnight UT (the book's `iptime()`).
 pub fn iptime() -> u32 {
     // SAFETY: reads the clock; callable in any context.
     unsafe { bsdinet_iptime() }
+}
+
+/// 32 random bits from the kernel's generator (`get_random_u32`), for
+/// ephemeral ports, IP ids and initial sequence numbers.
+pub fn random_u32() -> u32 {
+    // SAFETY: takes no arguments; callable in any context.
+    unsafe { bsdinet_random_u32() }
 }
 
 /// The stack's messages to the console (the book's `log()`).

@@ -1625,6 +1625,7 @@ impl Net {
         }
         let s = &st.mbpool.mbstat;
         assert_eq!((s.m_mbufs, s.m_clusters), (0, 0), "mbufs and clusters leaked");
+        assert_eq!(st.invariant_failures, 0, "an invariant failed");
     }
 }
 
@@ -1983,6 +1984,7 @@ fn options_round(rng: &mut Rng, log: &mut Vec<Vec<u8>>) {
     }
     let s = &st.mbpool.mbstat;
     assert_eq!((s.m_mbufs, s.m_clusters), (0, 0), "mbufs and clusters leaked");
+    assert_eq!(st.invariant_failures, 0, "an invariant failed");
 }
 
 #[test]

@@ -327,6 +327,81 @@ fn ephemeral_ports_rotate_and_run_out() {
     assert_eq!(addrs(&st, inp).1, 32768);
 }
 
+/// RFC 6056 randomisation, when switched on: ports spread over the whole
+/// range, never twice, and the range still runs out.
+#[test]
+fn ephemeral_ports_at_random() {
+    bsdinet::platform::seed_random(6056);
+    let mut st = booted();
+    st.ipport_randomized = true;
+    let mut ports: Vec<u16> = (0..200)
+        .map(|_| {
+            let inp = udp(&mut st);
+            in_pcbbind(&mut st, inp, None).unwrap();
+            addrs(&st, inp).1
+        })
+        .collect();
+    assert!(ports.iter().all(|p| (1024..=5000).contains(p)));
+    // Not the book's sequence, and spread: some in each quarter.
+    assert_ne!(ports[..3], [1024, 1025, 1026]);
+    for q in 0..4 {
+        let lo = 1024 + q * 994;
+        assert!(ports.iter().any(|&p| (lo..lo + 994).contains(&p)), "none in quarter {q}");
+    }
+    let n = ports.len();
+    ports.sort();
+    ports.dedup();
+    assert_eq!(ports.len(), n, "a port handed out twice");
+
+    // A tiny range: every port once, then none, and a freed one again.
+    let mut st = booted();
+    st.ipport_randomized = true;
+    let info = &mut st.pcbinfo[InpHead::Udp as usize];
+    (info.ipport_firstauto, info.ipport_lastauto) = (40000, 40002);
+    let got: Vec<_> = (0..3)
+        .map(|_| {
+            let inp = udp(&mut st);
+            in_pcbbind(&mut st, inp, None).unwrap();
+            inp
+        })
+        .collect();
+    let mut p: Vec<u16> = got.iter().map(|&i| addrs(&st, i).1).collect();
+    p.sort();
+    assert_eq!(p, [40000, 40001, 40002]);
+    let inp = udp(&mut st);
+    assert_eq!(in_pcbbind(&mut st, inp, None), Err(EADDRINUSE));
+    let freed = addrs(&st, got[1]).1;
+    in_pcbdetach(&mut st, got[1]);
+    assert_eq!(in_pcbbind(&mut st, inp, None), Ok(()));
+    assert_eq!(addrs(&st, inp).1, freed);
+
+    // A range of one port.
+    let mut st = booted();
+    st.ipport_randomized = true;
+    let info = &mut st.pcbinfo[InpHead::Udp as usize];
+    (info.ipport_firstauto, info.ipport_lastauto) = (7, 7);
+    let inp = udp(&mut st);
+    in_pcbbind(&mut st, inp, None).unwrap();
+    assert_eq!(addrs(&st, inp).1, 7);
+    let inp = udp(&mut st);
+    assert_eq!(in_pcbbind(&mut st, inp, None), Err(EADDRINUSE));
+}
+
+/// The platform's random numbers repeat from a seed, as tests need.
+#[test]
+fn random_numbers_repeat_from_a_seed() {
+    use bsdinet::platform::{random_u32, seed_random};
+    seed_random(1);
+    let a: Vec<u32> = (0..8).map(|_| random_u32()).collect();
+    seed_random(1);
+    let b: Vec<u32> = (0..8).map(|_| random_u32()).collect();
+    seed_random(2);
+    let c: Vec<u32> = (0..8).map(|_| random_u32()).collect();
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert!(a.windows(2).all(|w| w[0] != w[1]));
+}
+
 #[test]
 fn connect_chooses_the_source_as_the_book() {
     let mut st = booted();

@@ -127,3 +127,95 @@ fn bad_checksum_and_length_are_counted() {
     soclose(&mut st, b);
     assert_eq!(st.mbpool.mbstat.m_mbufs, 0);
 }
+
+/// A connected socket whose peer's port is closed: the ICMP port
+/// unreachable of its first datagram is pending.
+fn refused(st: &mut Stack) -> usize {
+    let a = udp(st);
+    soconnect(st, a, &sin(LOCALHOST, 9)).unwrap();
+    send(st, a, None, b"anyone?").unwrap();
+    assert_eq!(st.so(a).so_error, ECONNREFUSED);
+    a
+}
+
+/// The book's sosend reports a pending error without taking it: every
+/// send fails until a receive (or SO_ERROR) takes it.
+#[test]
+fn a_send_error_stays_as_in_the_book() {
+    let mut st = stack();
+    assert!(!st.sosend_clears_error);
+    let a = refused(&mut st);
+    assert_eq!(send(&mut st, a, None, b"again"), Err(ECONNREFUSED));
+    assert_eq!(send(&mut st, a, None, b"again"), Err(ECONNREFUSED));
+    assert_eq!(st.udpstat.udps_opackets, 1);
+    assert_eq!(recv(&mut st, a, 100, 0).err(), Some(ECONNREFUSED));
+    // Taken: the next send goes, and draws a new one.
+    assert_eq!(send(&mut st, a, None, b"now"), Ok(()));
+    assert_eq!(send(&mut st, a, None, b"now"), Err(ECONNREFUSED));
+    let mut v = [0u8; 4];
+    assert_eq!(sogetopt(&mut st, a, SOL_SOCKET, SO_ERROR, &mut v), Ok(4));
+    assert_eq!(i32::from_ne_bytes(v), ECONNREFUSED.0);
+    assert_eq!(st.so(a).so_error, Errno(0));
+    soclose(&mut st, a);
+    assert_eq!(st.mbpool.mbstat.m_mbufs, 0);
+}
+
+/// With `sosend_clears_error`, as Linux: the send that reports the error
+/// takes it, and the next one goes.
+#[test]
+fn a_send_error_once_when_switched() {
+    let mut st = stack();
+    st.sosend_clears_error = true;
+    let a = refused(&mut st);
+    assert_eq!(send(&mut st, a, None, b"again"), Err(ECONNREFUSED));
+    assert_eq!(st.so(a).so_error, Errno(0));
+    assert_eq!(recv(&mut st, a, 100, 0).err(), Some(EWOULDBLOCK));
+    // This one goes out, and draws the next port unreachable.
+    assert_eq!(send(&mut st, a, None, b"again"), Ok(()));
+    assert_eq!(st.udpstat.udps_opackets, 2);
+    assert_eq!(st.so(a).so_error, ECONNREFUSED);
+    soclose(&mut st, a);
+    assert_eq!(st.mbpool.mbstat.m_mbufs, 0);
+}
+
+/// Each error posted counts in `so_error_gen`, so that the platform can
+/// tell a repeated error from the one the user took.
+#[test]
+fn every_error_posted_counts_a_generation() {
+    let mut st = stack();
+    let a = refused(&mut st);
+    assert_eq!(st.so(a).so_error_gen, 1);
+    assert_eq!(recv(&mut st, a, 100, 0).err(), Some(ECONNREFUSED));
+    assert_eq!(st.so(a).so_error_gen, 1, "taking it is no new one");
+    send(&mut st, a, None, b"again").unwrap();
+    assert_eq!((st.so(a).so_error, st.so(a).so_error_gen), (ECONNREFUSED, 2));
+    // A second identical error on top of one pending counts too.
+    st.sosend_clears_error = true;
+    assert_eq!(send(&mut st, a, None, b"x"), Err(ECONNREFUSED));
+    send(&mut st, a, None, b"y").unwrap();
+    assert_eq!(st.so(a).so_error_gen, 3);
+    soclose(&mut st, a);
+}
+
+/// An empty datagram makes its socket readable (the book counts the
+/// sender's address in sb_cc; Linux reports it too), although FIONREAD's
+/// count of data bytes stays 0; taking it leaves the socket unreadable.
+#[test]
+fn an_empty_datagram_is_readable() {
+    let mut st = stack();
+    let (a, b) = (udp(&mut st), udp(&mut st));
+    sobind(&mut st, b, &sin(LOCALHOST, 6666)).unwrap();
+    assert!(!soreadiness(&mut st, b).0);
+    send(&mut st, a, Some(&sin(LOCALHOST, 6666)), b"").unwrap();
+    assert_eq!(st.so(b).so_rcv.sb_cc, 0);
+    assert!(soreadiness(&mut st, b).0);
+    // Even with a low-water mark above it: recv would not wait for one.
+    sosetopt(&mut st, b, SOL_SOCKET, SO_RCVLOWAT, &100i32.to_ne_bytes()).unwrap();
+    assert!(soreadiness(&mut st, b).0);
+    let (got, r) = recv(&mut st, b, 100, 0).unwrap();
+    assert_eq!((got.len(), r.addr.map(|a| a.sin_addr)), (0, Some(InAddr(LOCALHOST))));
+    assert!(!soreadiness(&mut st, b).0);
+    soclose(&mut st, a);
+    soclose(&mut st, b);
+    assert_eq!(st.mbpool.mbstat.m_mbufs, 0);
+}

@@ -110,9 +110,7 @@ pub enum Pru<'a> {
     /// Drop the connection at once (PRU_ABORT), for a socket that no
     /// descriptor refers to: one on a listener's queue. The protocol
     /// disconnects, detaches and lets `sofree` free the socket, which
-    /// takes it off the queue. It must free it, as the book's protocols
-    /// do: a queued socket has its listener's wakeup handle, which dies
-    /// with the listener.
+    /// takes it off the queue, as the book's protocols do.
     Abort,
     /// Break the association (PRU_DISCONNECT).
     Disconnect,
@@ -168,13 +166,21 @@ pub struct Socket {
     pub so_proto: &'static Protosw,
     /// The protocol control block (index into the stack's `inpcbs`).
     pub so_pcb: Option<usize>,
+    /// The pending error (`so_error`). Post one with `set_error`; take it
+    /// by assigning 0.
     pub so_error: Errno,
+    /// How many errors have been posted (wrapping), so that the platform
+    /// can tell a new error from the one the user already took when both
+    /// have the same value (not in the book).
+    pub so_error_gen: u32,
     /// SO_LINGER's time, in seconds (a `short`, as in the book).
     pub so_linger: i16,
     pub so_rcv: Sockbuf,
     pub so_snd: Sockbuf,
     /// Opaque to the stack: the platform's handle for waking this
-    /// socket's sleepers (4.4BSD's `so_upcallarg`).
+    /// socket's sleepers (4.4BSD's `so_upcallarg`); 0 for none, as for a
+    /// socket that no descriptor has yet (on a listener's queue) or any
+    /// more (closed, its protocol still at work).
     pub so_upcallarg: usize,
     /// The listener whose queue holds this socket (`so_head`), until
     /// accept() takes it.
@@ -193,11 +199,41 @@ pub struct Socket {
     /// mark (`so_oobmark`); 0 when there is none or the reader is at it,
     /// which SS_RCVATMARK tells apart.
     pub so_oobmark: usize,
-    /// Bumped each time an error is posted to `so_error` (stand-in).
-    pub so_error_gen: u32,
 }
 
 impl Socket {
+    /// A socket of protocol `so_proto` with nothing queued and no PCB.
+    pub fn new(so_proto: &'static Protosw, so_cred: Cred, so_upcallarg: usize) -> Socket {
+        Socket {
+            so_cred,
+            so_type: so_proto.pr_type,
+            so_options: 0,
+            so_state: 0,
+            so_proto,
+            so_pcb: None,
+            so_error: Errno(0),
+            so_error_gen: 0,
+            so_linger: 0,
+            so_rcv: Sockbuf::default(),
+            so_snd: Sockbuf::default(),
+            so_upcallarg,
+            so_head: None,
+            so_q0: Vec::new(),
+            so_q: Vec::new(),
+            so_qlimit: 0,
+            so_oobmark: 0,
+        }
+    }
+
+    /// Posts error `e` for the user to take (`so->so_error = e`),
+    /// counting it in `so_error_gen` when it is not 0.
+    pub fn set_error(&mut self, e: Errno) {
+        self.so_error = e;
+        if e != Errno(0) {
+            self.so_error_gen = self.so_error_gen.wrapping_add(1);
+        }
+    }
+
     /// Connections on the completed queue (the book's `so_qlen`).
     pub fn so_qlen(&self) -> usize {
         self.so_q.len()
@@ -242,25 +278,11 @@ pub fn socreate(
     if prp.pr_type != ty {
         return Err(EPROTOTYPE);
     }
-    let so = st.sockets.insert(Socket {
-        so_cred: cred,
-        so_type: ty,
-        so_options: 0,
-        so_state: if cred.net_raw { SS_PRIV } else { 0 },
-        so_proto: prp,
-        so_pcb: None,
-        so_error: Errno(0),
-        so_linger: 0,
-        so_rcv: Sockbuf::default(),
-        so_snd: Sockbuf::default(),
-        so_upcallarg: upcallarg,
-        so_head: None,
-        so_q0: Vec::new(),
-        so_q: Vec::new(),
-        so_qlimit: 0,
-        so_oobmark: 0,
-        so_error_gen: 0,
-    })?;
+    let mut s = Socket::new(prp, cred, upcallarg);
+    if cred.net_raw {
+        s.so_state |= SS_PRIV;
+    }
+    let so = st.sockets.insert(s)?;
     if let Err(e) = usrreq(st, so, Pru::Attach { proto }) {
         st.so(so).so_state |= SS_NOFDREF;
         sofree(st, so);
@@ -369,7 +391,15 @@ pub fn soclose_linger(st: &mut Stack, so: usize) -> Option<u16> {
 /// The descriptor is closed (`soclose`): abort the queued connections of
 /// a listener, disconnect, detach, free. Nothing here sleeps: a platform
 /// that honours SO_LINGER calls `soclose_linger` first and waits.
+///
+/// The descriptor's sleepers are gone, and the platform may free its
+/// wakeup handle once this returns: the socket forgets its `so_upcallarg`
+/// first, and the wakeups pending for it are dropped, so that none names
+/// the handle again, although a protocol that keeps its PCB (TCP's
+/// TIME_WAIT) keeps the socket too.
 pub fn soclose(st: &mut Stack, so: usize) {
+    let arg = core::mem::replace(&mut st.so(so).so_upcallarg, 0);
+    st.forget_wakeups(arg);
     soclose_linger(st, so);
     if st.so(so).so_pcb.is_some() {
         // Detach cannot refuse: the descriptor is gone either way.
@@ -443,7 +473,7 @@ pub fn soaccept_next(st: &mut Stack, head: usize, upcallarg: usize) -> Result<(u
         return Err(EINVAL);
     }
     if h.so_q.is_empty() && h.so_error == Errno(0) && h.so_state & SS_CANTRCVMORE != 0 {
-        h.so_error = ECONNABORTED;
+        h.set_error(ECONNABORTED);
     }
     if h.so_error != Errno(0) {
         return Err(core::mem::replace(&mut h.so_error, Errno(0)));
@@ -452,9 +482,21 @@ pub fn soaccept_next(st: &mut Stack, head: usize, upcallarg: usize) -> Result<(u
         return Err(EWOULDBLOCK);
     };
     soqremque(st, so, 1);
-    st.so(so).so_upcallarg = upcallarg;
+    so_setupcall(st, so, upcallarg);
     let nam = soaccept(st, so).unwrap_or_default();
     Ok((so, nam))
+}
+
+/// Gives socket `so` the platform's wakeup handle `arg`, unless it has
+/// one already (true when it took this one): for the platform's accept(),
+/// which learns the new socket before it has its handle.
+pub fn so_setupcall(st: &mut Stack, so: usize, arg: usize) -> bool {
+    let s = st.so(so);
+    if s.so_upcallarg != 0 {
+        return false;
+    }
+    s.so_upcallarg = arg;
+    true
 }
 
 /// connect() (`soconnect`). A connected datagram socket may connect
@@ -528,7 +570,9 @@ pub fn sosend(
 }
 
 /// sendto()/sendmsg() (`sosend`, book section 16.7), with send()'s
-/// `flags` (MSG_OOB, MSG_DONTROUTE, MSG_EOR).
+/// `flags`: of them only MSG_SNDFLAGS (MSG_OOB, MSG_DONTROUTE, MSG_EOR)
+/// count, as the platform answers the others (MSG_DONTWAIT,
+/// MSG_NOSIGNAL) itself.
 ///
 /// A protocol that sends each call's data at once (PR_ATOMIC) gets it
 /// in one PRU_SEND, or EMSGSIZE when it is larger than the send buffer.
@@ -555,7 +599,7 @@ pub fn sosend_flags(
     mut control: Option<Mbuf>,
     flags: i32,
 ) -> Result {
-    let r = sosend_pieces(st, so, nam, uio, &mut control, flags);
+    let r = sosend_pieces(st, so, nam, uio, &mut control, flags & MSG_SNDFLAGS);
     if let Some(c) = control {
         m_freem(&mut st.mbpool, c);
     }
@@ -576,8 +620,9 @@ fn sosend_pieces(
     loop {
         let clen = control.as_ref().map_or(0, Mbuf::m_length);
         let resid = uio.resid();
+        let clears = st.sosend_clears_error;
         let s = st.so(so);
-        sosend_check(s, nam, atomic, resid, clen)?;
+        sosend_check(s, nam, atomic, resid, clen, clears)?;
         if !atomic && resid == 0 && clen == 0 {
             return Ok(());
         }
@@ -651,20 +696,26 @@ fn sosend_piece(
 
 /// `sosend`'s checks before any copying: the socket can send, there is
 /// somewhere to send to, and `resid` bytes of data with `clen` of control
-/// can fit the buffer at all.
+/// can fit the buffer at all. A pending error fails the send; as in the
+/// book (`snderr(so->so_error)`) it stays for the next call, until a
+/// receive or SO_ERROR takes it, unless `clears` (the stack's
+/// `sosend_clears_error`) asks for Linux's way: reported once.
 fn sosend_check(
     s: &mut Socket,
     nam: Option<&[u8]>,
     atomic: bool,
     resid: usize,
     clen: usize,
+    clears: bool,
 ) -> Result {
     if s.so_state & SS_CANTSENDMORE != 0 {
         return Err(EPIPE);
     }
     if s.so_error != Errno(0) {
         let e = s.so_error;
-        s.so_error = Errno(0);
+        if clears {
+            s.so_error = Errno(0);
+        }
         return Err(e);
     }
     if s.so_state & SS_ISCONNECTED == 0 {
@@ -720,14 +771,14 @@ fn uiomove_fill(mp: &mut MbufPool, uio: &mut dyn UioIn, mut m: &mut Mbuf, len: u
     }
 }
 
-/// bsdinet's own receive flag, never a user's (Linux 6.12 gives the bit
-/// no meaning; the platform clears it from the caller's flags): the call
+/// bsdinet's own receive flag, never a user's (`soreceive` takes only
+/// MSG_RCVFLAGS from its caller; `soreceive_continue` adds this): the call
 /// goes on with a MSG_WAITALL receive that returned `Received::more`.
 /// The book's `soreceive` sleeps in its copy loop and, when an error or
 /// the end of the data comes meanwhile, returns the bytes it has with the
 /// error left for the next call; such a call answers `Ok` with nothing,
 /// the error still pending, so that the platform returns its count.
-pub const MSG_SOCONTINUE: i32 = 0x0080_0000;
+const MSG_SOCONTINUE: i32 = 0x0080_0000;
 
 /// What `soreceive` delivered.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -743,10 +794,10 @@ pub struct Received {
     pub flags: i32,
     /// A MSG_WAITALL receive on a stream took all there was and wants
     /// more: the platform adds `len` to its count, sleeps (`sbwait`) and
-    /// calls again with the same `uio` and MSG_SOCONTINUE added to the
-    /// flags, until a call returns without `more`; when the wait ends on
-    /// a signal or a timeout, it returns the count it has. (The book
-    /// sleeps inside `soreceive` instead.)
+    /// calls `soreceive_continue` with the same `uio` and flags, until a
+    /// call returns without `more`; when the wait ends on a signal or a
+    /// timeout, it returns the count it has. (The book sleeps inside
+    /// `soreceive` instead.)
     pub more: bool,
 }
 
@@ -764,7 +815,39 @@ pub struct Received {
 /// to open their window. An error or the end of the data comes once what is
 /// queued has been read: the error once (kept by MSG_PEEK), the end as
 /// `len` 0 every time.
+///
+/// Of the caller's `flags`, only MSG_RCVFLAGS count: other bits, bsdinet's
+/// own included, are dropped.
 pub fn soreceive(
+    st: &mut Stack,
+    so: usize,
+    uio: &mut dyn UioOut,
+    flags: i32,
+    controlp: Option<&mut Option<Mbuf>>,
+) -> Result<Received> {
+    soreceive_flags(st, so, uio, flags & MSG_RCVFLAGS, controlp)
+}
+
+/// The next call of a MSG_WAITALL receive whose last answer was
+/// `Received::more` (see there), with the same `flags` as the first.
+pub fn soreceive_continue(
+    st: &mut Stack,
+    so: usize,
+    uio: &mut dyn UioOut,
+    flags: i32,
+    controlp: Option<&mut Option<Mbuf>>,
+) -> Result<Received> {
+    soreceive_flags(st, so, uio, flags & MSG_RCVFLAGS | MSG_SOCONTINUE, controlp)
+}
+
+/// The flags `soreceive` takes from its caller.
+pub const MSG_RCVFLAGS: i32 = MSG_OOB | MSG_PEEK | MSG_WAITALL | MSG_DONTWAIT;
+
+/// The flags `sosend_flags` takes from its caller.
+pub const MSG_SNDFLAGS: i32 = MSG_OOB | MSG_DONTROUTE | MSG_EOR;
+
+/// `soreceive` with the flags checked.
+fn soreceive_flags(
     st: &mut Stack,
     so: usize,
     uio: &mut dyn UioOut,
@@ -865,8 +948,7 @@ fn soreceive_dgram(
     flags: i32,
     mut controlp: Option<&mut Option<Mbuf>>,
 ) -> Result<Received> {
-    let Stack { sockets, mbpool, .. } = st;
-    let s = sockets.get_mut(so).expect("no such socket");
+    let (s, mbpool) = st.so_mbpool(so);
     let peek = flags & MSG_PEEK != 0;
     let Some(rec) = s.so_rcv.sb_mb.first() else {
         return Err(EWOULDBLOCK);
@@ -944,8 +1026,7 @@ fn soreceive_stream(
     controlp: Option<&mut Option<Mbuf>>,
 ) -> Result<Received> {
     let peek = flags & MSG_PEEK != 0;
-    let Stack { sockets, mbpool, .. } = &mut *st;
-    let s = sockets.get_mut(so).expect("no such socket");
+    let (s, mbpool) = st.so_mbpool(so);
     soreceive_control(&mut s.so_rcv, mbpool, peek, controlp)?;
     let mut want = uio.resid();
     if s.so_oobmark != 0 {
@@ -1015,11 +1096,16 @@ fn sbcopyout(sb: &Sockbuf, uio: &mut dyn UioOut, want: usize) -> (usize, Option<
 
 /// Readiness for poll/select: (readable, writable) as `soreadable` and
 /// `sowriteable` define them. A listener is readable when a connection
-/// waits on `so_q`.
+/// waits on `so_q`. A datagram protocol's socket is readable when a
+/// datagram is queued, even an empty one: `soreceive` returns it without
+/// waiting for the low-water mark. (The book gets there by counting the
+/// sender's address in `sb_cc`; ours counts data bytes only, for FIONREAD.)
 pub fn soreadiness(st: &mut Stack, so: usize) -> (bool, bool) {
     let s = st.so(so);
     let err = s.so_error != Errno(0);
+    let atomic = s.so_proto.pr_flags & PR_ATOMIC != 0;
     let readable = s.so_rcv.sb_cc >= s.so_rcv.sb_lowat
+        || (atomic && !s.so_rcv.sb_mb.is_empty())
         || s.so_state & SS_CANTRCVMORE != 0
         || s.so_qlen() > 0
         || err;

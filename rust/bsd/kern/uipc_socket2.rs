@@ -7,7 +7,7 @@ use crate::bsd::kern::uipc_mbuf::{
 use crate::bsd::kern::uipc_socket::*;
 use crate::bsd::netinet::in_::SockaddrIn;
 use crate::bsd::stack::Stack;
-use crate::bsd::sys::errno::{Errno, Result, ECONNREFUSED, EINVAL, ENOBUFS};
+use crate::bsd::sys::errno::{Result, ECONNREFUSED, EINVAL, ENOBUFS};
 use crate::platform::Vec;
 
 /// Largest socket buffer (`sb_max`).
@@ -144,10 +144,13 @@ impl Sockbuf {
             m_freem(mp, m);
             return Ok(());
         }
+        if self.sb_mb.is_empty() && self.sb_mb.reserve(1).is_err() {
+            return Err(m);
+        }
         let Some(last) = self.sb_mb.last_mut() else {
-            return self
-                .sbappendrecord(Record { addr: None, control: None, data: Some(m) })
-                .map_err(|r| r.data.expect("data given"));
+            // Cannot fail: room was reserved just above.
+            let _ = self.sbappendrecord(Record { addr: None, control: None, data: Some(m) });
+            return Ok(());
         };
         self.sb_cc += len;
         match last.data.as_mut() {
@@ -428,7 +431,7 @@ pub fn soisdisconnected(st: &mut Stack, so: usize) {
 
 /// A connection request came to listener `head` (`sonewconn`): a new
 /// socket like the listener (type, options but SO_ACCEPTCONN, linger,
-/// state, protocol, buffer sizes, credentials, wakeup handle) is attached
+/// state, protocol, buffer sizes, credentials; not the wakeup handle) is attached
 /// to the protocol (PRU_ATTACH) and queued, on `so_q0`, or on `so_q` with
 /// `connstatus` (SS_ISCONNECTED) added to its state when the protocol
 /// says it is connected already, waking the listener. No descriptor
@@ -448,25 +451,13 @@ pub fn sonewconn(st: &mut Stack, head: usize, connstatus: u16) -> Result<usize> 
     if h.queue(q).reserve(1).is_err() {
         return Err(ENOBUFS);
     }
-    let new = Socket {
-        so_cred: h.so_cred,
-        so_type: h.so_type,
-        so_options: h.so_options & !SO_ACCEPTCONN,
-        so_state: h.so_state | SS_NOFDREF,
-        so_proto: h.so_proto,
-        so_pcb: None,
-        so_error: Errno(0),
-        so_linger: h.so_linger,
-        so_rcv: Sockbuf::default(),
-        so_snd: Sockbuf::default(),
-        so_upcallarg: h.so_upcallarg,
-        so_head: None,
-        so_q0: Vec::new(),
-        so_q: Vec::new(),
-        so_qlimit: 0,
-        so_oobmark: 0,
-        so_error_gen: 0,
-    };
+    // No wakeup handle until accept() gives it its own: no descriptor
+    // sleeps on it, and the listener's handle may die first.
+    let mut new = Socket::new(h.so_proto, h.so_cred, 0);
+    new.so_type = h.so_type;
+    new.so_options = h.so_options & !SO_ACCEPTCONN;
+    new.so_state = h.so_state | SS_NOFDREF;
+    new.so_linger = h.so_linger;
     let (sndcc, rcvcc) = (h.so_snd.sb_hiwat, h.so_rcv.sb_hiwat);
     let proto = h.so_proto.pr_protocol;
     let so = st.sockets.insert(new)?;

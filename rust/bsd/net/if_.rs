@@ -291,9 +291,17 @@ impl Stack {
         self.ifnet.get(ifp).map_or(0, |i| i.if_flags)
     }
 
-    /// Interface `i`.
+    /// Interface `i`. A missing one is a bug in the stack itself: it is
+    /// counted (`Stack::bug`) and a blank spare stands in.
     pub fn ifp(&mut self, i: usize) -> &mut Ifnet {
-        self.ifnet.get_mut(i).expect("no such interface")
+        if self.ifnet.get(i).is_none() {
+            self.bug("no such interface");
+            let blank = Ifnet::new(IfName([0; IFNAMSIZ]), IfKind::Loopback, 0, 0);
+            let mut old = core::mem::replace(&mut self.spares.ifp, blank);
+            old.if_snd.flush(&mut self.mbpool);
+        }
+        let Stack { ifnet, spares, .. } = self;
+        ifnet.get_mut(i).unwrap_or(&mut spares.ifp)
     }
 }
 

@@ -134,8 +134,9 @@ pub fn raw_usrreq(
         | Pru::Accept(_)
         | Pru::Rcvd { .. }
         | Pru::Rcvoob { .. }
-        | Pru::SendOob { .. }) => return pru_notsupp(st, req),
-        Pru::Control { .. } => unreachable!("handled above"),
+        | Pru::SendOob { .. }
+        // (PRU_CONTROL was answered above.)
+        | Pru::Control { .. }) => return pru_notsupp(st, req),
     }
     Ok(())
 }

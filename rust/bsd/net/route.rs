@@ -135,6 +135,24 @@ pub struct Rtentry {
 }
 
 impl Rtentry {
+    /// A route to `dst`/`mask` through `gateway`, on no interface yet.
+    pub fn new(dst: InAddr, mask: InAddr, gateway: Sockaddr) -> Rtentry {
+        Rtentry {
+            rt_dst: InAddr(dst.0 & mask.0),
+            rt_mask: mask,
+            rt_gateway: gateway,
+            rt_flags: 0,
+            rt_refcnt: 0,
+            rt_use: 0,
+            rt_ifp: 0,
+            rt_ifa: InAddr(0),
+            rt_genmask: None,
+            rt_llinfo: None,
+            rt_rmx: RtMetrics::default(),
+            rt_parent: None,
+        }
+    }
+
     /// The gateway as an internet address (0 for a link address).
     pub fn gateway_in(&self) -> InAddr {
         match self.rt_gateway {
@@ -214,9 +232,19 @@ fn rn_mask(mask: InAddr) -> Option<[u8; 4]> {
 }
 
 impl Stack {
-    /// Route `rt`; a missing route is a bug in the stack itself.
+    /// Route `rt`. A missing route is a bug in the stack itself: it is
+    /// counted (`Stack::bug`) and a blank spare stands in.
     pub fn rt(&mut self, rt: RtId) -> &mut Rtentry {
-        self.rtable.rtentries.get_mut(rt).expect("no such route")
+        if self.rtable.rtentries.get(rt).is_none() {
+            self.bug("no such route");
+            let blank = Rtentry::new(InAddr(0), InAddr(0), Sockaddr::In(InAddr(0)));
+            let old = core::mem::replace(&mut self.spares.rt, blank);
+            if let Some(m) = old.rt_llinfo.and_then(|l| l.la_hold) {
+                m_freem(&mut self.mbpool, m);
+            }
+        }
+        let Stack { rtable, spares, .. } = self;
+        rtable.rtentries.get_mut(rt).unwrap_or(&mut spares.rt)
     }
 
     /// The stack's clock in seconds (the book's `time.tv_sec` for route
@@ -377,20 +405,11 @@ pub fn rtrequest(
         None => ifa_ifwithroute(st, flags, dst, gateway).ok_or(ENETUNREACH)?,
     };
     let mask = netmask.unwrap_or(InAddr(!0));
-    let rt = Rtentry {
-        rt_dst: InAddr(dst.0 & mask.0),
-        rt_mask: mask,
-        rt_gateway: gateway,
-        rt_flags: RTF_UP | flags,
-        rt_refcnt: 0,
-        rt_use: 0,
-        rt_ifp: ifp,
-        rt_ifa: ifa,
-        rt_genmask: None,
-        rt_llinfo: None,
-        rt_rmx: parent.map_or(RtMetrics::default(), |p| st.rt(p).rt_rmx),
-        rt_parent: parent,
-    };
+    let mut rt = Rtentry::new(dst, mask, gateway);
+    rt.rt_flags = RTF_UP | flags;
+    (rt.rt_ifp, rt.rt_ifa) = (ifp, ifa);
+    rt.rt_rmx = parent.map_or(RtMetrics::default(), |p| st.rt(p).rt_rmx);
+    rt.rt_parent = parent;
     if st.rtable.rt_tables.is_none() {
         st.rtable.rt_tables = Some(RadixNodeHead::rn_inithead(RT_KEYLEN)?);
     }

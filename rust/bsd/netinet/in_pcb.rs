@@ -26,7 +26,7 @@ use crate::bsd::netinet::ip_options::Ipoption;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
 use crate::bsd::sys::slab::Slab;
-use crate::platform::Vec;
+use crate::platform::{random_u32, Vec};
 
 /// Which protocol's PCBs a PCB is among (the book's list heads:
 /// `rawinpcb`, `udb`, `tcb`); also the index of the protocol's tables in
@@ -101,6 +101,27 @@ pub struct Inpcb {
     inp_gencnt: u64,
     /// The chains by 4-tuple (HASH) and by local port (PORT).
     inp_links: [HashLink; 2],
+}
+
+impl Inpcb {
+    /// A PCB of socket `so` on list `head`, bound to nothing, on no chain.
+    pub fn new(head: InpHead, so: usize, ttl: u8) -> Inpcb {
+        Inpcb {
+            inp_head: head,
+            inp_faddr: INADDR_ANY,
+            inp_fport: 0,
+            inp_laddr: INADDR_ANY,
+            inp_lport: 0,
+            inp_socket: so,
+            inp_flags: 0,
+            inp_options: None,
+            inp_ip_ttl: ttl,
+            inp_ip_tos: 0,
+            inp_ip_p: 0,
+            inp_gencnt: 0,
+            inp_links: [HashLink::default(); 2],
+        }
+    }
 }
 
 /// One protocol's PCB tables (FreeBSD's `struct inpcbinfo`).
@@ -318,22 +339,10 @@ pub fn in_pcballoc(st: &mut Stack, so: usize, head: InpHead) -> Result<usize> {
             return Err(ENOBUFS);
         }
     }
-    let inp = inpcbs.insert(Inpcb {
-        inp_head: head,
-        inp_faddr: INADDR_ANY,
-        inp_fport: 0,
-        inp_laddr: INADDR_ANY,
-        inp_lport: 0,
-        inp_socket: so,
-        inp_flags: 0,
-        inp_options: None,
-        // The book's udp_usrreq and tcp_newtcpcb set this after.
-        inp_ip_ttl: *ip_defttl,
-        inp_ip_tos: 0,
-        inp_ip_p: 0,
-        inp_gencnt: info.ipi_gencnt + 1,
-        inp_links: [HashLink::default(); 2],
-    })?;
+    // The book's udp_usrreq and tcp_newtcpcb set the TTL after.
+    let mut pcb = Inpcb::new(head, so, *ip_defttl);
+    pcb.inp_gencnt = info.ipi_gencnt + 1;
+    let inp = inpcbs.insert(pcb)?;
     info.ipi_gencnt += 1;
     info.ipi_count += 1;
     link_insert(inpcbs, info, inp, HASH, addrhash(INADDR_ANY, 0, INADDR_ANY, 0));
@@ -426,16 +435,30 @@ pub fn in_pcbbind(st: &mut Stack, inp: usize, nam: Option<&[u8]>) -> Result {
     Ok(())
 }
 
-/// The next free ephemeral port for local address `laddr`: the book's
-/// rotating search from the protocol's hint, over `ipport_firstauto` to
-/// `ipport_lastauto`. The book would search forever when all are taken;
-/// this tries each port once, then answers EADDRINUSE.
+/// The next free ephemeral port for local address `laddr`, from
+/// `ipport_firstauto` to `ipport_lastauto`: the book's rotating search
+/// from the protocol's hint, or, with `ipport_randomized`, RFC 6056's
+/// Algorithm 1 (a random start, then the first free port after it), so
+/// that an off-path attacker cannot guess the port. The book would search
+/// forever when all are taken; this tries each port once, then answers
+/// EADDRINUSE.
 fn in_pcbephemeral(st: &mut Stack, head: InpHead, laddr: InAddr, wild: u32) -> Result<u16> {
     let info = &st.pcbinfo[head as usize];
     let (a, b) = (info.ipport_firstauto, info.ipport_lastauto);
     // Port 0 is never a port.
     let (first, last) = (a.min(b).max(1), a.max(b).max(1));
-    let mut port = info.ipi_lastport;
+    let mut port = if st.ipport_randomized {
+        let count = u32::from(last - first) + 1;
+        // One before the start: the loop steps first.
+        let start = first + (random_u32() % count) as u16;
+        if start == first {
+            last
+        } else {
+            start - 1
+        }
+    } else {
+        info.ipi_lastport
+    };
     let mut found = false;
     for _ in first..=last {
         port = if port < first || port >= last { first } else { port + 1 };
@@ -725,7 +748,7 @@ fn for_each_candidate(
 pub fn in_notify_error(st: &mut Stack, inp: usize, errno: Errno) {
     let Some(so) = st.inpcbs.get(inp).map(|p| p.inp_socket) else { return };
     let Some(s) = st.sockets.get_mut(so) else { return };
-    s.so_error = errno;
+    s.set_error(errno);
     sorwakeup(st, so);
     sowwakeup(st, so);
 }

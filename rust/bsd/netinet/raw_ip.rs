@@ -165,7 +165,7 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
             soreserve(st.so(so), RIP_SENDSPACE, RIP_RECVSPACE)?;
             let inp = in_pcballoc(st, so, InpHead::Raw)?;
             // socket() accepted only 0..=255 (checked by the platform).
-            st.inpcbs.get_mut(inp).expect("new pcb").inp_ip_p = proto as u8;
+            st.pcb(inp).inp_ip_p = proto as u8;
         }
         Pru::Detach => in_pcbdetach(st, inp),
         Pru::Bind(nam) => {
@@ -237,10 +237,12 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
             soisdisconnected(st, so);
             in_pcbdetach(st, inp);
         }
-        req @ (Pru::Accept(_) | Pru::Rcvd { .. } | Pru::Rcvoob { .. } | Pru::SendOob { .. }) => {
-            return pru_notsupp(st, req)
-        }
-        Pru::Control { .. } => unreachable!("handled above"),
+        // (PRU_CONTROL was answered above.)
+        req @ (Pru::Accept(_)
+        | Pru::Rcvd { .. }
+        | Pru::Rcvoob { .. }
+        | Pru::SendOob { .. }
+        | Pru::Control { .. }) => return pru_notsupp(st, req),
     }
     Ok(())
 }

@@ -366,10 +366,12 @@ pub fn udp_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
             soisdisconnected(st, so);
             in_pcbdetach(st, inp);
         }
-        req @ (Pru::Accept(_) | Pru::Rcvd { .. } | Pru::Rcvoob { .. } | Pru::SendOob { .. }) => {
-            return pru_notsupp(st, req)
-        }
-        Pru::Control { .. } => unreachable!("handled above"),
+        // (PRU_CONTROL was answered above.)
+        req @ (Pru::Accept(_)
+        | Pru::Rcvd { .. }
+        | Pru::Rcvoob { .. }
+        | Pru::SendOob { .. }
+        | Pru::Control { .. }) => return pru_notsupp(st, req),
     }
     Ok(())
 }
