@@ -114,7 +114,7 @@ int bsdinet_procfs_net_init(struct bsdinet_vnet *vn)
 
 	if (err)
 		return err;
-	vn->proc = proc_mkdir("bsdinet", vn->net->proc_net);
+	vn->proc = proc_net_mkdir(vn->net, "bsdinet", vn->net->proc_net);
 	if (!vn->proc) {
 		bsdinet_sysctl_exit(vn);
 		return -ENOMEM;

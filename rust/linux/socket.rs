@@ -52,9 +52,7 @@ const SIOCATMARK: u32 = 0x8905;
 /// socket buffer is larger (`sb_max`), so a datagram always fits.
 const STAGE_MAX: usize = SB_MAX;
 
-/// The recv flags a user may give; the stack's own (MSG_SOCONTINUE)
-/// cannot come from outside.
-const MSG_USER: c_int = MSG_OOB | MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL | MSG_TRUNC;
+
 
 // bindgen gives opaque kernel structs no fields, which this lint dislikes;
 // they are only ever behind pointers here.
@@ -831,7 +829,8 @@ impl Staged {
     /// Copies up to `len` bytes in from sendmsg()'s `msg` (no lock held);
     /// EFAULT when nothing could be, ENOBUFS without memory.
     fn fill(&mut self, msg: *mut bindings::msghdr, len: usize, beyond: usize) -> errno::Result {
-        self.buf.clear();
+        // SAFETY: bytes need no drop; the length only shrinks.
+        unsafe { self.buf.set_len(0) };
         self.buf.reserve(len, GFP_KERNEL).map_err(|_| errno::ENOBUFS)?;
         // SAFETY: `msg` is the message of the sendmsg() call in progress,
         // and the buffer has room for `len` bytes.
@@ -848,8 +847,9 @@ impl Staged {
 
     /// Room for `len` bytes from the stack, none filled yet.
     fn room(&mut self, len: usize) -> errno::Result {
-        self.buf.clear();
-        self.buf.resize(len, 0, GFP_KERNEL).map_err(|_| errno::ENOBUFS)?;
+        // SAFETY: bytes need no drop; the length only shrinks.
+        unsafe { self.buf.set_len(0) };
+        self.buf.extend_with(len, 0, GFP_KERNEL).map_err(|_| errno::ENOBUFS)?;
         self.pos = 0;
         Ok(())
     }
@@ -1052,7 +1052,6 @@ unsafe extern "C" fn bsdinet_recvmsg(
 ) -> c_int {
     // SAFETY: one of our sockets.
     let (so, sk) = unsafe { so_of(sock) };
-    let flags = flags & MSG_USER;
     let nonblock = flags & MSG_DONTWAIT != 0;
     // SAFETY: `sk` is live for the whole call.
     let mut timeo = unsafe { bsdinet_rcvtimeo(sk, nonblock as c_int) };
@@ -1060,7 +1059,7 @@ unsafe extern "C" fn bsdinet_recvmsg(
     let mut wait = MaybeUninit::<bindings::wait_queue_entry>::uninit();
     // SAFETY: `wait` stays in place until `bsdinet_wait_del` below.
     unsafe { bsdinet_wait_add(sk, wait.as_mut_ptr()) };
-    let (mut got, mut cont) = (0usize, 0);
+    let (mut got, mut cont) = (0usize, false);
     let ret = loop {
         if let Err(e) = uio.room((len - got).min(STAGE_MAX)) {
             break Err(-e.0);
@@ -1068,7 +1067,11 @@ unsafe extern "C" fn bsdinet_recvmsg(
         let mut cmsgs = Cmsgs::default();
         let r = with_so(so, sk, |st| {
             let mut control = None;
-            let r = soreceive(st, so, &mut uio, flags | cont, Some(&mut control));
+            let r = if cont {
+                soreceive_continue(st, so, &mut uio, flags, Some(&mut control))
+            } else {
+                soreceive(st, so, &mut uio, flags, Some(&mut control))
+            };
             if let Some(c) = control {
                 cmsgs.take(&c);
                 m_freem(&mut st.mbpool, c);
@@ -1089,7 +1092,7 @@ unsafe extern "C" fn bsdinet_recvmsg(
                 if !r.more && !waitall {
                     break Ok(r);
                 }
-                cont = MSG_SOCONTINUE;
+                cont = true;
                 if r.more {
                     if let Err(_) = sbwait(&mut wait, timeo).map(|t| timeo = t) {
                         break Ok(r);

@@ -11,7 +11,7 @@
 //! queue, which `with_stack` empties once the lock is dropped.
 
 use kernel::bindings;
-use kernel::ffi::{c_char, c_int};
+use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
 use kernel::sync::Mutex;
 
@@ -34,7 +34,8 @@ struct Sysctl {
 /// that struct follows.
 #[repr(C)]
 pub(crate) struct VnetHead {
-    stack: *const Mutex<Stack>,
+    /// The `Mutex<Stack>` of `bsdinet_stack_new`.
+    stack: *const c_void,
     sysctl: Sysctl,
 }
 
@@ -46,7 +47,7 @@ extern "C" {
     fn bsdinet_vnet_unregister();
     fn bsdinet_vnet_of(net: *mut bindings::net) -> *mut VnetHead;
     fn bsdinet_tx_flush(vn: *mut VnetHead);
-    fn bsdinet_warn(what: *const c_char);
+    fn bsdinet_warn(what: *const u8);
 }
 
 /// A namespace's bsdinet.
@@ -78,11 +79,6 @@ impl Vnet {
         Vnet(vn)
     }
 
-    /// As C code takes it.
-    pub(crate) fn as_ptr(self) -> *mut VnetHead {
-        self.0
-    }
-
     /// Runs `f` on the stack under its lock; then, still under it, IP
     /// input of what was queued, the interfaces' output and the wakeups
     /// it asked for (every socket named is alive while the lock is held);
@@ -90,7 +86,7 @@ impl Vnet {
     pub(crate) fn with_stack<R>(self, f: impl FnOnce(&mut Stack) -> R) -> R {
         // SAFETY: per the type invariant, the stack is alive; it is set
         // before the namespace is usable and cleared after its last user.
-        let stack = unsafe { &*(*self.0).stack };
+        let stack = unsafe { &*(*self.0).stack.cast::<Mutex<Stack>>() };
         let mut st = stack.lock();
         self.sysctl_sync(&mut st);
         let failures = st.invariant_failures;
@@ -103,7 +99,7 @@ impl Vnet {
         drop(st);
         if broke {
             // SAFETY: a NUL-terminated literal.
-            unsafe { bsdinet_warn(c"a stack invariant failed (see the log above)".as_ptr()) };
+            unsafe { bsdinet_warn(b"a stack invariant failed (see the log above)\0".as_ptr()) };
         }
         // SAFETY: the namespace is alive; no stack lock is held.
         unsafe { bsdinet_tx_flush(self.0) };

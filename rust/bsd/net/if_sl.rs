@@ -18,8 +18,8 @@ use crate::bsd::netinet::in_::{InAddr, IPPROTO_ICMP, IPPROTO_TCP};
 use crate::bsd::netinet::ip::IPTOS_LOWDELAY;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
-use crate::platform::Vec;
 use crate::bsd::sys::slab::Slab;
+use crate::platform::Vec;
 
 /// Frame delimiter and escapes (`FRAME_END` ...).
 pub const FRAME_END: u8 = 0xc0;

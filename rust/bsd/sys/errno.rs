@@ -29,6 +29,7 @@ macro_rules! errnos {
 errnos! {
     EPERM = 1, "Operation not permitted";
     EINTR = 4, "Interrupted system call";
+    EIO = 5, "Input/output error (a broken invariant of the stack)";
     ESRCH = 3, "No such process";
     ENXIO = 6, "No such device or address";
     EACCES = 13, "Permission denied";
