@@ -84,6 +84,12 @@ impl kernel::Module for Bsdinet {
                 if pr.pr_usrreq.is_some() { "ready" } else { "not built (EPROTONOSUPPORT)" }
             );
         }
-        Ok(Bsdinet { _family: family, _procfs: procfs, _slip: slip, _netdev: netdev, _vnets: vnets })
+        Ok(Bsdinet {
+            _family: family,
+            _procfs: procfs,
+            _slip: slip,
+            _netdev: netdev,
+            _vnets: vnets,
+        })
     }
 }

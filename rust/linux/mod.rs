@@ -2,7 +2,7 @@
 //! or in `glue.c`, each with the reason it holds.
 
 pub mod netdev;
-pub mod vnet;
 pub mod procfs;
 pub mod slip;
 pub mod socket;
+pub mod vnet;

@@ -24,8 +24,8 @@ use kernel::prelude::*;
 
 use crate::bsd::kern::uipc_domain::{Domain, PR_ATOMIC};
 use crate::bsd::kern::uipc_mbuf::{m_freem, Mbuf};
-use crate::bsd::kern::uipc_socket2::SB_MAX;
 use crate::bsd::kern::uipc_socket::*;
+use crate::bsd::kern::uipc_socket2::SB_MAX;
 use crate::bsd::kern::uipc_socket2::{cmsgs, control_from_linux};
 use crate::bsd::net::if_::{ifconf, ifioctl};
 use crate::bsd::net::rtsock::{
@@ -51,8 +51,6 @@ const SIOCATMARK: u32 = 0x8905;
 /// The most user data copied in or out per hold of the stack lock: no
 /// socket buffer is larger (`sb_max`), so a datagram always fits.
 const STAGE_MAX: usize = SB_MAX;
-
-
 
 // bindgen gives opaque kernel structs no fields, which this lint dislikes;
 // they are only ever behind pointers here.
@@ -591,7 +589,11 @@ fn ioctl(
     if cmd == FIONREAD || cmd == SIOCATMARK {
         let n = bsd(with_so(so, sk, |st| {
             let s = st.so(so);
-            Ok(if cmd == FIONREAD { s.so_rcv.sb_cc } else { usize::from(s.so_state & SS_RCVATMARK != 0) })
+            Ok(if cmd == FIONREAD {
+                s.so_rcv.sb_cc
+            } else {
+                usize::from(s.so_state & SS_RCVATMARK != 0)
+            })
         }))?;
         let n = c_int::try_from(n).unwrap_or(c_int::MAX);
         return UserSlice::new(arg, size_of::<c_int>()).writer().write(&n);
@@ -898,7 +900,10 @@ impl UioOut for Staged {
 
 /// Waits on `sk` until woken, the time `timeo` runs out or a signal
 /// comes (`sbwait`); the time left, or the errno that ends the call.
-fn sbwait(wait: &mut MaybeUninit<bindings::wait_queue_entry>, timeo: c_long) -> Result<c_long, c_int> {
+fn sbwait(
+    wait: &mut MaybeUninit<bindings::wait_queue_entry>,
+    timeo: c_long,
+) -> Result<c_long, c_int> {
     if timeo == 0 {
         return Err(-errno::EWOULDBLOCK.0);
     }
@@ -964,7 +969,8 @@ unsafe extern "C" fn bsdinet_sendmsg(
         let r = with_so(so, sk, |st| {
             // The sender of routing messages (`rtm_pid`), for the call.
             st.curpid = pid;
-            let control = if first { control_from_linux(&mut st.mbpool, control) } else { Ok(None) };
+            let control =
+                if first { control_from_linux(&mut st.mbpool, control) } else { Ok(None) };
             let r = control.and_then(|c| {
                 with_cred(st, so, cur, |st| sosend_flags(st, so, nam, &mut uio, c, flags))
             });
@@ -1018,7 +1024,8 @@ impl Cmsgs {
                 IPPROTO_IP => linux_ip_cmsgtype(ty).unwrap_or(ty),
                 _ => ty,
             };
-            if self.data.reserve(data.len()).is_err() || self.head.push((level, ty, data.len())).is_err()
+            if self.data.reserve(data.len()).is_err()
+                || self.head.push((level, ty, data.len())).is_err()
             {
                 continue;
             }
@@ -1154,10 +1161,13 @@ impl Registration {
             pr_err!("proto_register failed: {}\n", err);
             return Err(Error::from_errno(err));
         }
-        let err = crate::fail_point("sock_register(AF_BSDINET)").map_or(-(bindings::ENOMEM as c_int), |()| {
-            // SAFETY: a static family table, unregistered in `drop`.
-            unsafe { bindings::sock_register(&bsdinet_family_ops) }
-        });
+        let err = crate::fail_point("sock_register(AF_BSDINET)").map_or(
+            -(bindings::ENOMEM as c_int),
+            |()| {
+                // SAFETY: a static family table, unregistered in `drop`.
+                unsafe { bindings::sock_register(&bsdinet_family_ops) }
+            },
+        );
         if err != 0 {
             // SAFETY: registered just above.
             unsafe { bsdinet_proto_unregister() };
@@ -1171,10 +1181,13 @@ impl Registration {
             }
             return Err(Error::from_errno(err));
         }
-        let err = crate::fail_point("sock_register(AF_BSDROUTE)").map_or(-(bindings::ENOMEM as c_int), |()| {
-            // SAFETY: a static family table, unregistered in `drop`.
-            unsafe { bindings::sock_register(&bsdroute_family_ops) }
-        });
+        let err = crate::fail_point("sock_register(AF_BSDROUTE)").map_or(
+            -(bindings::ENOMEM as c_int),
+            |()| {
+                // SAFETY: a static family table, unregistered in `drop`.
+                unsafe { bindings::sock_register(&bsdroute_family_ops) }
+            },
+        );
         if err != 0 {
             // SAFETY: both registered just above.
             unsafe {
