@@ -147,6 +147,13 @@ void bsdinet_sk_set_listening(struct sock *sk)
 	WRITE_ONCE(sk->sk_state, TCP_LISTEN);
 }
 
+/* accept()'s flags: whether it may not wait, and for whom the socket is. */
+void bsdinet_accept_arg(struct proto_accept_arg *arg, int *nonblock, int *kern)
+{
+	*nonblock = !!(arg->flags & O_NONBLOCK);
+	*kern = arg->kern;
+}
+
 struct net *bsdinet_sk_net(struct sock *sk)
 {
 	return sock_net(sk);

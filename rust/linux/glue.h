@@ -47,6 +47,7 @@ void bsdinet_sk_set_so(struct sock *sk, long so, int protocol, bool atomic);
 bool bsdinet_sk_atomic(struct sock *sk);
 void bsdinet_sk_set_listening(struct sock *sk);
 struct net *bsdinet_sk_net(struct sock *sk);
+void bsdinet_accept_arg(struct proto_accept_arg *arg, int *nonblock, int *kern);
 long bsdinet_sk_so(struct sock *sk);
 struct sock *bsdinet_sock_sk(struct socket *sock);
 void bsdinet_sk_free(struct socket *sock);

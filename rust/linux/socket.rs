@@ -72,6 +72,11 @@ extern "C" {
     fn bsdinet_sk_atomic(sk: *mut bindings::sock) -> bool;
     fn bsdinet_sk_set_listening(sk: *mut bindings::sock);
     fn bsdinet_sk_net(sk: *mut bindings::sock) -> *mut bindings::net;
+    fn bsdinet_accept_arg(
+        arg: *mut bindings::proto_accept_arg,
+        nonblock: *mut c_int,
+        kern: *mut c_int,
+    );
     fn bsdinet_sk_so(sk: *mut bindings::sock) -> c_long;
     fn bsdinet_sock_sk(sock: *mut bindings::socket) -> *mut bindings::sock;
     fn bsdinet_sk_free(sock: *mut bindings::socket);
@@ -485,22 +490,62 @@ unsafe extern "C" fn bsdinet_connect(
     errno(with_so(so, sk, |st| soconnect(st, so, nam)))
 }
 
+/// accept(): the oldest connection of the listener's queue, with a new
+/// sock of its own (its wakeups name it, never the listener's), waiting
+/// for one unless the call is non-blocking.
 #[no_mangle]
 unsafe extern "C" fn bsdinet_accept(
     sock: *mut bindings::socket,
-    _newsock: *mut bindings::socket,
-    _arg: *mut bindings::proto_accept_arg,
+    newsock: *mut bindings::socket,
+    arg: *mut bindings::proto_accept_arg,
 ) -> c_int {
     // SAFETY: one of our sockets.
     let (so, sk) = unsafe { so_of(sock) };
-    // No protocol of the table listens yet (TCP will, and the new
-    // socket's `struct sock` comes with it): a socket that is not
-    // listening gets soaccept_next's EINVAL.
-    errno(with_so(so, sk, |st| {
-        let (newso, _) = soaccept_next(st, so, 0)?;
-        soclose(st, newso);
-        Err(errno::EOPNOTSUPP)
-    }))
+    let (mut nonblock, mut kern) = (0, 0);
+    // SAFETY: the core's arguments for the call; `newsock` is fresh, in
+    // the listener's namespace.
+    let err = unsafe {
+        bsdinet_accept_arg(arg, &mut nonblock, &mut kern);
+        bsdinet_sk_alloc(bsdinet_sk_net(sk), newsock, kern)
+    };
+    if err != 0 {
+        return err;
+    }
+    // SAFETY: allocated just above.
+    let newsk = unsafe { bsdinet_sock_sk(newsock) };
+    // SAFETY: `sk` is live for the call.
+    let mut timeo = unsafe { bsdinet_rcvtimeo(sk, nonblock) };
+    let mut wait = MaybeUninit::<bindings::wait_queue_entry>::uninit();
+    // SAFETY: `wait` stays in place until `bsdinet_wait_del` below.
+    unsafe { bsdinet_wait_add(sk, wait.as_mut_ptr()) };
+    let ret = loop {
+        let r = with_so(so, sk, |st| {
+            let (newso, _) = soaccept_next(st, so, newsk as usize)?;
+            let s = st.so(newso);
+            set_sk_opts(s, newsk);
+            let atomic = s.so_proto.pr_flags & PR_ATOMIC != 0;
+            Ok((newso, c_int::from(s.so_proto.pr_protocol), atomic))
+        });
+        match r {
+            Ok((newso, proto, atomic)) => {
+                // SAFETY: the fresh sock, now named by `newso` alone.
+                unsafe { bsdinet_sk_set_so(newsk, newso as c_long, proto, atomic) };
+                break 0;
+            }
+            Err(e) if e == errno::EWOULDBLOCK => match sbwait(&mut wait, timeo) {
+                Ok(t) => timeo = t,
+                Err(c) => break c,
+            },
+            Err(e) => break -e.0,
+        }
+    };
+    // SAFETY: dequeues the entry queued above.
+    unsafe { bsdinet_wait_del(sk, wait.as_mut_ptr()) };
+    if ret != 0 {
+        // SAFETY: no BSD socket names the new sock.
+        unsafe { bsdinet_sk_free(newsock) };
+    }
+    ret
 }
 
 #[no_mangle]
