@@ -133,11 +133,14 @@ void bsdinet_rx_schedule(struct bsdinet_netdev *nd)
 /*
  * Cuts a GSO frame (veth passes a local sender's 64K TCP frames whole)
  * into the segments the wire would have carried, as Open vSwitch does
- * for its upcalls. A GSO frame without a checksum is malformed.
+ * for its upcalls; they go to the head of @todo, to be made linear in
+ * turn. A GSO frame without a checksum is malformed.
  */
-static void bsdinet_rx_segment(struct bsdinet_netdev *nd, struct sk_buff *skb)
+static void bsdinet_rx_segment(struct bsdinet_netdev *nd, struct sk_buff *skb,
+			       struct sk_buff_head *todo)
 {
 	struct sk_buff *segs, *seg, *next;
+	struct sk_buff_head list;
 
 	if (skb->ip_summed == CHECKSUM_NONE) {
 		bsdinet_rx_drop(nd, skb);
@@ -149,10 +152,12 @@ static void bsdinet_rx_segment(struct bsdinet_netdev *nd, struct sk_buff *skb)
 		return;
 	}
 	consume_skb(skb);
+	__skb_queue_head_init(&list);
 	skb_list_walk_safe(segs, seg, next) {
 		skb_mark_not_on_list(seg);
-		__skb_queue_tail(&nd->batch, seg);
+		__skb_queue_tail(&list, seg);
 	}
+	skb_queue_splice(&list, todo);	/* next, in order */
 }
 
 /*
@@ -178,7 +183,7 @@ bool bsdinet_rx_prepare(struct bsdinet_netdev *nd)
 	spin_unlock_irqrestore(&nd->rxq.lock, flags);
 	while ((skb = __skb_dequeue(&todo))) {
 		if (skb_is_gso(skb))
-			bsdinet_rx_segment(nd, skb);
+			bsdinet_rx_segment(nd, skb, &todo);
 		else if (skb_linearize(skb) ||
 			 (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)))
 			bsdinet_rx_drop(nd, skb);
