@@ -271,6 +271,8 @@ int main(void)
 		EXPECT_ERR(0, rt < 0 ? errno : route(rt, BSDINET_RTM_DELETE, "10.125.0.0"), "RTM_DELETE on its own routing socket");
 		ksft_finished();
 	}
+	close(sync1[1]);
+	close(sync2[0]);
 	if (read(sync1[0], &c, 1) == 1) {
 		c = has_addr(u, "127.0.0.10") == 0 ? 'n' : 'y';
 		if (write(sync2[1], &c, 1) != 1)
