@@ -160,6 +160,68 @@ TEST(icmp_error_each_time_in_so_error)
 	close(s);
 }
 
+static unsigned short cksum(const void *p, int len)
+{
+	const unsigned short *w = p;
+	unsigned sum = 0;
+
+	for (; len > 1; len -= 2)
+		sum += *w++;
+	if (len)
+		sum += *(const unsigned char *)w;
+	sum = (sum >> 16) + (sum & 0xffff);
+	sum += sum >> 16;
+	return ~sum;
+}
+
+/* An ICMP port unreachable for a datagram from s's address to its peer,
+ * sent to 127.0.0.1 on a raw ICMP socket, as a router would send it. */
+static int inject_port_unreachable(int raw, int s)
+{
+	struct sockaddr_in me, peer, to = lo(0);
+	socklen_t len = sizeof(me);
+	unsigned char m[36] = { 3, 3 };	/* type, code; 4 bytes unused */
+	unsigned char *ip = m + 8, *uh = m + 28;
+	unsigned short sum;
+
+	if (getsockname(s, (struct sockaddr *)&me, &len))
+		return -1;
+	len = sizeof(peer);
+	if (getpeername(s, (struct sockaddr *)&peer, &len))
+		return -1;
+	ip[0] = 0x45;
+	ip[3] = 28;			/* total length */
+	ip[8] = 64;			/* ttl */
+	ip[9] = IPPROTO_UDP;
+	memcpy(ip + 12, &me.sin_addr, 4);
+	memcpy(ip + 16, &peer.sin_addr, 4);
+	sum = cksum(ip, 20);
+	memcpy(ip + 10, &sum, 2);
+	memcpy(uh, &me.sin_port, 2);
+	memcpy(uh + 2, &peer.sin_port, 2);
+	uh[5] = 9;			/* length: 8 + 1 byte */
+	sum = cksum(m, sizeof(m));
+	memcpy(m + 2, &sum, 2);
+	return sendto(raw, m, sizeof(m), 0, (struct sockaddr *)&to, sizeof(to)) == sizeof(m) ? 0 : -1;
+}
+
+/* The same ICMP error, injected twice: each shows in SO_ERROR. */
+TEST(injected_icmp_error_each_time_in_so_error)
+{
+	int s = connected_to_closed_port(), raw = socket(AF_BSDINET, SOCK_RAW, IPPROTO_ICMP);
+
+	ASSERT_LE(0, s);
+	ASSERT_LE(0, raw);
+	for (int i = 1; i <= 3; i++) {
+		ASSERT_EQ(0, inject_port_unreachable(raw, s)) TH_LOG("inject: %s", strerror(errno));
+		settle();
+		EXPECT_EQ(ECONNREFUSED, so_error(s)) TH_LOG("ICMP error %d", i);
+		EXPECT_EQ(0, so_error(s));
+	}
+	close(raw);
+	close(s);
+}
+
 /* send_clears_error: 0, the book's sosend (so_error fails every send
  * until SO_ERROR or a receive takes it); 1, Linux's (the first send
  * reports it and clears it). */

@@ -201,8 +201,14 @@ static int udp_round_trip(void)
 	return ok;
 }
 
-#define EXPECT_ERR(want, got, what) \
-	ksft_test_result((got) == (want), "%s: %s (%s)\n", what, strerror(want), strerror(got))
+/* The call's error must be want (0: success); the call runs once. */
+#define EXPECT_ERR(want, call, what)							\
+	do {										\
+		int got_ = (call);							\
+		ksft_test_result(got_ == (want), "%s: %s (%s)\n", what,		\
+				 (want) ? strerror(want) : "succeeds",			\
+				 got_ ? strerror(got_) : "succeeded");			\
+	} while (0)
 
 int main(void)
 {
