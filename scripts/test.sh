@@ -17,6 +17,27 @@ while read -r p f i; do
 done < <(sed -n 's/^test result: .*\. \([0-9]*\) passed; \([0-9]*\) failed; \([0-9]*\) ignored.*/\1 \2 \3/p' "$log")
 grep -q '^test result:' "$log" || { echo "bsdinet: cargo test ran no test" >&2; status=1; }
 
+# `make run` as the README tells a newcomer to start: no CMD, and here no
+# terminal (so no shell). It must show the module, its family and the
+# protocol table, on a VM with two CPUs, and exit 0.
+echo "== make run (no CMD, no terminal)"
+make -s -C "$top" run CMD= </dev/null 2>&1 | tr -d '\r' | tee "$log"
+rc=${PIPESTATUS[0]}
+run_check() { # run_check DESCRIPTION COMMAND...: one result, counted below
+	if "${@:2}"; then
+		pass=$((pass + 1)); echo "ok - make run: $1"
+	else
+		fail=$((fail + 1)) status=1; echo "not ok - make run: $1"
+	fi
+}
+shows() { grep -qE "$1" "$log"; }
+run_check "exits 0 ($rc)" test "$rc" = 0
+run_check "the VM has 2 CPUs" shows '^== the VM: 2 CPUs'
+run_check "bsdinet is in /proc/modules" shows '^bsdinet [0-9]+ [0-9]+'
+run_check "its log says AF_BSDINET (19) is registered" shows 'bsdinet: .*AF_BSDINET \(19\)'
+run_check "the protocol table: UDP and raw ICMP sockets open" \
+	eval "shows '^SOCK_DGRAM +17 +udp +ok \(fd' && shows '^SOCK_RAW +1 +icmp +ok \(fd'"
+
 echo "== selftests in the VM"
 "$here/vm.sh" test 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1

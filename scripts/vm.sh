@@ -23,7 +23,10 @@ trap 'rm -rf "$out"' EXIT
 	printf 'BSDINET_CWD=%q\n' "$PWD"
 	printf 'BSDINET_MODE=%q\n' "$mode"
 	[ -t 0 ] && [ -t 1 ] && echo "BSDINET_TTY=1"
-	printf 'BSDINET_CMD=(' && printf '%q ' "$@" && echo ')'
+	# printf '%q ' with no argument prints '': an empty command, not none.
+	printf 'BSDINET_CMD=('
+	[ $# -eq 0 ] || printf '%q ' "$@"
+	echo ')'
 } >"$out/env"
 
 timeout=${BSDINET_VM_TIMEOUT:-3600}
@@ -32,9 +35,11 @@ if [ -t 0 ] && [ -t 1 ] && [ "$mode" = run ] && [ $# -eq 0 ]; then
 	console=(-serial mon:stdio -display none)
 fi
 
+# Two sockets, not two cores: the test kernel has no ACPI, and QEMU lists
+# only one core per socket in the MP table, so -smp 2 gives the guest one CPU.
 set +e
 timeout --foreground "$timeout" qemu-system-x86_64 \
-	-machine pc -cpu qemu64 -smp 2 -m "${BSDINET_VM_MEM:-1G}" -no-reboot \
+	-machine pc -cpu qemu64 -smp 2,sockets=2 -m "${BSDINET_VM_MEM:-1G}" -no-reboot \
 	-kernel "$kdir/arch/x86/boot/bzImage" \
 	-append "console=ttyS0 loglevel=4 panic=-1 root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro init=$here/vm-init bsdinet.out=$out" \
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \

@@ -45,8 +45,9 @@ mac=$(cat /sys/class/net/be0/address)
 peermac=$($N cat /sys/class/net/be1/address)
 mbufs0=$(counter mbuf m_mbufs) clusters0=$(counter mbuf m_clusters)
 
-"$tools/ifconfig" be0 attach && "$tools/ifconfig" be0 10.77.0.1 netmask 255.255.255.0 up
-check "ifconfig be0 attach, then 10.77.0.1/24 up" test $? = 0
+# The README's one line: attach, address, up.
+"$tools/ifconfig" be0 attach 10.77.0.1 netmask 255.255.255.0 up
+check "ifconfig be0 attach 10.77.0.1 netmask 255.255.255.0 up (one line)" test $? = 0
 waitfor 5 running be0
 out=$("$tools/ifconfig" be0)
 printf '%s\n' "$out" | sed 's/^/# /'

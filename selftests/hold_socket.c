@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Opens socket(AF_BSDINET, SOCK_RAW, protocol), says "ready", waits for
- * a line on stdin (or its end), and closes. Used by module_test.sh. */
+/* hold_socket [PROTOCOL [FAMILY]]: opens socket(FAMILY, SOCK_RAW,
+ * PROTOCOL) (FAMILY AF_BSDINET unless given), says "ready", waits for a
+ * line on stdin (or its end), and closes. Used by module_test.sh. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -9,7 +10,7 @@
 
 int main(int argc, char **argv)
 {
-	int s = socket(AF_BSDINET, SOCK_RAW, argc > 1 ? atoi(argv[1]) : 0);
+	int s = socket(argc > 2 ? atoi(argv[2]) : AF_BSDINET, SOCK_RAW, argc > 1 ? atoi(argv[1]) : 0);
 	char line[16];
 
 	if (s < 0) {

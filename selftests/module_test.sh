@@ -11,7 +11,7 @@ ko=$top/bsdinet.ko
 loaded() { grep -q '^bsdinet ' /proc/modules; }
 
 ktap_print_header
-ktap_set_plan 6
+ktap_set_plan 8
 
 # rmmod is refused while a socket is open, and works after the last close.
 coproc HOLD { exec "$here/out/hold_socket" 1; }
@@ -54,6 +54,41 @@ else
 	dmesg | tail -n 5 | sed 's/^/# /'
 fi
 rmmod famhog
+
+# fail_at=N makes init fail at its N-th step: each failure must say so
+# and leave nothing behind (no family, no /proc or sysctl files, no
+# module); the first N past the last step loads normally. kmemleak is
+# checked by run.sh at the end.
+afs_free() { # socket() in both families gives EAFNOSUPPORT
+	local out
+	out=$("$top/tools/out/sockprobe" 2>&1; "$here/out/hold_socket" 0 23 </dev/null 2>&1)
+	[ "$(grep -c 'Address family not supported' <<<"$out")" = 8 ]
+}
+bad= steps=
+for n in $(seq 20); do
+	mark=$(dmesg | wc -l)
+	if insmod "$ko" fail_at=$n 2>/dev/null; then
+		steps=$((n - 1))
+		break
+	fi
+	left=
+	dmesg | tail -n +$((mark + 1)) | grep -q "bsdinet: fail_at=$n: failing" || left="$left no-log-line"
+	loaded && left="$left module"
+	[ -e /proc/bsdinet ] && left="$left /proc/bsdinet"
+	[ -e /proc/net/bsdinet ] && left="$left /proc/net/bsdinet"
+	[ -e /proc/sys/net/bsdinet ] && left="$left /proc/sys/net/bsdinet"
+	afs_free || left="$left a-family"
+	[ -n "$left" ] && bad="$bad fail_at=$n:$left"
+done
+[ -n "$bad" ] && ktap_print_msg "left behind:$bad"
+ktap_test_result "insmod fail_at=N fails at each of ${steps:-?} steps, says so, leaves nothing registered" \
+	[ -n "$steps" -a "${steps:-0}" -gt 0 -a -z "$bad" ]
+ok=0
+if loaded && [ -n "$steps" ] && "$here/out/hold_socket" </dev/null >/dev/null; then
+	rmmod bsdinet && ok=1
+fi
+ktap_test_result "insmod fail_at=$((${steps:-20} + 1)), past the last step, loads and works" [ $ok = 1 ]
+loaded && rmmod bsdinet
 
 # Leave bsdinet loaded for the tests that follow.
 insmod "$ko" && loaded && "$here/out/hold_socket" </dev/null >/dev/null

@@ -26,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 
 ktap_print_header
-ktap_set_plan 27
+ktap_set_plan 29
 
 mbufs0=$(counter mbuf m_mbufs) clusters0=$(counter mbuf m_clusters) refs0=$(cat /sys/module/bsdinet/refcnt)
 [ -e /sys/module/slhc ] || insmod "$here/out/slhc.ko"
@@ -179,6 +179,26 @@ check "no SLIP interface is left" not grep -q '^sl' /proc/bsdinet/if
 back() { [ "$(counter mbuf m_mbufs)" = "$mbufs0" ] && [ "$(counter mbuf m_clusters)" = "$clusters0" ]; }
 waitfor 5 back
 check "every mbuf and cluster is back ($(counter mbuf m_mbufs)/$mbufs0, $(counter mbuf m_clusters)/$clusters0)" back
+
+# Which end's exit takes which sl0 (as the README says): Linux's slattach
+# going takes Linux's sl0 and leaves bsdinet's up (the pty's discipline
+# closes only when both ends have); bsdinet's slattach going takes its own.
+pair slip
+kill $lslattach
+wait $lslattach 2>/dev/null
+lslattach=
+lgone() { [ ! -e "/sys/class/net/$ldev" ]; }
+waitfor 5 lgone
+sleep 1
+out=$("$tools/ifconfig" sl0 2>&1)
+printf '%s\n' "$out" | head -n 1 | sed 's/^/# /'
+check "Linux's slattach killed: Linux's $ldev goes, bsdinet's sl0 stays up" \
+	eval 'lgone && grep -q "^sl0: flags=[0-9a-f]*<UP," <<<"$out"'
+kill $bslattach
+wait $bslattach 2>/dev/null
+bslattach=
+waitfor 5 gone
+check "then bsdinet's slattach killed: bsdinet's sl0 goes" gone
 
 # rmmod with a line up and Linux flooding it: exit hangs the tty up, which
 # takes sl0 away; slattach sees it go. Then bsdinet is loaded again for
