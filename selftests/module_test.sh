@@ -84,10 +84,10 @@ done
 ktap_test_result "insmod fail_at=N fails at each of ${steps:-?} steps, says so, leaves nothing registered" \
 	[ -n "$steps" -a "${steps:-0}" -gt 0 -a -z "$bad" ]
 ok=0
-if loaded && [ -n "$steps" ] && "$here/out/hold_socket" </dev/null >/dev/null; then
+if loaded && [ "${steps:-0}" -gt 0 ] && "$here/out/hold_socket" </dev/null >/dev/null; then
 	rmmod bsdinet && ok=1
 fi
-ktap_test_result "insmod fail_at=$((${steps:-20} + 1)), past the last step, loads and works" [ $ok = 1 ]
+ktap_test_result "insmod fail_at=$((${steps:-20} + 1)), past the last step (${steps:-?}), loads and works" [ $ok = 1 ]
 loaded && rmmod bsdinet
 
 # Leave bsdinet loaded for the tests that follow.

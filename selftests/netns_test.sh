@@ -123,9 +123,11 @@ ip netns del bsdns3
 
 # ip netns del with a socket open in it: the stack lives on while the
 # process holds the socket, and works; when it exits the namespace goes.
-coproc HOLD { exec ip netns exec bsdns1 "$here/out/udp_peer" hold; }
-holdpid=$HOLD_PID
-exec {hin}>&"${HOLD[1]}" {hout}<&"${HOLD[0]}"
+work=$(mktemp -d /tmp/bsdinet-netns.XXXXXX)
+mkfifo "$work/in" "$work/out"
+ip netns exec bsdns1 "$here/out/udp_peer" hold <"$work/in" >"$work/out" &
+holdpid=$!
+exec {hin}>"$work/in" {hout}<"$work/out"
 read -r -t 20 ready <&$hout
 ip netns del bsdns1
 sleep 1
@@ -134,9 +136,10 @@ read -r -t 20 rt <&$hout
 out=$($B "$tools/ping" -c 2 -i 0.2 10.88.0.1 2>&1)
 check "bsdns1 deleted with a socket open: the socket still works ($ready, $rt)" test "$ready $rt" = "ready ok"
 check "and its stack still answers bsdns2's ping" grep -q '2 packets received' <<<"$out"
-exec {hin}>&-
+exec {hin}>&- {hout}<&-
 wait "$holdpid"
 holdpid=
+rm -rf "$work"
 waitfor 20 peer_gone vb
 check "once the process exits, the namespace is gone (its veth with it)" peer_gone vb
 

@@ -80,17 +80,26 @@ udp_loop() { "$here/out/udp_peer" loop "$((end - $EPOCHSECONDS))" >/dev/null; }
 
 # Linux floods 10.96.0.1 from the namespace the whole time (it gets
 # answers only while bs0 is attached).
-$N ping -q -f -w "$((secs + 2))" 10.96.0.1 >/dev/null 2>&1 &
+$N ping -q -f -w "$((secs + 30))" 10.96.0.1 >/dev/null 2>&1 &
+flood=$!
 workers="udp1 udp2 attach sysctl addr route proc ping"
-worker udp1 udp_loop &
-worker udp2 udp_loop &
-worker attach attach_detach &
-worker sysctl sysctls &
-worker addr addresses &
-worker route routes &
-worker proc readprocs &
-worker ping pings &
-wait
+pids=
+for w in $workers; do
+	case $w in
+	udp*) worker "$w" udp_loop & ;;
+	attach) worker attach attach_detach & ;;
+	sysctl) worker sysctl sysctls & ;;
+	addr) worker addr addresses & ;;
+	route) worker route routes & ;;
+	proc) worker proc readprocs & ;;
+	ping) worker ping pings & ;;
+	esac
+	pids="$pids $!"
+done
+# shellcheck disable=SC2086
+wait $pids
+kill $flood 2>/dev/null
+wait $flood 2>/dev/null
 summary= failed=
 for w in $workers; do
 	summary="$summary $w:$(cat "$work/$w.n" 2>/dev/null || echo '?')"
