@@ -22,6 +22,8 @@ cleanup() {
 	# The socat example's receiver, if its datagram never came.
 	pkill -f 'socat UDP4-RECVFROM:7,bind=127.0.0.1' 2>/dev/null
 	ip netns del peer 2>/dev/null
+	ip netns del a 2>/dev/null
+	ip netns del b 2>/dev/null
 	ip link del be0 2>/dev/null
 	rm -rf "$work"
 }
