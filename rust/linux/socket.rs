@@ -861,10 +861,11 @@ fn route_getsockopt(
 /// touches user memory (the book's uio, over a kernel buffer).
 struct Staged {
     buf: KVVec<u8>,
-    /// Bytes handed to the stack (sending) or filled by it (receiving).
+    /// Sending: bytes handed to the stack so far.
     pos: usize,
-    /// Bytes of the call beyond this buffer, for `resid` (sending: an
-    /// atomic protocol judges the whole message).
+    /// Sending: bytes of the call beyond this buffer, for `resid` (an
+    /// atomic protocol judges the whole message). Receiving: the most the
+    /// stack may fill.
     beyond: usize,
 }
 
@@ -892,19 +893,20 @@ impl Staged {
         Ok(())
     }
 
-    /// Room for `len` bytes from the stack, none filled yet.
+    /// Room for `len` bytes from the stack, none filled yet (allocated,
+    /// not written: a big buffer for a small datagram costs little).
     fn room(&mut self, len: usize) -> errno::Result {
         // SAFETY: bytes need no drop; the length only shrinks.
         unsafe { self.buf.set_len(0) };
-        self.buf.extend_with(len, 0, GFP_KERNEL).map_err(|_| errno::ENOBUFS)?;
-        self.pos = 0;
+        self.buf.reserve(len, GFP_KERNEL).map_err(|_| errno::ENOBUFS)?;
+        self.beyond = len;
         Ok(())
     }
 
     /// Copies what the stack filled out to recvmsg()'s `msg` (no lock
     /// held); EFAULT if the caller's buffer is bad.
     fn flush(&self, msg: *mut bindings::msghdr) -> errno::Result {
-        let n = self.pos;
+        let n = self.buf.len();
         // SAFETY: `msg` is the message of the recvmsg() call in progress,
         // and the buffer holds `n` bytes.
         let put = unsafe { bsdinet_copy_to_msg(msg, self.buf.as_ptr().cast(), n) };
@@ -933,13 +935,14 @@ impl UioIn for Staged {
 
 impl UioOut for Staged {
     fn resid(&self) -> usize {
-        self.buf.len() - self.pos
+        self.beyond - self.buf.len()
     }
     fn uiomove(&mut self, data: &[u8]) -> errno::Result {
-        let end = self.pos + data.len();
-        self.buf.get_mut(self.pos..end).ok_or(errno::EFAULT)?.copy_from_slice(data);
-        self.pos = end;
-        Ok(())
+        if data.len() > UioOut::resid(self) {
+            return Err(errno::EFAULT);
+        }
+        // Within the room reserved: no allocation.
+        self.buf.extend_from_slice(data, GFP_KERNEL).map_err(|_| errno::EFAULT)
     }
 }
 
