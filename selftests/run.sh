@@ -32,8 +32,10 @@ result() { # result OK|FAIL description
 echo "TAP version 13"
 for t in $(cat out/tests); do
 	echo "# selftests: bsdinet: $t"
+	start=$(date +%s)
 	timeout "$timeout" "./$t" 2>&1 | count
 	rc=${PIPESTATUS[0]}
+	echo "# $t took $(($(date +%s) - start)) s"
 	# A crash or a timeout counts even when the output looked fine.
 	[ "$rc" = 0 ] || [ "$rc" = 4 ] || result FAIL "$t exited with status $rc"
 done
