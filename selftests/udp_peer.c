@@ -3,7 +3,7 @@
  * UDP over bsdinet for the shell tests (netns_test.sh, smp_test.sh):
  *
  *	udp_peer serve PORT N        bind *.PORT, say "ready", echo N
- *	                             datagrams back (20 s for each), exit 0
+ *	                             datagrams back (10 s for each), exit 0
  *	udp_peer ask ADDR PORT N     N round trips to ADDR.PORT (3 s each);
  *	                             prints "N/N", exit 0 if all came back
  *	udp_peer loop SECONDS        round trips between two sockets on lo0
@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++) {
 			ssize_t r;
 
-			if (wait_in(s, 20000) != 1) {
+			if (wait_in(s, 10000) != 1) {
 				fprintf(stderr, "serve: nothing came (%d of %d)\n", i, n);
 				return 1;
 			}

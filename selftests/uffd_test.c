@@ -143,7 +143,7 @@ static void run_case(const char *what, void *(*fn)(void *), char *addr, int go, 
 	ksft_test_result(faulted, "%s: the call is blocked in a fault on the registered page\n", what);
 
 	/* Meanwhile: another process's datagrams over lo0. */
-	if (write(go, "g", 1) == 1 && wait_in(result, 20000) && read(result, &n, sizeof(n)) != sizeof(n))
+	if (write(go, "g", 1) == 1 && wait_in(result, 10000) && read(result, &n, sizeof(n)) != sizeof(n))
 		n = -2;
 	ksft_test_result(n > 0, "%s: meanwhile another process does UDP round trips over lo0 (%d in 3 s)\n",
 			 what, n);
@@ -151,9 +151,9 @@ static void run_case(const char *what, void *(*fn)(void *), char *addr, int go, 
 	/* Meanwhile: a link change on an attached device. */
 	t0 = now();
 	ip = spawn("ip link set bf0 down && ip link set bf0 up");
-	link = wait_for(ip, 15);
+	link = wait_for(ip, 10);
 	ksft_test_result(link == 0, "%s: meanwhile ip link set bf0 down; up completes (%s, %.1f s)\n",
-			 what, link < 0 ? "still blocked after 15 s" : link ? "failed" : "ok", now() - t0);
+			 what, link < 0 ? "still blocked after 10 s" : link ? "failed" : "ok", now() - t0);
 
 	/* Serve the fault: the call finishes. */
 	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zp))
