@@ -33,8 +33,16 @@ echo "TAP version 13"
 for t in $(cat out/tests); do
 	echo "# selftests: bsdinet: $t"
 	start=$(date +%s)
+	# A test stuck for 10 minutes: show what every blocked task waits on.
+	( sleep 600; echo "# $t: still running after 600 s; blocked tasks:"
+	  for d in /proc/[0-9]*; do
+		grep -q '^State:.*D' "$d/status" 2>/dev/null || continue
+		echo "# $(cat "$d/comm") (${d#/proc/}):"; sed 's/^/#   /' "$d/stack"
+	  done ) &
+	dog=$!
 	timeout "$timeout" "./$t" 2>&1 | count
 	rc=${PIPESTATUS[0]}
+	kill "$dog" 2>/dev/null
 	echo "# $t took $(($(date +%s) - start)) s"
 	# A crash or a timeout counts even when the output looked fine.
 	[ "$rc" = 0 ] || [ "$rc" = 4 ] || result FAIL "$t exited with status $rc"
