@@ -450,15 +450,10 @@ unsafe extern "C" fn bsdinet_release(sock: *mut bindings::socket) -> c_int {
     }
     // SAFETY: one of our sockets, with its sock.
     let (so, sk) = unsafe { so_of(sock) };
+    // `soclose` clears the socket's upcall argument even when the
+    // protocol keeps the socket (TIME_WAIT): nothing names the sock after.
     let _ = with_so(so, sk, |st| {
         soclose(st, so);
-        // The protocol may keep the socket (TIME_WAIT): it no longer
-        // names the sock, which goes now.
-        if let Some(s) = st.sockets.get_mut(so) {
-            if s.so_upcallarg == sk as usize {
-                s.so_upcallarg = 0;
-            }
-        }
         Ok(())
     });
     // SAFETY: no BSD socket names the sock any more.
