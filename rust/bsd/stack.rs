@@ -4,7 +4,7 @@
 
 use crate::bsd::kern::uipc_domain::Protosw;
 use crate::bsd::kern::uipc_mbuf::MbufPool;
-use crate::bsd::kern::uipc_socket::{Cred, Socket};
+use crate::bsd::kern::uipc_socket::{Cred, Socket, SOMAXCONN_DEFAULT};
 use crate::bsd::net::if_::if_up;
 use crate::bsd::net::if_::{IfKind, IfName, Ifnet, Ifqueue, IFQ_MAXLEN};
 use crate::bsd::net::if_loop::loattach;
@@ -20,6 +20,8 @@ use crate::bsd::netinet::ip::{Ipstat, IPDEFTTL};
 use crate::bsd::netinet::ip_icmp::Icmpstat;
 use crate::bsd::netinet::ip_options::IpSrcrt;
 use crate::bsd::netinet::ip_reass::IpReass;
+use crate::bsd::netinet::tcp_debug::TcpDebug;
+use crate::bsd::netinet::tcp_var::{Tcpcb, TcpVars, Tcpstat};
 use crate::bsd::netinet::udp_usrreq::Udpstat;
 use crate::bsd::sys::errno::Result;
 use crate::bsd::sys::slab::Slab;
@@ -95,6 +97,18 @@ pub struct Stack {
     pub udpstat: Udpstat,
     /// Whether UDP checksums are computed and checked (`udpcksum`).
     pub udpcksum: bool,
+    /// Every TCP control block (`tcpcb`), by index; PCBs name theirs in
+    /// `inp_ppcb`.
+    pub tcpcbs: Slab<Tcpcb>,
+    /// TCP statistics (`tcpstat`).
+    pub tcpstat: Tcpstat,
+    /// TCP's tunables and clocks.
+    pub tcp: TcpVars,
+    /// The `SO_DEBUG` trace ring (`tcp_debug[]`).
+    pub tcp_debug: TcpDebug,
+    /// The largest listen() backlog (`somaxconn`; the book's SOMAXCONN
+    /// of 5 is bsdinet's only with `net.bsdinet.socket.somaxconn=5`).
+    pub somaxconn: i32,
     /// 100 ms ticks since the stack started.
     pub ticks: u64,
     /// Upcall arguments of sockets whose sleepers must be woken once the
@@ -117,6 +131,7 @@ pub(crate) struct Spares {
     pub pcb: Inpcb,
     pub ifp: Ifnet,
     pub rt: Rtentry,
+    pub tp: Tcpcb,
 }
 
 /// The protocol of the spare socket: no user requests, so every request
@@ -130,6 +145,7 @@ impl Spares {
             pcb: Inpcb::new(InpHead::Raw, usize::MAX, 0),
             ifp: Ifnet::new(IfName([0; IFNAMSIZ]), IfKind::Loopback, 0, 0),
             rt: Rtentry::new(InAddr(0), InAddr(0), Sockaddr::In(InAddr(0))),
+            tp: Tcpcb::new(usize::MAX),
         }
     }
 }
@@ -143,7 +159,7 @@ impl Default for Stack {
 impl Stack {
     /// A stack with no interfaces and no sockets.
     pub fn new() -> Self {
-        Stack {
+        let mut st = Stack {
             sockets: Slab::new(),
             inpcbs: Slab::new(),
             pcbinfo: [InpcbInfo::new(), InpcbInfo::new(), InpcbInfo::new()],
@@ -172,11 +188,18 @@ impl Stack {
             icmpmaskrepl: true,
             udpstat: Udpstat::default(),
             udpcksum: true,
+            tcpcbs: Slab::new(),
+            tcpstat: Tcpstat::default(),
+            tcp: TcpVars::default(),
+            tcp_debug: TcpDebug::default(),
+            somaxconn: SOMAXCONN_DEFAULT,
             ticks: 0,
             wakeups: Vec::new(),
             invariant_failures: 0,
             spares: Spares::new(),
-        }
+        };
+        st.tcp.tcp_iss_secret = core::array::from_fn(|_| crate::platform::random_u32());
+        st
     }
 
     /// What autoconfiguration and /etc/rc do at boot: attach lo0 and give
@@ -236,6 +259,21 @@ impl Stack {
         }
         let Stack { inpcbs, spares, .. } = self;
         inpcbs.get_mut(inp).unwrap_or(&mut spares.pcb)
+    }
+
+    /// TCP control block `tp`. A missing one is a bug in the stack
+    /// itself: it is counted (`bug`) and a blank spare stands in.
+    pub fn tp(&mut self, tp: usize) -> &mut Tcpcb {
+        if self.tcpcbs.get(tp).is_none() {
+            self.bug("no such tcpcb");
+            let blank = Tcpcb::new(usize::MAX);
+            let mut old = core::mem::replace(&mut self.spares.tp, blank);
+            while let Some(r) = old.t_segq.pop() {
+                crate::bsd::kern::uipc_mbuf::m_freem(&mut self.mbpool, r.m);
+            }
+        }
+        let Stack { tcpcbs, spares, .. } = self;
+        tcpcbs.get_mut(tp).unwrap_or(&mut spares.tp)
     }
 
     /// Asks the platform to wake the sleepers of socket `so`, if it has a

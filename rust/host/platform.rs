@@ -49,6 +49,14 @@ impl<T> Vec<T> {
         self.0.clear();
     }
 
+    /// Inserts `v` at `i` (at most the length), shifting the rest up.
+    pub fn insert(&mut self, i: usize, v: T) -> Result<(), AllocError> {
+        let i = i.min(self.len());
+        self.push(v)?;
+        self[i..].rotate_right(1);
+        Ok(())
+    }
+
     /// Removes and returns element `i`, shifting the rest down.
     pub fn remove(&mut self, i: usize) -> Option<T> {
         (i < self.0.len()).then(|| self.0.remove(i))

@@ -347,6 +347,14 @@ fn pattern(n: usize, seed: usize) -> Vec<u8> {
 #[test]
 fn listen_clamps_the_backlog_as_the_book() {
     let mut st = Stack::new();
+    assert_eq!(st.somaxconn, SOMAXCONN_DEFAULT);
+    for (backlog, qlimit) in [(100, 100), (1000, 128)] {
+        let l = listener(&mut st, backlog);
+        assert_eq!(st.so(l).so_qlimit, qlimit, "listen({backlog})");
+        soclose(&mut st, l);
+    }
+    // The book's limit, as a sysctl.
+    st.somaxconn = SOMAXCONN;
     for (backlog, qlimit) in [(-3, 0), (0, 0), (1, 1), (3, 3), (5, 5), (100, 5), (i32::MAX, 5)] {
         let l = listener(&mut st, backlog);
         assert_eq!(st.so(l).so_qlimit, qlimit, "listen({backlog})");
@@ -371,6 +379,7 @@ fn listen_clamps_the_backlog_as_the_book() {
 #[test]
 fn sonewconn_refuses_beyond_three_halves_of_the_limit() {
     let mut st = Stack::new();
+    st.somaxconn = SOMAXCONN;
     for backlog in [0, 1, 2, 3, 5, 9] {
         let l = listener(&mut st, backlog);
         let limit = sonewconn_max(backlog.min(SOMAXCONN) as usize);

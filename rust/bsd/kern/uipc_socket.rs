@@ -41,6 +41,9 @@ pub const SS_PRIV: u16 = 0x080;
 /// Most connections listen() may ask to queue (`SOMAXCONN`, 5 in the
 /// book; a larger backlog is cut to it).
 pub const SOMAXCONN: i32 = 5;
+/// bsdinet's default for the stack's `somaxconn` (Linux's before 5.4):
+/// the book's 5 turns away the clients of any busy server.
+pub const SOMAXCONN_DEFAULT: i32 = 128;
 
 // `so_options` bits, with the book's values (`sys/socket.h`). The Linux
 // glue maps Linux's option numbers onto them.
@@ -416,12 +419,13 @@ pub fn sobind(st: &mut Stack, so: usize, nam: &[u8]) -> Result {
 
 /// listen() (`solisten`): the protocol agrees (PRU_LISTEN), the socket
 /// accepts connections (SO_ACCEPTCONN), and queues up to `backlog` of
-/// them, 0 when negative and SOMAXCONN at most, as the book. Room for
+/// them, 0 when negative and the stack's `somaxconn` at most (the book's
+/// SOMAXCONN, as a sysctl). Room for
 /// the most the queues can hold (`sonewconn`'s limit) is reserved here,
 /// first, so that no connection request needs memory for its place and
 /// an ENOBUFS leaves the socket as it was.
 pub fn solisten(st: &mut Stack, so: usize, backlog: i32) -> Result {
-    let qlimit = backlog.clamp(0, SOMAXCONN) as usize;
+    let qlimit = backlog.clamp(0, st.somaxconn.max(0)) as usize;
     let room = sonewconn_max(qlimit);
     let s = st.so(so);
     if s.so_q0.reserve(room).is_err() || s.so_q.reserve(room).is_err() {

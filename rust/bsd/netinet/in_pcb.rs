@@ -96,6 +96,9 @@ pub struct Inpcb {
     pub inp_ip_tos: u8,
     /// Protocol in the IP header of a raw socket (`inp_ip.ip_p`).
     pub inp_ip_p: u8,
+    /// The protocol's own control block (`inp_ppcb`): TCP's `tcpcb`, an
+    /// index into the stack's `tcpcbs`.
+    pub inp_ppcb: Option<usize>,
     /// Allocation order within the protocol (FreeBSD's `inp_gencnt`):
     /// the book's list order, for ties.
     inp_gencnt: u64,
@@ -118,6 +121,7 @@ impl Inpcb {
             inp_ip_ttl: ttl,
             inp_ip_tos: 0,
             inp_ip_p: 0,
+            inp_ppcb: None,
             inp_gencnt: 0,
             inp_links: [HashLink::default(); 2],
         }
