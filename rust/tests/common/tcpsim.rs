@@ -55,6 +55,9 @@ pub struct Impair {
     pub delay: u64,
 }
 
+/// A test's own drop rule: (from station, datagram) → lose it.
+pub type DropRule = Box<dyn FnMut(usize, &[u8]) -> bool>;
+
 /// A datagram on the wire.
 struct InFlight {
     due: u64,
@@ -75,7 +78,7 @@ pub struct Sim {
     pub wire: Vec<(usize, Vec<u8>)>,
     /// Datagrams for which this returns true are lost (after `wire`
     /// records them): the test's own drops.
-    pub drop_if: Option<Box<dyn FnMut(usize, &[u8]) -> bool>>,
+    pub drop_if: Option<DropRule>,
 }
 
 impl Sim {
