@@ -609,6 +609,16 @@ pub fn soshutdown(st: &mut Stack, so: usize, how: i32) -> Result {
     if !(SHUT_RD..=SHUT_RDWR).contains(&how) {
         return Err(EINVAL);
     }
+    // A connection protocol's socket that is not connected has nothing
+    // to shut down (FreeBSD's and Linux's ENOTCONN; the book would close
+    // the unconnected TCP socket's PCB). A listener may shut down.
+    let s = st.so(so);
+    if s.so_proto.pr_flags & PR_CONNREQUIRED != 0
+        && s.so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING) == 0
+        && s.so_options & SO_ACCEPTCONN == 0
+    {
+        return Err(ENOTCONN);
+    }
     if how != SHUT_WR {
         // The book's sorflush also throws away what is queued; here it
         // stays readable, as Linux keeps it, and only the state changes.
