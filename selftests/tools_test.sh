@@ -86,8 +86,9 @@ fi
 
 out=$("$tools/netstat" -s -p tcp)
 printf '%s\n' "$out" | head -n 8 | sed 's/^/# /'
-check "netstat -s -p tcp: BSD's tcp statistics" grep -qzE \
-	'^tcp:\n\t[0-9]+ packets? sent\n\t\t[0-9]+ data packets? \([0-9]+ bytes?\)\n' <<<"$out"
+check "netstat -s -p tcp: BSD's tcp statistics" \
+	test "$(head -n 3 <<<"$out" | sed -E 's/[0-9]+/N/g; s/(packet|byte)s?/\1s/g' | tr '\t\n' '>|')" = \
+	"tcp:|>N packets sent|>>N data packets (N bytes)|"
 check "netstat -s: tcp comes first, then udp, ip, icmp" \
 	test "$("$tools/netstat" -s | grep -E '^[a-z]+:$' | tr -d '\n')" = "tcp:udp:ip:icmp:"
 
