@@ -1,7 +1,7 @@
 //! TCP timers (`netinet/tcp_timer.h`, `netinet/tcp_timer.c`; book
 //! chapter 25).
 
-use crate::bsd::kern::uipc_socket::SO_KEEPALIVE;
+use crate::bsd::kern::uipc_socket::{PRU_SLOWTIMO, SO_KEEPALIVE};
 use crate::bsd::netinet::in_pcb::in_losing;
 use crate::bsd::netinet::tcp_debug::{tcp_trace, TA_USER};
 use crate::bsd::netinet::tcp_fsm::{TCPS_CLOSE_WAIT, TCPS_ESTABLISHED, TCPS_TIME_WAIT};
@@ -70,60 +70,6 @@ pub fn tcpt_rangeset(value: i32, tvmin: i32, tvmax: i32) -> i32 {
 pub fn tcp_canceltimers(tp: &mut Tcpcb) {
     tp.t_timer = [0; TCPT_NTIMERS];
 }
-
-// The user requests' numbers (`PRU_*`, sys/protosw.h), as the SO_DEBUG
-// trace records them (`td_req`); trpt prints their names (`prurequests`).
-pub const PRU_ATTACH: i32 = 0;
-pub const PRU_DETACH: i32 = 1;
-pub const PRU_BIND: i32 = 2;
-pub const PRU_LISTEN: i32 = 3;
-pub const PRU_CONNECT: i32 = 4;
-pub const PRU_ACCEPT: i32 = 5;
-pub const PRU_DISCONNECT: i32 = 6;
-pub const PRU_SHUTDOWN: i32 = 7;
-pub const PRU_RCVD: i32 = 8;
-pub const PRU_SEND: i32 = 9;
-pub const PRU_ABORT: i32 = 10;
-pub const PRU_CONTROL: i32 = 11;
-pub const PRU_SENSE: i32 = 12;
-pub const PRU_RCVOOB: i32 = 13;
-pub const PRU_SENDOOB: i32 = 14;
-pub const PRU_SOCKADDR: i32 = 15;
-pub const PRU_PEERADDR: i32 = 16;
-pub const PRU_CONNECT2: i32 = 17;
-pub const PRU_FASTTIMO: i32 = 18;
-/// A timer expired: the trace's `td_req` is `PRU_SLOWTIMO | timer << 8`.
-pub const PRU_SLOWTIMO: i32 = 19;
-pub const PRU_PROTORCV: i32 = 20;
-pub const PRU_PROTOSEND: i32 = 21;
-/// How many requests there are (`PRU_NREQ`).
-pub const PRU_NREQ: i32 = 21;
-
-/// The requests' names (`prurequests[]`), for trpt.
-pub const PRUREQUESTS: [&str; 22] = [
-    "ATTACH",
-    "DETACH",
-    "BIND",
-    "LISTEN",
-    "CONNECT",
-    "ACCEPT",
-    "DISCONNECT",
-    "SHUTDOWN",
-    "RCVD",
-    "SEND",
-    "ABORT",
-    "CONTROL",
-    "SENSE",
-    "RCVOOB",
-    "SENDOOB",
-    "SOCKADDR",
-    "PEERADDR",
-    "CONNECT2",
-    "FASTTIMO",
-    "SLOWTIMO",
-    "PROTORCV",
-    "PROTOSEND",
-];
 
 /// Every slot of the control block table, in index order: the book walks
 /// the PCB list instead. Walking indices needs no memory, and a timer
