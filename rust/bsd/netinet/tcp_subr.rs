@@ -209,8 +209,7 @@ fn tcp_savemetrics(st: &mut Stack, tp: usize) {
     let t = st.tp(tp);
     let (inp, iss, snd_max) = (t.t_inpcb, t.iss, t.snd_max);
     let (srtt, rttvar, ssthresh, maxseg) = (t.t_srtt, t.t_rttvar, t.snd_ssthresh, t.t_maxseg);
-    let Some(p) = st.inpcbs.get(inp) else { return };
-    let (so, rt) = (p.inp_socket, p.inp_route);
+    let Some(so) = st.inpcbs.get(inp).map(|p| p.inp_socket) else { return };
     let hiwat = st.sockets.get(so).map_or(0, |s| s.so_snd.sb_hiwat);
     // "Enough" is 16 times the send buffer: 16 RTT samples at one a
     // window, enough for srtt to converge within 5%.
@@ -218,7 +217,10 @@ fn tcp_savemetrics(st: &mut Stack, tp: usize) {
     if !seq_lt(enough, snd_max) {
         return;
     }
-    let Some(rt) = rt else { return };
+    // The cached route (the book's `inp_route`, which its ip_output
+    // fills); here, as ip_output routes by itself, the route to the peer
+    // is looked up if nothing cached one.
+    let Some(rt) = tcp_rtalloc(st, inp) else { return };
     let Some(r) = st.rtable.rtentries.get_mut(rt) else { return };
     // Not the default route's.
     if r.rt_dst == INADDR_ANY {
