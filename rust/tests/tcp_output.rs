@@ -926,3 +926,42 @@ fn nothing_leaks() {
     assert_eq!(c.st.tcpcbs.len(), 0);
     assert_eq!((c.st.mbpool.mbstat.m_mbufs, c.st.mbpool.mbstat.m_clusters), (0, 0));
 }
+
+#[test]
+fn out_of_mbufs_is_a_source_quench() {
+    let mut c = Conn::new(TCPS_ESTABLISHED);
+    c.queue(&payload(100));
+    c.st.mbpool.nmbufs = c.st.mbpool.mbstat.m_mbufs;
+    assert_eq!(tcp_output(&mut c.st, c.tp), Ok(()));
+    assert!(c.out().is_empty());
+    assert_eq!(c.t().snd_cwnd, 512);
+    assert_eq!(c.t().snd_nxt, ISS + 1, "nothing was sent");
+    c.st.mbpool.nmbufs = usize::MAX;
+    assert_eq!(c.output().len(), 1);
+}
+
+#[test]
+fn a_listener_sends_nothing() {
+    let mut c = Conn::new(TCPS_LISTEN);
+    c.t().t_flags |= TF_ACKNOW;
+    assert!(c.output().is_empty());
+    // Nor does a SYN_SENT connection whose SYN is out, when asked again
+    // (a send() before the connection completes).
+    let mut c = Conn::new(TCPS_SYN_SENT);
+    assert_eq!(c.output().len(), 1);
+    c.queue(&payload(10));
+    assert!(c.output().is_empty());
+    assert_eq!(c.t().snd_nxt, ISS + 1);
+    assert_ne!(c.t().t_timer[TCPT_REXMT], 0);
+}
+
+#[test]
+fn a_down_network_after_the_syn_is_a_soft_error() {
+    let mut c = Conn::new(TCPS_ESTABLISHED);
+    let ifp = c.st.ifnet.iter().find(|(_, i)| i.if_name.as_bytes() == b"tun0").unwrap().0;
+    if_down(&mut c.st, ifp);
+    c.queue(&payload(10));
+    assert_eq!(tcp_output(&mut c.st, c.tp), Ok(()));
+    assert_ne!(c.t().t_softerror, 0);
+    assert_eq!(c.st.so(c.so).so_error, Errno(0));
+}

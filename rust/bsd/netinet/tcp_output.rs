@@ -1,13 +1,13 @@
 //! TCP output (`netinet/tcp_output.c`; book chapter 26).
 
-use crate::bsd::kern::uipc_mbuf::{m_copydata, m_copym, m_freem, m_gethdr, MT_HEADER};
+use crate::bsd::kern::uipc_mbuf::{m_cat, m_copydata, m_copym, m_freem, m_gethdr, MT_HEADER};
 use crate::bsd::kern::uipc_socket::{SO_DEBUG, SO_DONTROUTE};
 use crate::bsd::netinet::in_::INADDR_ANY;
 use crate::bsd::netinet::ip::IP_HDRLEN;
 use crate::bsd::netinet::ip_output::{ip_output, put16};
 use crate::bsd::netinet::tcp::*;
 use crate::bsd::netinet::tcp_debug::{tcp_trace, TA_OUTPUT};
-use crate::bsd::netinet::tcp_fsm::{tcps_havercvdsyn, TCPS_SYN_SENT, TCP_OUTFLAGS};
+use crate::bsd::netinet::tcp_fsm::{tcps_havercvdsyn, TCPS_LISTEN, TCPS_SYN_SENT, TCP_OUTFLAGS};
 use crate::bsd::netinet::tcp_input::tcp_mss;
 use crate::bsd::netinet::tcp_seq::{seq_gt, seq_lt, seq_sub};
 use crate::bsd::netinet::tcp_subr::{
@@ -36,6 +36,12 @@ pub fn tcp_output(st: &mut Stack, tp: usize) -> Result {
         st.bug("tcp_output: tcpcb without a pcb");
         return Ok(());
     };
+    // A listener or a control block that never had a peer has nobody to
+    // send to (the book never calls tcp_output then; the window update
+    // test below would send a segment to 0.0.0.0).
+    if st.tp(tp).t_state == TCPS_LISTEN || st.pcb(inp).inp_faddr == INADDR_ANY {
+        return Ok(());
+    }
 
     // Figure 26.1: when nothing is outstanding and the connection was
     // idle for an RTO, the pipe may have changed: slow start again.
@@ -128,6 +134,9 @@ pub fn tcp_output(st: &mut Stack, tp: usize) -> Result {
         // full segment; all that is left when idle or with TF_NODELAY; a
         // forced byte; half the largest window the peer offered; or a
         // retransmission.
+        // (rcv_scale is at most TCP_MAX_WINSHIFT; the shifts below must
+        // not overflow whatever it holds.)
+        let rcv_scale = u32::from(t.rcv_scale.min(TCP_MAX_WINSHIFT));
         let mut send = len != 0
             && (len == maxseg
                 || ((idle || t.t_flags & TF_NODELAY != 0) && len + off >= sb_cc)
@@ -139,7 +148,7 @@ pub fn tcp_output(st: &mut Stack, tp: usize) -> Result {
         // segments or by half the receive buffer (the book's code tests
         // 2 * adv >= sb_hiwat).
         if !send && win > 0 {
-            let adv = win.min(i64::from(TCP_MAXWIN) << t.rcv_scale)
+            let adv = win.min(i64::from(TCP_MAXWIN) << rcv_scale)
                 - i64::from(seq_sub(t.rcv_adv, t.rcv_nxt));
             if adv >= 2 * maxseg || 2 * adv >= rcv_hiwat {
                 send = true;
@@ -259,9 +268,11 @@ pub fn tcp_output(st: &mut Stack, tp: usize) -> Result {
                     Some(dst) => m_copydata(d, off as usize, dst).is_ok(),
                     None => false,
                 },
+                // (m_cat, not a bare link: the copy of the buffer's
+                // first mbuf would bring a packet header along.)
                 Some(d) => match m_copym(mp, d, off as usize, len as usize) {
                     Ok(n) => {
-                        m.set_next(Some(n));
+                        m_cat(mp, &mut m, n);
                         true
                     }
                     Err(_) => false,
@@ -303,7 +314,7 @@ pub fn tcp_output(st: &mut Stack, tp: usize) -> Result {
         if win < rcv_hiwat / 4 && win < maxseg {
             win = 0;
         }
-        let maxwin = i64::from(TCP_MAXWIN) << t.rcv_scale;
+        let maxwin = i64::from(TCP_MAXWIN) << rcv_scale;
         if win > maxwin {
             win = maxwin;
         }
@@ -318,7 +329,7 @@ pub fn tcp_output(st: &mut Stack, tp: usize) -> Result {
             th_ack: t.rcv_nxt,
             th_off: ((TCP_HDRLEN + optlen) >> 2) as u8,
             th_flags: flags,
-            th_win: (win >> t.rcv_scale).clamp(0, 0xffff) as u16,
+            th_win: (win >> rcv_scale).clamp(0, 0xffff) as u16,
             th_sum: 0,
             th_urp: 0,
         };
@@ -446,7 +457,7 @@ pub fn tcp_setpersist(st: &mut Stack, tp: usize) {
         st.bug("tcp_setpersist with the retransmission timer running");
     }
     let t = st.tp(tp);
-    let base = ((t.t_srtt >> 2) + t.t_rttvar) >> 1;
+    let base = (t.t_srtt >> 2).saturating_add(t.t_rttvar) >> 1;
     let backoff = TCP_BACKOFF.get(t.t_rxtshift.max(0) as usize).copied().unwrap_or(64);
     t.t_timer[TCPT_PERSIST] = tcpt_rangeset(base.saturating_mul(backoff), pmin, pmax);
     if t.t_rxtshift < TCP_MAXRXTSHIFT {

@@ -113,6 +113,7 @@ pub fn tcp_respond(
             (ttl, tos) = (p.inp_ip_ttl, p.inp_ip_tos);
             let so = p.inp_socket;
             let space = st.sockets.get(so).map_or(0, |s| s.so_rcv.sbspace());
+            let scale = scale.min(TCP_MAX_WINSHIFT);
             win = u32::try_from(space >> scale).unwrap_or(u32::MAX).min(TCP_MAXWIN);
         }
     }

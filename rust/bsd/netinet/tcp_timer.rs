@@ -8,7 +8,7 @@ use crate::bsd::netinet::tcp_fsm::{TCPS_CLOSE_WAIT, TCPS_ESTABLISHED, TCPS_TIME_
 use crate::bsd::netinet::tcp_output::{tcp_output, tcp_setpersist};
 use crate::bsd::netinet::tcp_seq::TCP_ISSINCR;
 use crate::bsd::netinet::tcp_subr::{tcp_close, tcp_drop, tcp_respond, tcp_template};
-use crate::bsd::netinet::tcp_var::{tcp_rexmtval, Tcpcb, TCP_RTT_SHIFT, TF_ACKNOW, TF_DELACK};
+use crate::bsd::netinet::tcp_var::{Tcpcb, TCP_RTT_SHIFT, TF_ACKNOW, TF_DELACK};
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::{Errno, ETIMEDOUT};
 
@@ -103,7 +103,7 @@ pub fn tcp_slowtimo(st: &mut Stack) {
         for timer in 0..TCPT_NTIMERS {
             let Some(t) = st.tcpcbs.get_mut(i) else { continue 'tcbs };
             if t.t_timer[timer] != 0 {
-                t.t_timer[timer] -= 1;
+                t.t_timer[timer] = t.t_timer[timer].saturating_sub(1);
                 if t.t_timer[timer] == 0 {
                     // The book goes through tcp_usrreq(PRU_SLOWTIMO),
                     // which traces the request; the same here directly.
@@ -162,11 +162,13 @@ pub fn tcp_timers(st: &mut Stack, tp: usize, timer: usize) -> Option<usize> {
                 return tcp_drop(st, tp, e);
             }
             st.tcpstat.tcps_rexmttimeo += 1;
-            let (rmin, rmax) = (st.tcp.tcp_rexmtmin, st.tcp.tcp_rexmtmax);
+            let rmax = st.tcp.tcp_rexmtmax;
             let t = st.tp(tp);
             let backoff = TCP_BACKOFF.get(t.t_rxtshift as usize).copied().unwrap_or(64);
-            let rexmt = tcp_rexmtval(t).saturating_mul(backoff);
-            t.t_rxtcur = tcpt_rangeset(rexmt, t.t_rttmin, rmax.max(rmin));
+            // TCP_REXMTVAL, saturating.
+            let rexmtval = (t.t_srtt >> TCP_RTT_SHIFT).saturating_add(t.t_rttvar);
+            let rexmt = rexmtval.saturating_mul(backoff);
+            t.t_rxtcur = tcpt_rangeset(rexmt, t.t_rttmin, rmax);
             t.t_timer[TCPT_REXMT] = t.t_rxtcur;
             // After several tries the route may be bad, and the RTT
             // estimate too: forget the route and smooth no more on the
