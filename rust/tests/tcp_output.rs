@@ -965,3 +965,86 @@ fn a_down_network_after_the_syn_is_a_soft_error() {
     assert_ne!(c.t().t_softerror, 0);
     assert_eq!(c.st.so(c.so).so_error, Errno(0));
 }
+
+#[test]
+fn a_tiny_segment_size_does_not_loop() {
+    for maxseg in [1u16, 12, 13] {
+        let mut c = Conn::new(TCPS_ESTABLISHED);
+        c.t().t_flags |= TF_REQ_TSTMP | TF_RCVD_TSTMP;
+        c.t().t_maxseg = maxseg;
+        c.queue(&payload(40));
+        let segs = c.output();
+        let per = usize::from(maxseg.saturating_sub(12));
+        if per == 0 {
+            // Options only: one segment without data, then nothing.
+            assert!(segs.len() <= 1);
+        } else {
+            assert_eq!(segs.len(), 40 / per);
+        }
+    }
+}
+
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Whatever a control block holds, output and the timers neither
+    /// panic (the build checks overflow) nor loop, and leak nothing once
+    /// the connection is dropped.
+    #[test]
+    fn output_and_timers_never_panic(
+        state in 0i16..11,
+        una in any::<u32>(), nxt_off in -3000i32..3000, max_off in -3000i32..3000,
+        wnd in any::<u32>(), cwnd in any::<u32>(), max_sndwnd in any::<u32>(),
+        rcv_adv_off in -70_000i32..70_000, up_off in -3000i32..3000,
+        maxseg in 0u16..1400, scale in any::<u8>(), flags in any::<u16>(),
+        force in any::<bool>(), timers in proptest::array::uniform4(-2i32..30),
+        rxtshift in -1i32..20, srtt in -100i32..100_000, rttvar in -100i32..100_000,
+        data in 0usize..6000, rcvdata in 0usize..9000, ticks in 0usize..40,
+    ) {
+        let mut c = Conn::new(TCPS_ESTABLISHED);
+        c.queue(&payload(data));
+        let m = m_devget(&mut c.st.mbpool, &payload(rcvdata), 0, None).unwrap();
+        let (s, mp) = c.st.so_mbpool(c.so);
+        let _ = s.so_rcv.sbappend(mp, m);
+        let t = c.t();
+        t.t_state = state;
+        t.snd_una = una;
+        t.snd_nxt = una.wrapping_add(nxt_off as u32);
+        t.snd_max = una.wrapping_add(max_off as u32);
+        t.snd_up = una.wrapping_add(up_off as u32);
+        t.snd_wnd = wnd;
+        t.snd_cwnd = cwnd;
+        t.max_sndwnd = max_sndwnd;
+        t.rcv_adv = t.rcv_nxt.wrapping_add(rcv_adv_off as u32);
+        t.t_maxseg = maxseg;
+        t.rcv_scale = scale;
+        t.request_r_scale = scale;
+        t.t_flags = flags;
+        t.t_force = force;
+        t.t_timer = timers;
+        t.t_rxtshift = rxtshift;
+        t.t_srtt = srtt;
+        t.t_rttvar = rttvar;
+        c.st.so(c.so).so_options |= SO_KEEPALIVE | SO_DEBUG;
+        let _ = tcp_output(&mut c.st, c.tp);
+        for _ in 0..ticks {
+            tcp_fasttimo(&mut c.st);
+            tcp_slowtimo(&mut c.st);
+        }
+        c.out();
+        c.st.so(c.so).so_state |= SS_NOFDREF;
+        if c.alive() {
+            tcp_drop(&mut c.st, c.tp, ECONNABORTED);
+        } else {
+            // Closed by a timer: the socket stayed for its descriptor.
+            let so = c.so;
+            bsdinet::bsd::kern::uipc_socket::sofree(&mut c.st, so);
+        }
+        c.out();
+        prop_assert!(c.st.sockets.get(c.so).is_none());
+        prop_assert_eq!(c.st.tcpcbs.len(), 0);
+        prop_assert_eq!(c.st.mbpool.mbstat.m_mbufs, 0);
+    }
+}

@@ -224,6 +224,13 @@ pub fn tcp_output(st: &mut Stack, tp: usize) -> Result {
             len = room.max(0);
             sendalot = true;
         }
+        // Loop only while segments carry data: with a segment size no
+        // larger than the options (TCP_MAXSEG lets the user set 1) the
+        // book's unsigned arithmetic skips this test; here it would loop
+        // forever.
+        if len == 0 {
+            sendalot = false;
+        }
 
         // Figure 26.25: count, then get an mbuf for the headers and the
         // data (in it when small, else a copy of the send buffer's).
