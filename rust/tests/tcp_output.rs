@@ -1047,3 +1047,35 @@ proptest! {
         prop_assert_eq!(c.st.mbpool.mbstat.m_mbufs, 0);
     }
 }
+
+#[test]
+fn losing_drops_the_cached_route_and_the_rtt_estimate() {
+    let mut c = Conn::new(TCPS_ESTABLISHED);
+    c.queue(&payload(100));
+    c.output();
+    let rt = tcp_rtalloc(&mut c.st, c.inp).unwrap();
+    c.t().t_srtt = 40;
+    c.t().t_rttvar = 8;
+    for i in 1..=4 {
+        c.t().t_timer[TCPT_REXMT] = 1;
+        c.slow();
+        // Three retransmissions keep the route; the fourth gives it up.
+        assert_eq!(c.st.pcb(c.inp).inp_route.is_some(), i <= 3, "{i}");
+    }
+    let t = c.t();
+    assert_eq!((t.t_srtt, t.t_rttvar), (0, 8 + 5));
+    // A route that is still in the table stays there.
+    assert!(c.st.rtable.rtentries.get(rt).is_some());
+}
+
+#[test]
+fn losing_deletes_a_route_a_redirect_made() {
+    use bsdinet::bsd::net::route::RTF_DYNAMIC;
+    let mut c = Conn::new(TCPS_ESTABLISHED);
+    let rt = tcp_rtalloc(&mut c.st, c.inp).unwrap();
+    c.st.rt(rt).rt_flags |= RTF_DYNAMIC;
+    let dst = c.st.rt(rt).rt_dst;
+    in_losing(&mut c.st, c.inp);
+    assert_eq!(c.st.pcb(c.inp).inp_route, None);
+    assert_ne!(c.st.rtable.rn_lookup(dst, InAddr(!0)), Some(rt));
+}
