@@ -839,18 +839,21 @@ fn iss_rfc6528_differs_per_connection_and_follows_the_clock() {
     let a2 = tcp_iss(&mut st, InAddr(LOCAL), 1000, InAddr(PEER), 80);
     let b = tcp_iss(&mut st, InAddr(LOCAL), 1001, InAddr(PEER), 80);
     let c = tcp_iss(&mut st, InAddr(LOCAL), 1000, InAddr(PEER + 1), 80);
-    assert_eq!(a, a2);
-    assert_ne!(a, b);
-    assert_ne!(a, c);
-    assert_ne!(b, c);
+    // The same connection again in the same tick: a little later.
+    assert_eq!(a2.wrapping_sub(a), 1);
+    // Others: far apart (the hash).
+    for (x, y) in [(a, b), (a, c), (b, c)] {
+        let d = x.wrapping_sub(y);
+        assert!(d > 1_000_000 && d < u32::MAX - 1_000_000, "{x} {y}");
+    }
     st.ticks += 10;
     let a3 = tcp_iss(&mut st, InAddr(LOCAL), 1000, InAddr(PEER), 80);
-    // One second is 250,000 ticks of 4 µs.
-    assert_eq!(a3.wrapping_sub(a), 250_000);
+    // One second is 250,000 ticks of 4 µs (and 3 calls in between).
+    assert_eq!(a3.wrapping_sub(a), 250_000 + 4);
     // Another key, another ISN.
-    st.ticks -= 10;
     st.tcp.tcp_iss_secret = [1, 2, 3, 5];
-    assert_ne!(tcp_iss(&mut st, InAddr(LOCAL), 1000, InAddr(PEER), 80), a);
+    let d = tcp_iss(&mut st, InAddr(LOCAL), 1000, InAddr(PEER), 80).wrapping_sub(a3);
+    assert!(d > 1_000_000 && d < u32::MAX - 1_000_000);
 }
 
 #[test]

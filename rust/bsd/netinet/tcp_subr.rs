@@ -349,7 +349,8 @@ pub fn siphash24(k: [u32; 4], data: &[u8]) -> u64 {
 ///
 /// RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport,
 /// secretkey), M a timer ticking every 4 µs (here from the stack's 100 ms
-/// clock: 25,000 a tick), F SipHash-2-4 keyed with `tcp_iss_secret`.
+/// clock: 25,000 a tick, plus the book's `tcp_iss` clock advanced by one
+/// at each call), F SipHash-2-4 keyed with `tcp_iss_secret`.
 pub fn tcp_iss(st: &mut Stack, laddr: InAddr, lport: u16, faddr: InAddr, fport: u16) -> u32 {
     if !st.tcp.tcp_iss_random {
         let iss = st.tcp.tcp_iss;
@@ -362,7 +363,14 @@ pub fn tcp_iss(st: &mut Stack, laddr: InAddr, lport: u16, faddr: InAddr, fport: 
     b[6..10].copy_from_slice(&faddr.0.to_be_bytes());
     b[10..12].copy_from_slice(&fport.to_be_bytes());
     let f = siphash24(st.tcp.tcp_iss_secret, &b) as u32;
-    let m = (st.ticks as u32).wrapping_mul(25_000);
+    // The clock has only the stack's 100 ms ticks: two connections of
+    // one 4-tuple in one tick would get one ISN (a quick reconnection to
+    // a peer in TIME_WAIT would then be refused). So M also counts the
+    // ISNs handed out, in `tcp_iss`, which the slow timeout advances too
+    // (the book's clock, otherwise unused in this mode): M stays
+    // monotonic and differs at every call.
+    st.tcp.tcp_iss = st.tcp.tcp_iss.wrapping_add(1);
+    let m = (st.ticks as u32).wrapping_mul(25_000).wrapping_add(st.tcp.tcp_iss);
     m.wrapping_add(f)
 }
 
