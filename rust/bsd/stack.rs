@@ -21,7 +21,7 @@ use crate::bsd::netinet::ip_icmp::Icmpstat;
 use crate::bsd::netinet::ip_options::IpSrcrt;
 use crate::bsd::netinet::ip_reass::IpReass;
 use crate::bsd::netinet::tcp_debug::TcpDebug;
-use crate::bsd::netinet::tcp_var::{Tcpcb, TcpVars, Tcpstat};
+use crate::bsd::netinet::tcp_var::{TcpVars, Tcpcb, Tcpstat};
 use crate::bsd::netinet::udp_usrreq::Udpstat;
 use crate::bsd::sys::errno::Result;
 use crate::bsd::sys::slab::Slab;
