@@ -159,9 +159,15 @@ d, a = u.recvfrom(100)
 check("preload: a python3 UDP exchange over bsdinet, from an ephemeral port in 1024-5000",
       (d, a[0], a[1] == v.getsockname()[1], 1024 <= a[1] <= 5000), (b"over bsdinet", "127.0.0.1", True, True))
 u.close(); v.close()
-# TCP is not built yet.
-check("preload: socket(AF_INET, SOCK_STREAM) is EPROTONOSUPPORT",
-      err(lambda: socket.socket(AF_INET, socket.SOCK_STREAM)), "EPROTONOSUPPORT")
+# TCP: a python3 echo over bsdinet's lo0.
+ls = socket.socket(AF_INET, socket.SOCK_STREAM)
+ls.bind(("127.0.0.1", 0)); ls.listen(1)
+c = socket.create_connection(ls.getsockname(), timeout=10)
+sv, peer = ls.accept()
+c.sendall(b"tcp over bsdinet"); sv.sendall(sv.recv(100)[::-1])
+check("preload: a python3 TCP exchange over bsdinet (accept names the peer)",
+      (c.recv(100), peer == c.getsockname(), sv.family), (b"tendisb revo pct", True, AF_INET))
+c.close(); sv.close(); ls.close()
 a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
 a.sendall(b"ping")
 check("preload: an AF_UNIX socketpair passes through", (a.family, b.recv(4)), (socket.AF_UNIX, b"ping"))

@@ -89,19 +89,23 @@ check "UDP both ways: socat on bsdinet (LD_PRELOAD) and socat on Linux" both
 
 # TCP with compressed headers (RFC 1144): Linux's end is cslip; bsdinet's
 # has only link2 (autocompress) until Linux's first compressed-format
-# header turns link0 on. bsdinet has no TCP yet: slip_tcp.py plays the
-# connection over a raw socket.
+# header turns link0 on. Both ways, socat on each end (bsdinet's through
+# the LD_PRELOAD library).
+for n in $(seq -f %03g 0 29); do
+	for i in 1 2 3; do printf 'segment %s over SLIP ' "$n"; done; echo
+done >/tmp/bsdinet-sltcp.in
 socat -u TCP4-LISTEN:5555,reuseaddr OPEN:/tmp/bsdinet-sltcp.out,creat,trunc &
 rcv=$!
 sleep 1
-out=$($pre python3 "$here/slip_tcp.py" 10.9.0.1 10.9.0.2 5555 30 2>&1)
-printf '%s\n' "$out" | sed 's/^/# /'
+timeout 60 $pre socat -u OPEN:/tmp/bsdinet-sltcp.in TCP4:10.9.0.2:5555
+timeout 30 tail --pid=$rcv -f /dev/null
+check "TCP from bsdinet to Linux over cslip: every byte arrived" cmp -s /tmp/bsdinet-sltcp.in /tmp/bsdinet-sltcp.out
+$pre socat -u TCP4-LISTEN:5556,reuseaddr OPEN:/tmp/bsdinet-sltcp2.out,creat,trunc &
+rcv=$!
 sleep 1
-kill $rcv 2>/dev/null
-want=$(for n in $(seq -f %03g 0 29); do
-	for i in 1 2 3; do printf 'segment %s over SLIP ' "$n"; done; echo; done)
-check "TCP to Linux over cslip: every byte arrived and was acknowledged" \
-	test "$(cat /tmp/bsdinet-sltcp.out)" = "$want" -a "$(sed -n 's/^acked //p' <<<"$out")" = "$(sed -n 's/^sent //p' <<<"$out")"
+timeout 60 socat -u OPEN:/tmp/bsdinet-sltcp.in TCP4:10.9.0.1:5556
+timeout 30 tail --pid=$rcv -f /dev/null
+check "TCP from Linux to bsdinet over cslip: every byte arrived" cmp -s /tmp/bsdinet-sltcp.in /tmp/bsdinet-sltcp2.out
 slrow() { awk -v c="$1" 'NR == 1 { for (f = 1; f <= NF; f++) col[$f] = f; next }
 	$1 == "sl0" { print $col[c] }' /proc/bsdinet/sl; }
 sed 's/^/# /' /proc/bsdinet/sl
@@ -131,7 +135,7 @@ bad=$(tshark -r /tmp/bsdinet-slip.pcap -o ip.check_checksum:TRUE -o udp.check_ch
 printf '%s\n' "$bad" | head -n 5 | sed 's/^/# /'
 tcp=$(tshark -r /tmp/bsdinet-slip.pcap -Y 'tcp && ip.src == 10.9.0.1' 2>/dev/null | wc -l)
 check "tshark on Linux's $ldev: $n packets ($tcp TCP segments from bsdinet, as Linux decompressed them), none malformed, no bad checksum" \
-	test "$n" -ge 16 -a "$tcp" -ge 32 -a -z "$bad"
+	test "$n" -ge 16 -a "$tcp" -ge 24 -a -z "$bad"
 
 # A tty in the discipline does not pin the module (rmmod hangs it up).
 check "the line holds no module reference ($(cat /sys/module/bsdinet/refcnt)/$refs0)" \

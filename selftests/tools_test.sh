@@ -28,8 +28,8 @@ check "deleting it again fails clearly ($err)" \
 
 out=$("$tools/sockprobe")
 printf '%s\n' "$out" | sed 's/^/# /'
-check "sockprobe: raw and UDP sockets open, TCP not built yet" \
-	test "$(grep -c 'ok (fd' <<<"$out") $(grep -c 'Protocol not supported' <<<"$out")" = "6 1"
+check "sockprobe: raw, UDP and TCP sockets open" \
+	test "$(grep -c 'ok (fd' <<<"$out") $(grep -c 'Protocol not supported' <<<"$out")" = "7 0"
 
 # /proc/bsdinet and netstat (rust/bsd/kern/kern_stats.rs has the format).
 check "/proc/bsdinet/ip has ips_total" grep -qE '^ips_total [0-9]+$' /proc/bsdinet/ip

@@ -114,6 +114,9 @@ pub struct Stack {
     /// Upcall arguments of sockets whose sleepers must be woken once the
     /// current request returns (filled by `sorwakeup`/`sowwakeup`).
     wakeups: Vec<usize>,
+    /// Upcall arguments of sockets whose owner gets SIGURG once the
+    /// current request returns (`sohasoutofband`'s `gsignal`).
+    sigurgs: Vec<usize>,
     /// Invariants found broken (`Stack::bug`): a stale index met by an
     /// accessor, and the like. The platform turns an increase during a
     /// request into a warning and EIO.
@@ -195,6 +198,7 @@ impl Stack {
             somaxconn: SOMAXCONN_DEFAULT,
             ticks: 0,
             wakeups: Vec::new(),
+            sigurgs: Vec::new(),
             invariant_failures: 0,
             spares: Spares::new(),
         };
@@ -315,11 +319,32 @@ impl Stack {
         self.softint();
     }
 
-    /// Drops the pending wakeup of handle `arg` (its socket was closed).
+    /// Asks the platform to send SIGURG to the owner of socket `so`
+    /// (the book's `gsignal(so->so_pgid, SIGURG)`), with its wakeup.
+    pub fn sigurg(&mut self, so: usize) {
+        let arg = self.so(so).so_upcallarg;
+        if arg != 0 && !self.sigurgs.contains(&arg) {
+            // Lost without memory, as a signal may be.
+            let _ = self.sigurgs.push(arg);
+        }
+    }
+
+    /// Drops the pending wakeup and signal of handle `arg` (its socket
+    /// was closed).
     pub(crate) fn forget_wakeups(&mut self, arg: usize) {
-        // `wakeup` queues each handle once.
+        // `wakeup` and `sigurg` queue each handle once.
         if let Some(i) = self.wakeups.iter().position(|&a| a == arg) {
             self.wakeups.remove(i);
+        }
+        if let Some(i) = self.sigurgs.iter().position(|&a| a == arg) {
+            self.sigurgs.remove(i);
+        }
+    }
+
+    /// Takes the pending SIGURGs, for the platform to send.
+    pub fn take_sigurgs(&mut self, mut f: impl FnMut(usize)) {
+        while let Some(arg) = self.sigurgs.pop() {
+            f(arg);
         }
     }
 

@@ -22,6 +22,10 @@ struct bsdinet_sock {
 	int err_shown;		/* the so_error last put in sk_err (stack lock) */
 	u32 err_gen;		/* the so_error_gen it had then (stack lock) */
 	bool atomic;		/* its protocol is PR_ATOMIC (set at create) */
+	/* The book's sblock(): one sender and one receiver at a time, as calls
+	 * sleep halfway through. Taken before the stack lock, never after. */
+	struct mutex snd_lock;
+	struct mutex rcv_lock;
 };
 
 static struct proto bsdinet_proto = {
@@ -109,6 +113,8 @@ static int bsdinet_sk_alloc_ops(struct net *net, struct socket *sock, int kern,
 	((struct bsdinet_sock *)sk)->err_shown = 0;
 	((struct bsdinet_sock *)sk)->err_gen = 0;
 	((struct bsdinet_sock *)sk)->atomic = false;
+	mutex_init(&((struct bsdinet_sock *)sk)->snd_lock);
+	mutex_init(&((struct bsdinet_sock *)sk)->rcv_lock);
 	return 0;
 }
 
@@ -356,6 +362,36 @@ int bsdinet_put_cmsg(struct msghdr *msg, int level, int type, int len, const voi
 void bsdinet_sigpipe(void)
 {
 	send_sig(SIGPIPE, current, 0);
+}
+
+/* SIGURG to the socket's owner (fcntl F_SETOWN), as BSD's sohasoutofband. */
+void bsdinet_sk_sigurg(struct sock *sk)
+{
+	sk_send_sigurg(sk);
+}
+
+/* sblock(): @rcv picks the receive side. 0, or -EINTR on a signal. */
+int bsdinet_sblock(struct sock *sk, int rcv)
+{
+	struct bsdinet_sock *bs = (struct bsdinet_sock *)sk;
+
+	return mutex_lock_interruptible(rcv ? &bs->rcv_lock : &bs->snd_lock);
+}
+
+void bsdinet_sbunlock(struct sock *sk, int rcv)
+{
+	struct bsdinet_sock *bs = (struct bsdinet_sock *)sk;
+
+	mutex_unlock(rcv ? &bs->rcv_lock : &bs->snd_lock);
+}
+
+/* SO_LINGER's wait for close(): @secs in jiffies, 0 for none when the
+ * socket is non-blocking (the book does not linger then). */
+long bsdinet_linger_timeo(struct socket *sock, int secs)
+{
+	if (sock->file && (sock->file->f_flags & O_NONBLOCK))
+		return 0;
+	return secs > 0 ? (long)secs * HZ : MAX_SCHEDULE_TIMEOUT;
 }
 
 /* Milliseconds since midnight UT (the book's iptime()). */

@@ -123,10 +123,15 @@ extern "C" {
         data: *const c_void,
     ) -> c_int;
     fn bsdinet_sigpipe();
+    fn bsdinet_sk_sigurg(sk: *mut bindings::sock);
+    fn bsdinet_sblock(sk: *mut bindings::sock, rcv: c_int) -> c_int;
+    fn bsdinet_sbunlock(sk: *mut bindings::sock, rcv: c_int);
+    fn bsdinet_linger_timeo(sock: *mut bindings::socket, secs: c_int) -> c_long;
 }
 
 // Poll bits (uapi/linux/eventpoll.h; bindgen does not see them).
 const EPOLLIN: c_uint = 0x0001;
+const EPOLLPRI: c_uint = 0x0002;
 const EPOLLOUT: c_uint = 0x0004;
 const EPOLLERR: c_uint = 0x0008;
 const EPOLLHUP: c_uint = 0x0010;
@@ -165,6 +170,8 @@ pub(crate) fn deliver_wakeups(st: &mut Stack) {
         }
         wake(sk);
     }
+    // SAFETY: as in `wake`, upcall arguments are live socks.
+    st.take_sigurgs(|sk| unsafe { bsdinet_sk_sigurg(sk as *mut bindings::sock) });
 }
 
 /// Wakes the sleepers of upcall argument `sk`.
@@ -450,6 +457,23 @@ unsafe extern "C" fn bsdinet_release(sock: *mut bindings::socket) -> c_int {
     }
     // SAFETY: one of our sockets, with its sock.
     let (so, sk) = unsafe { so_of(sock) };
+    // SO_LINGER: wait (interruptibly, at most the linger time) for the
+    // protocol to finish disconnecting, as the book's soclose sleeps.
+    if let Ok(Some(secs)) = with_so(so, sk, |st| Ok(soclose_linger(st, so))) {
+        // SAFETY: `sock` is ours for the call.
+        let mut timeo = unsafe { bsdinet_linger_timeo(sock, c_int::from(secs)) };
+        let mut wait = MaybeUninit::<bindings::wait_queue_entry>::uninit();
+        // SAFETY: `wait` stays in place until `bsdinet_wait_del` below.
+        unsafe { bsdinet_wait_add(sk, wait.as_mut_ptr()) };
+        while let Ok(true) = with_so(so, sk, |st| Ok(st.so(so).so_state & SS_ISCONNECTED != 0)) {
+            match sbwait(&mut wait, timeo) {
+                Ok(t) => timeo = t,
+                Err(_) => break,
+            }
+        }
+        // SAFETY: dequeues the entry queued above.
+        unsafe { bsdinet_wait_del(sk, wait.as_mut_ptr()) };
+    }
     // `soclose` clears the socket's upcall argument even when the
     // protocol keeps the socket (TIME_WAIT): nothing names the sock after.
     let _ = with_so(so, sk, |st| {
@@ -478,11 +502,59 @@ unsafe extern "C" fn bsdinet_connect(
     sock: *mut bindings::socket,
     addr: *mut bindings::sockaddr,
     len: c_int,
-    _flags: c_int,
+    flags: c_int,
 ) -> c_int {
     // SAFETY: as in bind.
     let ((so, sk), nam) = unsafe { (so_of(sock), addr_bytes(addr.cast(), len)) };
-    errno(with_so(so, sk, |st| soconnect(st, so, nam)))
+    // The book's connect(): a second call while connecting is EALREADY
+    // (Linux's word; the book's EISCONN), a non-blocking one returns
+    // EINPROGRESS, a blocking one sleeps until the connection is made or
+    // fails, and takes the error.
+    let r = with_so(so, sk, |st| {
+        if st.so(so).so_state & SS_ISCONNECTING != 0 {
+            return Err(errno::EALREADY);
+        }
+        soconnect(st, so, nam)?;
+        Ok(st.so(so).so_state & SS_ISCONNECTING != 0)
+    });
+    let connecting = match r {
+        Ok(c) => c,
+        Err(e) => return -e.0,
+    };
+    if !connecting {
+        return 0;
+    }
+    let nonblock = flags & bindings::O_NONBLOCK as c_int != 0;
+    // SAFETY: `sk` is live for the call.
+    let mut timeo = unsafe { bsdinet_sndtimeo(sk, nonblock as c_int) };
+    if timeo == 0 {
+        return -errno::EINPROGRESS.0;
+    }
+    let mut wait = MaybeUninit::<bindings::wait_queue_entry>::uninit();
+    // SAFETY: `wait` stays in place until `bsdinet_wait_del` below.
+    unsafe { bsdinet_wait_add(sk, wait.as_mut_ptr()) };
+    let ret = loop {
+        let r = with_so(so, sk, |st| {
+            let s = st.so(so);
+            if s.so_state & SS_ISCONNECTING != 0 && s.so_error == Errno(0) {
+                return Err(errno::EWOULDBLOCK);
+            }
+            Ok(core::mem::replace(&mut s.so_error, Errno(0)))
+        });
+        match r {
+            Ok(e) => break -e.0,
+            Err(e) if e == errno::EWOULDBLOCK => match sbwait(&mut wait, timeo) {
+                Ok(t) => timeo = t,
+                // Out of time: still in progress, as Linux says.
+                Err(c) if c == -errno::EWOULDBLOCK.0 => break -errno::EINPROGRESS.0,
+                Err(c) => break c,
+            },
+            Err(e) => break -e.0,
+        }
+    };
+    // SAFETY: dequeues the entry queued above.
+    unsafe { bsdinet_wait_del(sk, wait.as_mut_ptr()) };
+    ret
 }
 
 /// accept(): the oldest connection of the listener's queue, with a new
@@ -576,14 +648,18 @@ unsafe extern "C" fn bsdinet_poll(
         bsdinet_poll_wait(file, sock, wait);
         so_of(sock)
     };
-    let Ok((readable, writable, state, error)) = with_so(so, sk, |st| {
+    let Ok((readable, writable, state, error, oob)) = with_so(so, sk, |st| {
         let (r, w) = soreadiness(st, so);
+        let oob = soexceptional(st, so);
         let s = st.so(so);
-        Ok((r, w, s.so_state, s.so_error != Errno(0)))
+        Ok((r, w, s.so_state, s.so_error != Errno(0), oob))
     }) else {
         return EPOLLERR;
     };
     let mut mask = 0;
+    if oob {
+        mask |= EPOLLPRI;
+    }
     if readable {
         mask |= EPOLLIN | EPOLLRDNORM;
     }
@@ -992,6 +1068,11 @@ unsafe extern "C" fn bsdinet_sendmsg(
     // SAFETY: `sk` is live for the call.
     let mut timeo = unsafe { bsdinet_sndtimeo(sk, nonblock as c_int) };
     let mut uio = Staged::new();
+    // SAFETY: `sk` is live for the call; unlocked below.
+    let r = unsafe { bsdinet_sblock(sk, 0) };
+    if r != 0 {
+        return r;
+    }
     let mut wait = MaybeUninit::<bindings::wait_queue_entry>::uninit();
     // SAFETY: `wait` stays in place until `bsdinet_wait_del` below.
     unsafe { bsdinet_wait_add(sk, wait.as_mut_ptr()) };
@@ -1035,8 +1116,11 @@ unsafe extern "C" fn bsdinet_sendmsg(
             },
         }
     };
-    // SAFETY: dequeues the entry queued above.
-    unsafe { bsdinet_wait_del(sk, wait.as_mut_ptr()) };
+    // SAFETY: dequeues the entry queued above; unlocks the lock taken.
+    unsafe {
+        bsdinet_wait_del(sk, wait.as_mut_ptr());
+        bsdinet_sbunlock(sk, 0);
+    }
     match ret {
         Ok(()) => c_int::try_from(sent).unwrap_or(c_int::MAX),
         Err(e) => {
@@ -1106,6 +1190,11 @@ unsafe extern "C" fn bsdinet_recvmsg(
     // SAFETY: `sk` is live for the whole call.
     let mut timeo = unsafe { bsdinet_rcvtimeo(sk, nonblock as c_int) };
     let mut uio = Staged::new();
+    // SAFETY: `sk` is live for the call; unlocked below.
+    let r = unsafe { bsdinet_sblock(sk, 1) };
+    if r != 0 {
+        return r;
+    }
     let mut wait = MaybeUninit::<bindings::wait_queue_entry>::uninit();
     // SAFETY: `wait` stays in place until `bsdinet_wait_del` below.
     unsafe { bsdinet_wait_add(sk, wait.as_mut_ptr()) };
@@ -1156,8 +1245,11 @@ unsafe extern "C" fn bsdinet_recvmsg(
             Err(e) => break Err(-e.0),
         }
     };
-    // SAFETY: dequeues the entry queued above.
-    unsafe { bsdinet_wait_del(sk, wait.as_mut_ptr()) };
+    // SAFETY: dequeues the entry queued above; unlocks the lock taken.
+    unsafe {
+        bsdinet_wait_del(sk, wait.as_mut_ptr());
+        bsdinet_sbunlock(sk, 1);
+    }
     let r = match ret {
         Ok(r) => r,
         // Interrupted after some data came: the count.

@@ -42,8 +42,7 @@
  *
  * Errors of socket(): a type with no entry gives ESOCKTNOSUPPORT; a
  * protocol that the domain has only under another type gives EPROTOTYPE;
- * an unknown protocol, or an entry whose protocol is not built yet, gives
- * EPROTONOSUPPORT; SOCK_RAW without CAP_NET_RAW gives EACCES (the book's
+ * an unknown protocol gives EPROTONOSUPPORT; SOCK_RAW without CAP_NET_RAW gives EACCES (the book's
  * rip_usrreq PRU_ATTACH check).
  */
 

@@ -142,6 +142,80 @@ pub enum Pru<'a> {
     Control { cmd: u32, data: &'a mut [u8], ifp: Option<usize>, admin: bool },
 }
 
+// The book's PRU_* numbers (`sys/protosw.h`), for traces.
+pub const PRU_ATTACH: i32 = 0;
+pub const PRU_DETACH: i32 = 1;
+pub const PRU_BIND: i32 = 2;
+pub const PRU_LISTEN: i32 = 3;
+pub const PRU_CONNECT: i32 = 4;
+pub const PRU_ACCEPT: i32 = 5;
+pub const PRU_DISCONNECT: i32 = 6;
+pub const PRU_SHUTDOWN: i32 = 7;
+pub const PRU_RCVD: i32 = 8;
+pub const PRU_SEND: i32 = 9;
+pub const PRU_ABORT: i32 = 10;
+pub const PRU_CONTROL: i32 = 11;
+pub const PRU_SENSE: i32 = 12;
+pub const PRU_RCVOOB: i32 = 13;
+pub const PRU_SENDOOB: i32 = 14;
+pub const PRU_SOCKADDR: i32 = 15;
+pub const PRU_PEERADDR: i32 = 16;
+pub const PRU_CONNECT2: i32 = 17;
+pub const PRU_FASTTIMO: i32 = 18;
+pub const PRU_SLOWTIMO: i32 = 19;
+pub const PRU_PROTORCV: i32 = 20;
+pub const PRU_PROTOSEND: i32 = 21;
+
+/// The requests' names (`prurequests[]`), as trpt prints them.
+pub const PRUREQUESTS: [&str; 22] = [
+    "ATTACH",
+    "DETACH",
+    "BIND",
+    "LISTEN",
+    "CONNECT",
+    "ACCEPT",
+    "DISCONNECT",
+    "SHUTDOWN",
+    "RCVD",
+    "SEND",
+    "ABORT",
+    "CONTROL",
+    "SENSE",
+    "RCVOOB",
+    "SENDOOB",
+    "SOCKADDR",
+    "PEERADDR",
+    "CONNECT2",
+    "FASTTIMO",
+    "SLOWTIMO",
+    "PROTORCV",
+    "PROTOSEND",
+];
+
+impl Pru<'_> {
+    /// The book's PRU_* number of the request.
+    pub fn number(&self) -> i32 {
+        match self {
+            Pru::Attach { .. } => PRU_ATTACH,
+            Pru::Detach => PRU_DETACH,
+            Pru::Bind(_) => PRU_BIND,
+            Pru::Listen => PRU_LISTEN,
+            Pru::Connect(_) => PRU_CONNECT,
+            Pru::Accept(_) => PRU_ACCEPT,
+            Pru::Abort => PRU_ABORT,
+            Pru::Disconnect => PRU_DISCONNECT,
+            Pru::Shutdown => PRU_SHUTDOWN,
+            Pru::Send { .. } => PRU_SEND,
+            Pru::SendOob { .. } => PRU_SENDOOB,
+            Pru::Rcvd { .. } => PRU_RCVD,
+            Pru::Rcvoob { .. } => PRU_RCVOOB,
+            Pru::Sockaddr(_) => PRU_SOCKADDR,
+            Pru::Peeraddr(_) => PRU_PEERADDR,
+            Pru::Control { .. } => PRU_CONTROL,
+        }
+    }
+}
+
 /// What the creator of a socket may do, captured at socket() (FreeBSD's
 /// `so_cred`; the book asks `suser()` at each check instead).
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
@@ -534,6 +608,16 @@ pub fn sodisconnect(st: &mut Stack, so: usize) -> Result {
 pub fn soshutdown(st: &mut Stack, so: usize, how: i32) -> Result {
     if !(SHUT_RD..=SHUT_RDWR).contains(&how) {
         return Err(EINVAL);
+    }
+    // A connection protocol's socket that is not connected has nothing
+    // to shut down (FreeBSD's and Linux's ENOTCONN; the book would close
+    // the unconnected TCP socket's PCB). A listener may shut down.
+    let s = st.so(so);
+    if s.so_proto.pr_flags & PR_CONNREQUIRED != 0
+        && s.so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING) == 0
+        && s.so_options & SO_ACCEPTCONN == 0
+    {
+        return Err(ENOTCONN);
     }
     if how != SHUT_WR {
         // The book's sorflush also throws away what is queued; here it

@@ -505,11 +505,11 @@ pub fn soqremque(st: &mut Stack, so: usize, q: usize) -> bool {
     true
 }
 
-/// Out-of-band data has arrived (`sohasoutofband`): readers and
-/// select()'s exceptional condition learn of it. (The book also sends
-/// SIGURG to the socket's owner; the platform has no owner to signal
-/// yet.)
+/// Out-of-band data has arrived (`sohasoutofband`): the socket's owner
+/// gets SIGURG (F_SETOWN's, through the platform), and readers and
+/// select()'s exceptional condition learn of it.
 pub fn sohasoutofband(st: &mut Stack, so: usize) {
+    st.sigurg(so);
     sorwakeup(st, so);
 }
 

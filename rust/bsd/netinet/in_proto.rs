@@ -1,9 +1,9 @@
 //! The internet domain and its protocol switch (`netinet/in_proto.c`; book
 //! section 7.4, figure 7.13).
 //!
-//! Entries whose protocol is not built yet have no user requests, so that
-//! socket() answers EPROTONOSUPPORT for them, as `socreate` does for a
-//! protocol without `pr_usrreq`. The order is the book's: `pffindtype` and
+//! Entries whose protocol is not built yet would have no user requests,
+//! so that socket() answers EPROTONOSUPPORT for them, as `socreate` does
+//! for a protocol without `pr_usrreq`. The order is the book's: `pffindtype` and
 //! `pffindproto` return the first match.
 
 use crate::bsd::kern::uipc_domain::{
@@ -14,6 +14,10 @@ use crate::bsd::netinet::ip_icmp::icmp_input;
 use crate::bsd::netinet::ip_input::{ip_drain, ip_slowtimo};
 use crate::bsd::netinet::ip_output::ip_ctloutput;
 use crate::bsd::netinet::raw_ip::{rip_ctloutput, rip_input, rip_usrreq};
+use crate::bsd::netinet::tcp_input::tcp_input;
+use crate::bsd::netinet::tcp_subr::{tcp_ctlinput, tcp_drain};
+use crate::bsd::netinet::tcp_timer::{tcp_fasttimo, tcp_slowtimo};
+use crate::bsd::netinet::tcp_usrreq::{tcp_ctloutput, tcp_usrreq};
 use crate::bsd::netinet::udp_usrreq::{udp_ctlinput, udp_input, udp_usrreq};
 use crate::bsd::sys::socket::{SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
 
@@ -51,7 +55,13 @@ pub static INETSW: [Protosw; 7] = [
         pr_protocol: IPPROTO_TCP,
         pr_flags: PR_CONNREQUIRED | PR_WANTRCVD,
         pr_name: "tcp",
-        ..Protosw::NONE
+        pr_usrreq: Some(tcp_usrreq),
+        pr_input: Some(tcp_input),
+        pr_ctlinput: Some(tcp_ctlinput),
+        pr_ctloutput: Some(tcp_ctloutput),
+        pr_fasttimo: Some(tcp_fasttimo),
+        pr_slowtimo: Some(tcp_slowtimo),
+        pr_drain: Some(tcp_drain),
     },
     Protosw { pr_protocol: IPPROTO_RAW, pr_name: "raw", ..RAW },
     Protosw { pr_protocol: IPPROTO_ICMP, pr_name: "icmp", pr_input: Some(icmp_input), ..RAW },

@@ -458,3 +458,10 @@ pub fn sototcpcb(st: &mut Stack, so: usize) -> Option<usize> {
     let inp = st.sockets.get(so)?.so_pcb?;
     intotcpcb(st, inp)
 }
+
+/// The socket of control block `tp` (the book's
+/// `tp->t_inpcb->inp_socket`), if both are still there.
+pub fn tcp_socket(st: &Stack, tp: usize) -> Option<usize> {
+    let inp = st.tcpcbs.get(tp)?.t_inpcb;
+    st.inpcbs.get(inp).map(|p| p.inp_socket)
+}

@@ -64,6 +64,8 @@ errnos! {
     ECONNREFUSED = 111, "Connection refused";
     EHOSTDOWN = 112, "Host is down";
     EHOSTUNREACH = 113, "No route to host";
+    EALREADY = 114, "Operation already in progress";
+    EINPROGRESS = 115, "Operation now in progress";
 }
 
 impl fmt::Debug for Errno {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod tcpsim;
+
 use bsdinet::bsd::kern::uipc_socket::*;
 use bsdinet::bsd::netinet::in_::*;
 use bsdinet::bsd::netinet::in_proto::INETDOMAIN;
