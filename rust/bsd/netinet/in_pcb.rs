@@ -20,7 +20,8 @@ use crate::bsd::kern::uipc_socket::{
 };
 use crate::bsd::kern::uipc_socket2::{sorwakeup, sowwakeup};
 use crate::bsd::net::if_::{IFF_BROADCAST, IFF_LOOPBACK};
-use crate::bsd::net::route::{rtalloc, rtfree};
+use crate::bsd::net::route::{rtalloc, rtfree, rtrequest, Req, Sockaddr, RTF_DYNAMIC};
+use crate::bsd::net::rtsock::{rt_missmsg, RtInfo, RTM_LOSING};
 use crate::bsd::netinet::in_::{in_multicast, InAddr, SockaddrIn, INADDR_ANY, INADDR_BROADCAST};
 use crate::bsd::netinet::ip_options::Ipoption;
 use crate::bsd::stack::Stack;
@@ -99,6 +100,12 @@ pub struct Inpcb {
     /// The protocol's own control block (`inp_ppcb`): TCP's `tcpcb`, an
     /// index into the stack's `tcpcbs`.
     pub inp_ppcb: Option<usize>,
+    /// The cached route to the foreign address (`inp_route`): a route
+    /// index holding a reference, given back by `in_pcbdetach`, when the
+    /// foreign address changes, and on redirects (`in_rtchange`). TCP
+    /// fills it (`tcp_rtalloc`) for the metrics; `ip_output` still routes
+    /// each datagram itself.
+    pub inp_route: Option<usize>,
     /// Allocation order within the protocol (FreeBSD's `inp_gencnt`):
     /// the book's list order, for ties.
     inp_gencnt: u64,
@@ -122,6 +129,7 @@ impl Inpcb {
             inp_ip_tos: 0,
             inp_ip_p: 0,
             inp_ppcb: None,
+            inp_route: None,
             inp_gencnt: 0,
             inp_links: [HashLink::default(); 2],
         }
@@ -358,6 +366,7 @@ pub fn in_pcballoc(st: &mut Stack, so: usize, head: InpHead) -> Result<usize> {
 /// Frees a PCB and, with it, a socket whose descriptor is closed
 /// (`in_pcbdetach`).
 pub fn in_pcbdetach(st: &mut Stack, inp: usize) {
+    in_rtchange(st, inp, Errno(0));
     let Stack { inpcbs, pcbinfo, .. } = st;
     let Some(head) = inpcbs.get(inp).map(|p| p.inp_head) else { return };
     let info = &mut pcbinfo[head as usize];
@@ -548,6 +557,8 @@ pub fn in_pcbconnect(st: &mut Stack, inp: usize, nam: &[u8]) -> Result {
 pub fn in_pcbdisconnect(st: &mut Stack, inp: usize) {
     let Some(p) = st.inpcbs.get(inp) else { return };
     let (laddr, lport, so) = (p.inp_laddr, p.inp_lport, p.inp_socket);
+    // The cached route was to the old foreign address.
+    in_rtchange(st, inp, Errno(0));
     in_pcbsetaddr(st, inp, (INADDR_ANY, 0), (laddr, lport));
     if st.sockets.get(so).is_some_and(|s| s.so_state & SS_NOFDREF != 0) {
         in_pcbdetach(st, inp);
@@ -755,6 +766,37 @@ pub fn in_notify_error(st: &mut Stack, inp: usize, errno: Errno) {
     s.set_error(errno);
     sorwakeup(st, so);
     sowwakeup(st, so);
+}
+
+/// A redirect changed the route to the foreign address of `inp`
+/// (`in_rtchange`, a `notify` for `in_pcbnotify`): the cached route goes,
+/// and the next user allocates a new one.
+pub fn in_rtchange(st: &mut Stack, inp: usize, _errno: Errno) {
+    if let Some(rt) = st.inpcbs.get_mut(inp).and_then(|p| p.inp_route.take()) {
+        rtfree(st, rt);
+    }
+}
+
+/// The connection of `inp` seems to be losing: retransmissions go
+/// unanswered (`in_losing`). The cached route goes; routing sockets hear
+/// of it (RTM_LOSING), and a route a redirect made (RTF_DYNAMIC) is
+/// deleted, so that the next lookup may find a better one.
+pub fn in_losing(st: &mut Stack, inp: usize) {
+    let Some(rt) = st.inpcbs.get_mut(inp).and_then(|p| p.inp_route.take()) else { return };
+    let Some(r) = st.rtable.rtentries.get(rt) else { return };
+    let (dst, mask, gateway, flags) = (r.rt_dst, r.rt_mask, r.rt_gateway, r.rt_flags);
+    let faddr = st.inpcbs.get(inp).map_or(INADDR_ANY, |p| p.inp_faddr);
+    let info = RtInfo {
+        dst: Some(Sockaddr::In(faddr)),
+        gateway: Some(gateway),
+        netmask: Some(Sockaddr::In(mask)),
+        ..RtInfo::default()
+    };
+    rt_missmsg(st, RTM_LOSING, &info, flags, Errno(0));
+    rtfree(st, rt);
+    if flags & RTF_DYNAMIC != 0 {
+        let _ = rtrequest(st, Req::Delete, dst, Some(gateway), Some(mask), flags, false);
+    }
 }
 
 /// The local address of a PCB (`in_setsockaddr`).

@@ -1,8 +1,16 @@
 //! TCP timers (`netinet/tcp_timer.h`, `netinet/tcp_timer.c`; book
 //! chapter 25).
 
-use crate::bsd::netinet::tcp_var::Tcpcb;
+use crate::bsd::kern::uipc_socket::{PRU_SLOWTIMO, SO_KEEPALIVE};
+use crate::bsd::netinet::in_pcb::in_losing;
+use crate::bsd::netinet::tcp_debug::{tcp_trace, TA_USER};
+use crate::bsd::netinet::tcp_fsm::{TCPS_CLOSE_WAIT, TCPS_ESTABLISHED, TCPS_TIME_WAIT};
+use crate::bsd::netinet::tcp_output::{tcp_output, tcp_setpersist};
+use crate::bsd::netinet::tcp_seq::TCP_ISSINCR;
+use crate::bsd::netinet::tcp_subr::{tcp_close, tcp_drop, tcp_respond, tcp_template};
+use crate::bsd::netinet::tcp_var::{Tcpcb, TCP_RTT_SHIFT, TF_ACKNOW, TF_DELACK};
 use crate::bsd::stack::Stack;
+use crate::bsd::sys::errno::{Errno, ETIMEDOUT};
 
 /// Slow timeouts a second (`PR_SLOWHZ`).
 pub const PR_SLOWHZ: i32 = 2;
@@ -63,22 +71,170 @@ pub fn tcp_canceltimers(tp: &mut Tcpcb) {
     tp.t_timer = [0; TCPT_NTIMERS];
 }
 
+/// Every slot of the control block table, in index order: the book walks
+/// the PCB list instead. Walking indices needs no memory, and a timer
+/// that closes a connection frees only its own slot.
+fn tcpcb_slots(st: &Stack) -> usize {
+    st.tcpcbs.chunks().saturating_mul(st.tcpcbs.per_chunk())
+}
+
 /// The fast timeout, every 200 ms (`tcp_fasttimo`): sends the delayed
 /// ACKs.
 pub fn tcp_fasttimo(st: &mut Stack) {
-    let _ = st;
+    for i in 0..tcpcb_slots(st) {
+        let Some(t) = st.tcpcbs.get_mut(i) else { continue };
+        if t.t_flags & TF_DELACK != 0 {
+            t.t_flags &= !TF_DELACK;
+            t.t_flags |= TF_ACKNOW;
+            st.tcpstat.tcps_delack += 1;
+            let _ = tcp_output(st, i);
+        }
+    }
 }
 
 /// The slow timeout, every 500 ms (`tcp_slowtimo`): counts down every
 /// connection's timers and calls `tcp_timers` for those that expire;
 /// advances `tcp_iss` and `tcp_now`.
 pub fn tcp_slowtimo(st: &mut Stack) {
-    let _ = st;
+    'tcbs: for i in 0..tcpcb_slots(st) {
+        if st.tcpcbs.get(i).is_none() {
+            continue;
+        }
+        for timer in 0..TCPT_NTIMERS {
+            let Some(t) = st.tcpcbs.get_mut(i) else { continue 'tcbs };
+            if t.t_timer[timer] != 0 {
+                t.t_timer[timer] = t.t_timer[timer].saturating_sub(1);
+                if t.t_timer[timer] == 0 {
+                    // The book goes through tcp_usrreq(PRU_SLOWTIMO),
+                    // which traces the request; the same here directly.
+                    let ostate = t.t_state;
+                    if tcp_timers(st, i, timer).is_none() {
+                        continue 'tcbs;
+                    }
+                    let req = PRU_SLOWTIMO | (timer as i32) << 8;
+                    tcp_trace(st, TA_USER, ostate, Some(i), None, req);
+                }
+            }
+        }
+        if let Some(t) = st.tcpcbs.get_mut(i) {
+            t.t_idle = t.t_idle.saturating_add(1);
+            if t.t_rtt != 0 {
+                t.t_rtt = t.t_rtt.saturating_add(1);
+            }
+        }
+    }
+    st.tcp.tcp_iss = st.tcp.tcp_iss.wrapping_add(TCP_ISSINCR / PR_SLOWHZ as u32);
+    st.tcp.tcp_now = st.tcp.tcp_now.wrapping_add(1);
 }
 
-/// Timer `timer` of control block `tp` expired (`tcp_timers`). Returns
-/// the control block, or `None` when the connection was closed.
+/// How long a connection may stay idle once probing starts
+/// (`tcp_maxidle`): `tcp_keepcnt` probes `tcp_keepintvl` apart.
+pub fn tcp_maxidle(st: &Stack) -> i32 {
+    st.tcp.tcp_keepcnt.saturating_mul(st.tcp.tcp_keepintvl)
+}
+
+/// Timer `timer` of control block `tp` expired (`tcp_timers`, figures
+/// 25.10-25.26). Returns the control block, or `None` when the connection
+/// was closed.
 pub fn tcp_timers(st: &mut Stack, tp: usize, timer: usize) -> Option<usize> {
-    let _ = (st, timer);
+    st.tcpcbs.get(tp)?;
+    let maxidle = tcp_maxidle(st);
+    match timer {
+        // 2MSL: TIME_WAIT is over; or FIN_WAIT_2 has waited long enough,
+        // unless the peer was heard from lately (figure 25.10).
+        TCPT_2MSL => {
+            let keepintvl = st.tcp.tcp_keepintvl;
+            let t = st.tp(tp);
+            if t.t_state != TCPS_TIME_WAIT && t.t_idle <= maxidle {
+                t.t_timer[TCPT_2MSL] = keepintvl;
+            } else {
+                return tcp_close(st, tp);
+            }
+        }
+        // Retransmission (figures 25.25 and 25.26).
+        TCPT_REXMT => {
+            let t = st.tp(tp);
+            t.t_rxtshift += 1;
+            if t.t_rxtshift > TCP_MAXRXTSHIFT {
+                t.t_rxtshift = TCP_MAXRXTSHIFT;
+                let e = if t.t_softerror != 0 { Errno(t.t_softerror) } else { ETIMEDOUT };
+                st.tcpstat.tcps_timeoutdrop += 1;
+                return tcp_drop(st, tp, e);
+            }
+            st.tcpstat.tcps_rexmttimeo += 1;
+            let rmax = st.tcp.tcp_rexmtmax;
+            let t = st.tp(tp);
+            let backoff = TCP_BACKOFF.get(t.t_rxtshift as usize).copied().unwrap_or(64);
+            // TCP_REXMTVAL, saturating.
+            let rexmtval = (t.t_srtt >> TCP_RTT_SHIFT).saturating_add(t.t_rttvar);
+            let rexmt = rexmtval.saturating_mul(backoff);
+            t.t_rxtcur = tcpt_rangeset(rexmt, t.t_rttmin, rmax);
+            t.t_timer[TCPT_REXMT] = t.t_rxtcur;
+            // After several tries the route may be bad, and the RTT
+            // estimate too: forget the route and smooth no more on the
+            // old estimate (in_losing).
+            if t.t_rxtshift > TCP_MAXRXTSHIFT / 4 {
+                let inp = t.t_inpcb;
+                t.t_rttvar = t.t_rttvar.saturating_add(t.t_srtt >> TCP_RTT_SHIFT);
+                t.t_srtt = 0;
+                in_losing(st, inp);
+            }
+            let t = st.tp(tp);
+            t.snd_nxt = t.snd_una;
+            // Do not time the retransmission (Karn).
+            t.t_rtt = 0;
+            // Back to slow start, with half the window as the threshold.
+            let maxseg = u32::from(t.t_maxseg.max(1));
+            let win = (t.snd_wnd.min(t.snd_cwnd) / 2 / maxseg).max(2);
+            t.snd_cwnd = maxseg;
+            t.snd_ssthresh = win * maxseg;
+            t.t_dupacks = 0;
+            let _ = tcp_output(st, tp);
+        }
+        // The persist timer: probe the closed window (figure 25.13).
+        TCPT_PERSIST => {
+            st.tcpstat.tcps_persisttimeo += 1;
+            tcp_setpersist(st, tp);
+            st.tp(tp).t_force = true;
+            let _ = tcp_output(st, tp);
+            if let Some(t) = st.tcpcbs.get_mut(tp) {
+                t.t_force = false;
+            }
+        }
+        // Keepalive, or connection establishment (figure 25.16).
+        TCPT_KEEP => {
+            st.tcpstat.tcps_keeptimeo += 1;
+            let t = st.tp(tp);
+            let (state, idle, inp) = (t.t_state, t.t_idle, t.t_inpcb);
+            if state < TCPS_ESTABLISHED {
+                st.tcpstat.tcps_keepdrops += 1;
+                return tcp_drop(st, tp, ETIMEDOUT);
+            }
+            let so = st.pcb(inp).inp_socket;
+            let keepalive = st.so(so).so_options & SO_KEEPALIVE != 0;
+            let (keepidle, keepintvl) = (st.tcp.tcp_keepidle, st.tcp.tcp_keepintvl);
+            if keepalive && state <= TCPS_CLOSE_WAIT {
+                if idle >= keepidle.saturating_add(maxidle) {
+                    st.tcpstat.tcps_keepdrops += 1;
+                    return tcp_drop(st, tp, ETIMEDOUT);
+                }
+                // A segment the peer must answer: one byte before its
+                // window, carrying no data (the book's old 4.2BSD
+                // compatible probe without the garbage byte).
+                st.tcpstat.tcps_keepprobe += 1;
+                let mut ti = st.tp(tp).t_template;
+                if ti.ti_dst == crate::bsd::netinet::in_::INADDR_ANY {
+                    ti = tcp_template(st, tp);
+                }
+                let t = st.tp(tp);
+                let (ack, seq) = (t.rcv_nxt, t.snd_una.wrapping_sub(1));
+                tcp_respond(st, Some(tp), ti, None, ack, seq, 0);
+                st.tp(tp).t_timer[TCPT_KEEP] = keepintvl;
+            } else {
+                st.tp(tp).t_timer[TCPT_KEEP] = keepidle;
+            }
+        }
+        _ => {}
+    }
     Some(tp)
 }
