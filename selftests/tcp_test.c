@@ -233,17 +233,21 @@ static double now(void)
 }
 
 /* Every test runs in its own process (the harness forks); the fixture
- * only gives them their time limits. */
+ * gives them their time limits and puts back the sysctl some change,
+ * even after a failed assertion. */
 FIXTURE(tcp) {
-	int unused;
+	int msl;
 };
 
 FIXTURE_SETUP(tcp)
 {
+	self->msl = sysctl("tcp/msl", -1);
 }
 
 FIXTURE_TEARDOWN(tcp)
 {
+	if (self->msl > 0)
+		sysctl("tcp/msl", self->msl);
 }
 
 TEST_F_TIMEOUT(tcp, sysctls_refuse_nonsense, 120)
