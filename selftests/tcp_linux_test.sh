@@ -12,7 +12,7 @@
 # against a peer gone silent, with the timers shortened by sysctl; a
 # zero-linger close seen as a RST on the wire (tcpdump, tshark);
 # keepalive finding a vanished peer; and netstat -a, -s and trpt on live
-# connections. BSDINET_TCP_MB (20) and BSDINET_TCP_BAD_MB (4) set the
+# connections. BSDINET_TCP_MB (20) and BSDINET_TCP_BAD_MB (3) set the
 # sizes.
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -26,7 +26,7 @@ export PATH=$PATH:/usr/sbin:/sbin
 ns=bsdtcp
 N="ip netns exec $ns"
 mb=${BSDINET_TCP_MB:-20}
-badmb=${BSDINET_TCP_BAD_MB:-4}
+badmb=${BSDINET_TCP_BAD_MB:-3}
 tmp=$(mktemp -d /tmp/bsdinet-tcp.XXXXXX)
 sysctls="msl keepidle keepintvl keepcnt keepinit rexmtmin rexmtmax sendspace recvspace"
 declare -A saved
