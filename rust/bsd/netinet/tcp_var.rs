@@ -364,6 +364,11 @@ pub struct Tcpstat {
     pub tcps_rcvmemdrop: u64,
     /// Segments received for no connection (answered with a RST).
     pub tcps_noport: u64,
+    /// Segments dropped for flags their connection's state does not
+    /// take (a RST or no SYN to a listener, no ACK once synchronized, a
+    /// segment for a CLOSED control block...), which the book drops
+    /// without counting.
+    pub tcps_rcvbadflags: u64,
 }
 
 /// TCP's tunables and clocks, one set per stack (the book's globals
