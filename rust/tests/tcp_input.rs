@@ -690,3 +690,208 @@ proptest! {
         prop_assert!(fin);
     }
 }
+
+// ---------------------------------------------------------------------
+// End to end, two stations (`tcpsim`).
+
+fn pattern(n: usize, seed: u8) -> Vec<u8> {
+    (0..n).map(|i| (i as u8).wrapping_mul(13).wrapping_add(seed) ^ (i >> 8) as u8).collect()
+}
+
+/// A connection from station 0 to a listener on station 1, accepted:
+/// (listener, client, server).
+fn connection(sim: &mut Sim, port: u16) -> (usize, usize, usize) {
+    let l = tcp_listen(&mut sim.st[1], port, 5);
+    let c = tcp_connect(&mut sim.st[0], addr(1), port);
+    assert!(sim.until(100, |s| s.st[1].so(l).so_qlen() > 0), "no connection");
+    let s = tcp_accept(&mut sim.st[1], l).unwrap();
+    sim.run();
+    (l, c, s)
+}
+
+/// Sends `data` from `x` on station 0 to `y` on station 1; what `y` read.
+fn transfer(sim: &mut Sim, x: usize, y: usize, data: &[u8], limit: u64) -> Vec<u8> {
+    let (mut sent, mut got) = (0, Vec::new());
+    for _ in 0..limit {
+        sent += tcp_send(&mut sim.st[0], x, &data[sent..]);
+        sim.run();
+        got.extend(tcp_recv(&mut sim.st[1], y).unwrap_or_default());
+        if got.len() == data.len() {
+            break;
+        }
+        sim.tick();
+    }
+    got
+}
+
+fn shut_down(sim: &mut Sim, socks: &[(usize, usize)]) {
+    for &(i, so) in socks {
+        let s = sim.st[i].so(so);
+        s.so_options |= SO_LINGER;
+        s.so_linger = 0;
+        soclose(&mut sim.st[i], so);
+    }
+    sim.run();
+    assert!(sim.until(2000, |s| s.st[0].tcpcbs.is_empty() && s.st[1].tcpcbs.is_empty()));
+    for st in &sim.st {
+        assert_no_leaks(st);
+    }
+}
+
+#[test]
+fn bulk_data_takes_the_header_prediction_paths() {
+    let mut sim = Sim::new(1500, 11);
+    let (l, c, s) = connection(&mut sim, 80);
+    let x = pattern(200_000, 1);
+    assert_eq!(transfer(&mut sim, c, s, &x, 5000), x);
+    // The receiver saw data in order, the sender pure ACKs.
+    assert!(sim.st[1].tcpstat.tcps_preddat > 50, "{:?}", sim.st[1].tcpstat);
+    assert!(sim.st[0].tcpstat.tcps_predack > 20, "{:?}", sim.st[0].tcpstat);
+    assert_eq!(sim.st[1].tcpstat.tcps_rcvbyte, 200_000);
+    shut_down(&mut sim, &[(0, c), (1, s), (1, l)]);
+}
+
+#[test]
+fn a_lost_segment_is_fast_retransmitted() {
+    let mut sim = Sim::new(1500, 12);
+    let (l, c, s) = connection(&mut sim, 80);
+    // Open the congestion window first.
+    let warm = pattern(60_000, 2);
+    assert_eq!(transfer(&mut sim, c, s, &warm, 2000), warm);
+    // Lose the first data segment of what follows, once.
+    let mut lost = false;
+    sim.drop_if = Some(Box::new(move |from, b| {
+        if from == 0 && !lost && tcp_of(b).is_some_and(|(_, len)| len > 0) {
+            lost = true;
+            return true;
+        }
+        false
+    }));
+    let x = pattern(60_000, 3);
+    let before = sim.st[0].tcpstat.tcps_rexmttimeo;
+    assert_eq!(transfer(&mut sim, c, s, &x, 2000), x);
+    let st = &sim.st[0].tcpstat;
+    assert_eq!(st.tcps_sndrexmitfast, 1, "{st:?}");
+    assert_eq!(st.tcps_rexmttimeo, before, "recovered without a timeout");
+    assert!(st.tcps_rcvdupack >= 3);
+    assert!(sim.st[1].tcpstat.tcps_rcvoopack > 0);
+    shut_down(&mut sim, &[(0, c), (1, s), (1, l)]);
+}
+
+#[test]
+fn urgent_data_goes_out_of_band() {
+    let mut sim = Sim::new(1500, 13);
+    let (l, c, s) = connection(&mut sim, 80);
+    tcp_send(&mut sim.st[0], c, b"abc");
+    let (n, r) = send_some(&mut sim.st[0], c, b"XYZ!", MSG_OOB);
+    assert_eq!((n, r), (4, Ok(())));
+    sim.run();
+    let st = &mut sim.st[1];
+    // The mark is after "abcXYZ": the urgent byte "!" is out of band.
+    assert_eq!(st.so(s).so_oobmark, 6);
+    let (oob, _) = recv(st, s, 1, MSG_OOB).unwrap();
+    assert_eq!(oob, b"!");
+    let tp = sototcpcb(st, s).unwrap();
+    assert!(st.tp(tp).t_oobflags & TCPOOB_HADDATA != 0);
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.extend(tcp_recv(st, s).unwrap_or_default());
+    }
+    assert_eq!(got, b"abcXYZ");
+    shut_down(&mut sim, &[(0, c), (1, s), (1, l)]);
+}
+
+#[test]
+fn urgent_data_inline_stays_in_the_stream() {
+    let mut sim = Sim::new(1500, 14);
+    let l = tcp_listen(&mut sim.st[1], 80, 5);
+    sim.st[1].so(l).so_options |= SO_OOBINLINE;
+    let c = tcp_connect(&mut sim.st[0], addr(1), 80);
+    assert!(sim.until(100, |s| s.st[1].so(l).so_qlen() > 0));
+    let s = tcp_accept(&mut sim.st[1], l).unwrap();
+    send_some(&mut sim.st[0], c, b"ab!", MSG_OOB);
+    sim.run();
+    assert_eq!(tcp_recv(&mut sim.st[1], s).unwrap(), b"ab");
+    assert_eq!(tcp_recv(&mut sim.st[1], s).unwrap(), b"!");
+    shut_down(&mut sim, &[(0, c), (1, s), (1, l)]);
+}
+
+#[test]
+fn window_scaling_is_agreed_when_both_ask() {
+    for rfc1323 in [true, false] {
+        let mut sim = Sim::new(1500, 15);
+        for st in sim.st.iter_mut() {
+            st.tcp.tcp_do_rfc1323 = rfc1323;
+            st.tcp.tcp_recvspace = 200_000;
+            st.tcp.tcp_sendspace = 200_000;
+        }
+        let (l, c, s) = connection(&mut sim, 80);
+        for (i, so) in [(0, c), (1, s)] {
+            let st = &mut sim.st[i];
+            let tp = sototcpcb(st, so).unwrap();
+            let t = st.tp(tp);
+            let want = if rfc1323 { 2 } else { 0 };
+            assert_eq!((t.snd_scale, t.rcv_scale), (want, want), "station {i}");
+            assert_eq!(t.t_flags & TF_RCVD_TSTMP != 0, rfc1323);
+        }
+        let x = pattern(300_000, 4);
+        assert_eq!(transfer(&mut sim, c, s, &x, 5000), x);
+        if rfc1323 {
+            // The peer's window, unscaled, is more than 16 bits hold.
+            let tp = sototcpcb(&mut sim.st[0], c).unwrap();
+            assert!(sim.st[0].tp(tp).max_sndwnd > 65535);
+        }
+        shut_down(&mut sim, &[(0, c), (1, s), (1, l)]);
+    }
+}
+
+#[test]
+fn a_new_syn_ends_time_wait() {
+    let mut sim = Sim::new(1500, 16);
+    let (l, c, s) = connection(&mut sim, 80);
+    let inp = sim.st[0].so(c).so_pcb.unwrap();
+    let port = sim.st[0].pcb(inp).inp_lport;
+    // The server closes first and waits in TIME_WAIT.
+    soclose(&mut sim.st[1], s);
+    sim.run();
+    soclose(&mut sim.st[0], c);
+    sim.run();
+    assert_eq!(sim.st[1].tcpcbs.len(), 2, "the listener and TIME_WAIT");
+    let tw = sim.st[1]
+        .tcpcbs
+        .iter()
+        .find(|(_, t)| t.t_state == TCPS_TIME_WAIT)
+        .map(|(i, _)| i)
+        .expect("TIME_WAIT");
+    let old_nxt = sim.st[1].tp(tw).snd_nxt;
+    // The same 4-tuple again a second later, with higher sequence
+    // numbers (RFC 6528's clock moved on).
+    sim.ticks(10);
+    let c2 = common::tcpsim::tcp_socket(&mut sim.st[0]);
+    sobind(&mut sim.st[0], c2, &sin(0, port)).unwrap();
+    soconnect(&mut sim.st[0], c2, &sin(addr(1), 80)).unwrap();
+    sim.run();
+    assert!(connected(&mut sim.st[0], c2), "the new connection is up");
+    let s2 = tcp_accept(&mut sim.st[1], l).expect("accepted");
+    let tp = sototcpcb(&mut sim.st[1], s2).unwrap();
+    assert_eq!(sim.st[1].tp(tp).iss, old_nxt.wrapping_add(TCP_ISSINCR));
+    assert!(!sim.st[1].tcpcbs.iter().any(|(_, t)| t.t_state == TCPS_TIME_WAIT));
+    shut_down(&mut sim, &[(0, c2), (1, s2), (1, l)]);
+}
+
+#[test]
+fn a_reset_while_established_reports_econnreset() {
+    let mut sim = Sim::new(1500, 17);
+    let (l, c, s) = connection(&mut sim, 80);
+    let ts0 = sim.st[1].tcpstat.tcps_drops;
+    let st = &mut sim.st[0];
+    let so = st.so(c);
+    so.so_options |= SO_LINGER;
+    so.so_linger = 0;
+    soclose(st, c);
+    sim.run();
+    assert_eq!(sim.st[1].so(s).so_error, bsdinet::bsd::sys::errno::ECONNRESET);
+    assert_eq!(sim.st[1].tcpstat.tcps_drops, ts0 + 1);
+    assert!(sototcpcb(&mut sim.st[1], s).is_none());
+    shut_down(&mut sim, &[(1, s), (1, l)]);
+}
