@@ -44,7 +44,7 @@ use bsdinet::bsd::netinet::tcp::*;
 use bsdinet::bsd::netinet::tcp_fsm::*;
 use bsdinet::bsd::netinet::tcp_seq::*;
 use bsdinet::bsd::netinet::tcp_subr::tcp_drop;
-use bsdinet::bsd::netinet::tcp_var::intotcpcb;
+use bsdinet::bsd::netinet::tcp_var::{intotcpcb, TF_SENTFIN};
 use bsdinet::bsd::stack::Stack;
 use bsdinet::bsd::sys::errno::ECONNABORTED;
 use bsdinet::bsd::sys::socket::*;
@@ -302,6 +302,32 @@ fn check(st: &Stack, who: usize) {
         if t.t_state == TCPS_LISTEN {
             assert!(t.t_segq.is_empty(), "{what}: a listener with queued data");
         }
+        // Our FIN acknowledged: not still waiting for it.
+        if matches!(t.t_state, TCPS_CLOSING | TCPS_LAST_ACK | TCPS_FIN_WAIT_1)
+            && t.t_flags & TF_SENTFIN != 0
+            && t.snd_una == t.snd_max
+        {
+            let d = &st.tcp_debug;
+            let n = d.entries.len();
+            let chrono = (0..n).map(|k| &d.entries[(d.tcp_debx + k) % n]);
+            for e in chrono.filter(|e| e.td_tcb == tpi) {
+                eprintln!(
+                    "{} req {} {} -> {} una {} nxt {} max {} th {:?}",
+                    bsdinet::bsd::netinet::tcp_debug::TANAMES[e.td_act as usize],
+                    e.td_req,
+                    tcpstate_name(e.td_ostate),
+                    tcpstate_name(e.td_cb.t_state),
+                    e.td_cb.snd_una,
+                    e.td_cb.snd_nxt,
+                    e.td_cb.snd_max,
+                    e.td_th.map(|(h, l)| (h.th_seq, h.th_ack, h.th_flags, l))
+                );
+            }
+            panic!(
+                "{what}: our FIN is acknowledged: una {} nxt {} max {} sb_cc {} flags {:#x} wnd {}",
+                t.snd_una, t.snd_nxt, t.snd_max, so.so_snd.sb_cc, t.t_flags, t.snd_wnd
+            );
+        }
     }
 }
 
@@ -371,6 +397,7 @@ fn round(r: &Rng, inputs: &mut Vec<Vec<u8>>) {
             continue;
         }
         let l = tcp_listen(&mut sim.st[i], r.pick(&[80, 81]), 3);
+        sim.st[i].so(l).so_options |= SO_DEBUG;
         socks.push((i, l));
     }
     let steps = 40 + r.below(200);
@@ -389,6 +416,7 @@ fn round(r: &Rng, inputs: &mut Vec<Vec<u8>>) {
                 let i = r.below(2);
                 let port = r.pick(&[80, 81, 9]);
                 let so = tcp_socket(&mut sim.st[i]);
+                sim.st[i].so(so).so_options |= SO_DEBUG;
                 if soconnect(&mut sim.st[i], so, &sin(addr(1 - i), port)).is_ok() {
                     socks.push((i, so));
                 } else {
@@ -503,7 +531,32 @@ fn round(r: &Rng, inputs: &mut Vec<Vec<u8>>) {
                 let forever = (t.snd_wnd == 0 && t.t_timer[1] != 0)
                     || (t.t_state == TCPS_FIN_WAIT_2 && t.t_timer[3] == 0)
                     || zero_window_unprobed(t);
-                let what = format!("{} timers {:?}", tcpstate_name(t.t_state), t.t_timer);
+                let what = format!(
+                    "{} timers {:?} una {} nxt {} max {} wnd {} flags {:#x} rcv_nxt {} idle {}",
+                    tcpstate_name(t.t_state),
+                    t.t_timer,
+                    t.snd_una,
+                    t.snd_nxt,
+                    t.snd_max,
+                    t.snd_wnd,
+                    t.t_flags,
+                    t.rcv_nxt,
+                    t.t_idle
+                );
+                if !(forever || pass == 0) {
+                    for e in st.tcp_debug.entries.iter().filter(|e| e.td_tcb == tp) {
+                        eprintln!(
+                            "{} {} -> {} una {} nxt {} max {} th {:?}",
+                            bsdinet::bsd::netinet::tcp_debug::TANAMES[e.td_act as usize],
+                            tcpstate_name(e.td_ostate),
+                            tcpstate_name(e.td_cb.t_state),
+                            e.td_cb.snd_una,
+                            e.td_cb.snd_nxt,
+                            e.td_cb.snd_max,
+                            e.td_th.map(|(h, l)| (h.th_seq, h.th_ack, h.th_flags, l))
+                        );
+                    }
+                }
                 assert!(forever || pass == 0, "a control block that never went: {what}");
                 if forever {
                     tcp_drop(st, tp, ECONNABORTED);

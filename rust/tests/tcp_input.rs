@@ -809,7 +809,7 @@ fn urgent_data_inline_stays_in_the_stream() {
     let c = tcp_connect(&mut sim.st[0], addr(1), 80);
     assert!(sim.until(100, |s| s.st[1].so(l).so_qlen() > 0));
     let s = tcp_accept(&mut sim.st[1], l).unwrap();
-    send_some(&mut sim.st[0], c, b"ab!", MSG_OOB);
+    assert_eq!(send_some(&mut sim.st[0], c, b"ab!", MSG_OOB).1, Ok(()));
     sim.run();
     assert_eq!(tcp_recv(&mut sim.st[1], s).unwrap(), b"ab");
     assert_eq!(tcp_recv(&mut sim.st[1], s).unwrap(), b"!");
