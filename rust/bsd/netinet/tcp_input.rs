@@ -168,8 +168,11 @@ impl Seg {
 /// `ts_ecr`).
 #[derive(Clone, Copy, Default)]
 pub struct TcpTs {
+    /// The segment carried one (`ts_present`).
     pub present: bool,
+    /// The sender's clock (`ts_val`).
     pub val: u32,
+    /// The clock it echoes (`ts_ecr`).
     pub ecr: u32,
 }
 
