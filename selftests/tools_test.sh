@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The user tools, used as a person would: ifconfig, sockprobe, and netstat
-# with the /proc/bsdinet files it reads.
+# The user tools, used as a person would: ifconfig, sockprobe, netstat
+# with the /proc/bsdinet files it reads, and trpt.
 here=$(cd "$(dirname "$0")" && pwd)
 tools=$(dirname "$here")/tools/out
 . "$here/out/ktap_helpers.sh"
@@ -9,7 +9,7 @@ tools=$(dirname "$here")/tools/out
 
 
 ktap_print_header
-ktap_set_plan 15
+ktap_set_plan 21
 
 out=$("$tools/ifconfig" -a)
 printf '%s\n' "$out" | sed 's/^/# /'
@@ -35,8 +35,12 @@ check "sockprobe: raw, UDP and TCP sockets open" \
 check "/proc/bsdinet/ip has ips_total" grep -qE '^ips_total [0-9]+$' /proc/bsdinet/ip
 modes=$(stat -c '%n %a' /proc/bsdinet/* 2>&1)
 printf '%s\n' "$modes" | sed 's/^/# /'
-check "/proc/bsdinet has its 9 files, each read-only (0444)" \
-	test "$(grep -cE '/(ip|icmp|udp|mbuf|if|pcb|route|arp|rtstat|sl) 444$' <<<"$modes") $(wc -l <<<"$modes")" = "10 10"
+check "/proc/bsdinet has its 12 files, each read-only (0444)" \
+	test "$(grep -cE '/(ip|icmp|udp|mbuf|if|pcb|route|arp|rtstat|sl|tcp|tcp_debug) 444$' <<<"$modes") $(wc -l <<<"$modes")" = "12 12"
+check "/proc/bsdinet/tcp starts with tcps_connattempt and has tcps_listendrop" \
+	eval 'head -n 1 /proc/bsdinet/tcp | grep -qE "^tcps_connattempt [0-9]+$" && grep -qE "^tcps_listendrop [0-9]+$" /proc/bsdinet/tcp'
+check "/proc/bsdinet/tcp_debug has its header" \
+	grep -q '^time act ostate tcb src sport dst dport seq ack len flags win urp req state ' /proc/bsdinet/tcp_debug
 
 # icmp's "echo reply" (output histogram) and "echo" (input histogram)
 # counts in netstat -s, 0 when absent.
@@ -79,6 +83,22 @@ else
 	ktap_test_skip "netstat -a lists a UDP socket (no $py)"
 	ktap_test_skip "netstat -a: the socket is gone once closed (no $py)"
 fi
+
+out=$("$tools/netstat" -s -p tcp)
+printf '%s\n' "$out" | head -n 8 | sed 's/^/# /'
+check "netstat -s -p tcp: BSD's tcp statistics" \
+	test "$(head -n 3 <<<"$out" | sed -E 's/[0-9]+/N/g; s/(packet|byte)s?/\1s/g' | tr '\t\n' '>|')" = \
+	"tcp:|>N packets sent|>>N data packets (N bytes)|"
+check "netstat -s: tcp comes first, then udp, ip, icmp" \
+	test "$("$tools/netstat" -s | grep -E '^[a-z]+:$' | tr -d '\n')" = "tcp:udp:ip:icmp:"
+
+# trpt: the trace ring (empty unless a socket has SO_DEBUG).
+out=$("$tools/trpt" -j)
+rc=$?
+check "trpt -j exits 0 ($rc; $(grep -c . <<<"$out") control blocks traced)" test "$rc" = 0
+err=$(BSDINET_PROCDIR=/nonexistent "$tools/trpt" 2>&1)
+rc=$?
+check "trpt without /proc/bsdinet exits 1 ($err)" test "$rc" = 1
 
 out=$("$tools/netstat" -i)
 printf '%s\n' "$out" | sed 's/^/# /'

@@ -2,10 +2,13 @@
 /*
  * netstat for bsdinet, in the manner and the words of 4.4BSD's:
  *
- *	netstat [-a] [-p proto]    active internet sockets ("PCBs"); -a
- *	                           includes servers (wildcard local address)
- *	netstat -s[s] [-p proto]   statistics of udp, ip and icmp (-ss: only
- *	                           the non-zero counters)
+ *	netstat [-aA] [-p proto]   active internet sockets ("PCBs"); -a
+ *	                           includes servers (TCP listeners and
+ *	                           sockets on a wildcard local address);
+ *	                           -A shows each TCP socket's control block
+ *	                           number (which trpt -p takes)
+ *	netstat -s[s] [-p proto]   statistics of tcp, udp, ip and icmp (-ss:
+ *	                           only the non-zero counters)
  *	netstat -i                 interfaces and their addresses
  *	netstat -m                 mbufs
  *	netstat -r                 the routing table (from a routing
@@ -18,15 +21,18 @@
  * of -i, -m, -r, -s is acted on, in that order, as in 4.4BSD.
  *
  * Where BSD's netstat read the kernel's structures from /dev/kmem, this
- * one reads the text files of /proc/bsdinet (ip, icmp, udp, mbuf, if,
- * pcb), whose format rust/bsd/kern/kern_stats.rs describes: lines
+ * one reads the text files of /proc/bsdinet (tcp, ip, icmp, udp, mbuf,
+ * if, pcb), whose format rust/bsd/kern/kern_stats.rs describes: lines
  * of "name value" for counters, a header of column names then one row per
  * line for tables. Counters or columns it does not find count as 0 or
  * are left blank, so it keeps working when files gain entries. The
  * environment variable BSDINET_PROCDIR names another directory to read
  * (for tests). bsdinet's own additions to the book's output: the
  * "raw" sockets in the socket list, the m_pullup/m_copym failures of -m,
- * and ip's "too long" and "malformed fragment" counters.
+ * ip's "too long" and "malformed fragment" counters, and tcp's counters
+ * that 4.4BSD did not have (listen queue overflows, fast retransmits,
+ * challenge ACKs, segments dropped for memory or for no connection,
+ * bad SYNs, persist drops), worded as later BSDs word them.
  *
  * Exit status: 0; 1 when bsdinet is not loaded (no /proc/bsdinet) or a
  * file cannot be read; 2 for a bad command line.
@@ -42,13 +48,13 @@
 #define PROCDIR "/proc/bsdinet"
 
 static const char *procdir = PROCDIR;
-static int aflag, iflag, mflag, rflag, sflag;
+static int aflag, Aflag, iflag, mflag, rflag, sflag;
 static const char *pflag;
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: netstat [-an] [-p proto]\n"
+		"usage: netstat [-aAn] [-p proto]\n"
 		"       netstat -s[s] [-p proto]\n"
 		"       netstat -i [-n]\n"
 		"       netstat -m\n"
@@ -284,6 +290,85 @@ static void inetprint(char *buf, size_t len, const char *addrport)
 			printf(m, v_);                    \
 	} while (0)
 
+#define p2(f1, f2, m)                                                     \
+	do {                                                              \
+		unsigned long long a_ = get(&c, f1), b_ = get(&c, f2);    \
+		if (a_ || b_ || sflag <= 1)                               \
+			printf(m, a_, plural(a_), b_, plural(b_));        \
+	} while (0)
+#define p2a(f1, f2, m)                                                    \
+	do {                                                              \
+		unsigned long long a_ = get(&c, f1), b_ = get(&c, f2);    \
+		if (a_ || b_ || sflag <= 1)                               \
+			printf(m, a_, plural(a_), b_);                    \
+	} while (0)
+#define p3(f, m)                                                          \
+	do {                                                              \
+		unsigned long long v_ = get(&c, f);                       \
+		if (v_ || sflag <= 1)                                     \
+			printf(m, v_, v_ != 1 ? "es" : "");               \
+	} while (0)
+
+/* 4.4BSD's tcp_stats(), line for line; bsdinet's own counters (marked)
+ * where later BSDs print theirs. */
+static void tcp_stats(void)
+{
+	struct counters c = counters("tcp");
+
+	printf("tcp:\n");
+	p("tcps_sndtotal", "\t%llu packet%s sent\n");
+	p2("tcps_sndpack", "tcps_sndbyte", "\t\t%llu data packet%s (%llu byte%s)\n");
+	p2("tcps_sndrexmitpack", "tcps_sndrexmitbyte",
+	   "\t\t%llu data packet%s (%llu byte%s) retransmitted\n");
+	p("tcps_sndrexmitfast", "\t\t%llu fast retransmit%s\n");	/* bsdinet */
+	p2a("tcps_sndacks", "tcps_delack", "\t\t%llu ack-only packet%s (%llu delayed)\n");
+	p("tcps_sndurg", "\t\t%llu URG only packet%s\n");
+	p("tcps_sndprobe", "\t\t%llu window probe packet%s\n");
+	p("tcps_sndwinup", "\t\t%llu window update packet%s\n");
+	p("tcps_sndctrl", "\t\t%llu control packet%s\n");
+	p("tcps_challengeack", "\t\t%llu challenge ACK%s sent\n");	/* bsdinet */
+	p("tcps_rcvtotal", "\t%llu packet%s received\n");
+	p2("tcps_rcvackpack", "tcps_rcvackbyte", "\t\t%llu ack%s (for %llu byte%s)\n");
+	p("tcps_rcvdupack", "\t\t%llu duplicate ack%s\n");
+	p("tcps_rcvacktoomuch", "\t\t%llu ack%s for unsent data\n");
+	p2("tcps_rcvpack", "tcps_rcvbyte", "\t\t%llu packet%s (%llu byte%s) received in-sequence\n");
+	p2("tcps_rcvduppack", "tcps_rcvdupbyte",
+	   "\t\t%llu completely duplicate packet%s (%llu byte%s)\n");
+	p("tcps_pawsdrop", "\t\t%llu old duplicate packet%s\n");
+	p2("tcps_rcvpartduppack", "tcps_rcvpartdupbyte",
+	   "\t\t%llu packet%s with some dup. data (%llu byte%s duped)\n");
+	p2("tcps_rcvoopack", "tcps_rcvoobyte", "\t\t%llu out-of-order packet%s (%llu byte%s)\n");
+	p2("tcps_rcvpackafterwin", "tcps_rcvbyteafterwin",
+	   "\t\t%llu packet%s (%llu byte%s) of data after window\n");
+	p("tcps_rcvwinprobe", "\t\t%llu window probe%s\n");
+	p("tcps_rcvwinupd", "\t\t%llu window update packet%s\n");
+	p("tcps_rcvafterclose", "\t\t%llu packet%s received after close\n");
+	p("tcps_rcvbadsum", "\t\t%llu discarded for bad checksum%s\n");
+	p("tcps_rcvbadoff", "\t\t%llu discarded for bad header offset field%s\n");
+	p1("tcps_rcvshort", "\t\t%llu discarded because packet too short\n");
+	p1("tcps_rcvmemdrop", "\t\t%llu discarded due to memory problems\n");	/* bsdinet */
+	p("tcps_noport", "\t\t%llu packet%s for no connection (reset sent)\n");	/* bsdinet */
+	p("tcps_connattempt", "\t%llu connection request%s\n");
+	p("tcps_accepts", "\t%llu connection accept%s\n");
+	p("tcps_badsyn", "\t%llu bad connection attempt%s\n");	/* bsdinet */
+	p("tcps_listendrop", "\t%llu listen queue overflow%s\n");	/* bsdinet */
+	p("tcps_connects", "\t%llu connection%s established (including accepts)\n");
+	p2("tcps_closed", "tcps_drops", "\t%llu connection%s closed (including %llu drop%s)\n");
+	p("tcps_conndrops", "\t%llu embryonic connection%s dropped\n");
+	p2("tcps_rttupdated", "tcps_segstimed", "\t%llu segment%s updated rtt (of %llu attempt%s)\n");
+	p("tcps_rexmttimeo", "\t%llu retransmit timeout%s\n");
+	p("tcps_timeoutdrop", "\t\t%llu connection%s dropped by rexmit timeout\n");
+	p("tcps_persisttimeo", "\t%llu persist timeout%s\n");
+	p("tcps_persistdrop", "\t\t%llu connection%s dropped by persist timeout\n");	/* Net/3 */
+	p("tcps_keeptimeo", "\t%llu keepalive timeout%s\n");
+	p("tcps_keepprobe", "\t\t%llu keepalive probe%s sent\n");
+	p("tcps_keepdrops", "\t\t%llu connection%s dropped by keepalive\n");
+	p("tcps_predack", "\t%llu correct ACK header prediction%s\n");
+	p("tcps_preddat", "\t%llu correct data packet header prediction%s\n");
+	p3("tcps_pcbcachemiss", "\t%llu cache miss%s\n");
+	free(c.text);
+}
+
 static void udp_stats(void)
 {
 	struct counters c = counters("udp");
@@ -386,6 +471,9 @@ static void icmp_stats(void)
 
 #undef p
 #undef p1
+#undef p2
+#undef p2a
+#undef p3
 
 /* Whether -p allows protocol `name`. */
 static int wanted(const char *name)
@@ -395,7 +483,9 @@ static int wanted(const char *name)
 
 static void stats(void)
 {
-	/* 4.4BSD's order: tcp, udp, ip, icmp; bsdinet has no tcp file yet. */
+	/* 4.4BSD's order: tcp, udp, ip, icmp. */
+	if (wanted("tcp"))
+		tcp_stats();
 	if (wanted("udp"))
 		udp_stats();
 	if (wanted("ip"))
@@ -417,16 +507,23 @@ static void protopr(void)
 
 		if (!wanted(proto))
 			continue;
-		if (!aflag && !strncmp(field(&t, r, "local"), "0.0.0.0:", 8))
+		/* Servers only with -a: a wildcard local address (4.4BSD), or
+		 * a TCP listener (later BSDs). */
+		if (!aflag && (!strncmp(field(&t, r, "local"), "0.0.0.0:", 8) ||
+			       !strcmp(state, "LISTEN")))
 			continue;
 		if (first) {
 			printf("Active Internet connections%s\n", aflag ? " (including servers)" : "");
+			if (Aflag)
+				printf("%-8.8s ", "TCB");
 			printf("%-5.5s %-6.6s %-6.6s  %-22.22s %-22.22s %s\n", "Proto", "Recv-Q",
 			       "Send-Q", "Local Address", "Foreign Address", "(state)");
 			first = 0;
 		}
 		inetprint(local, sizeof(local), field(&t, r, "local"));
 		inetprint(foreign, sizeof(foreign), field(&t, r, "foreign"));
+		if (Aflag)
+			printf("%-8.8s ", *field(&t, r, "tcb") ? field(&t, r, "tcb") : "-");
 		printf("%-5.5s %6llu %6llu  %-22.22s ", proto, num(&t, r, "recvq"),
 		       num(&t, r, "sendq"), local);
 		/* The TCP state; UDP and raw sockets have none ("-"). */
@@ -612,9 +709,10 @@ int main(int argc, char **argv)
 	const char *env = getenv("BSDINET_PROCDIR");
 	int c;
 
-	while ((c = getopt(argc, argv, "aimnp:rs")) != -1) {
+	while ((c = getopt(argc, argv, "aAimnp:rs")) != -1) {
 		switch (c) {
 		case 'a': aflag = 1; break;
+		case 'A': Aflag = 1; break;
 		case 'i': iflag = 1; break;
 		case 'm': mflag = 1; break;
 		case 'n': break;

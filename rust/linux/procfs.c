@@ -18,9 +18,23 @@
 #include "vnet.h"
 
 static int bsdinet_ttl_max = 255;
+/*
+ * TCP's limits. Intervals are milliseconds, at least 1 (one slow tick,
+ * 500 ms, once rounded up); the largest keep the timers' sums (keepidle
+ * + keepcnt * keepintvl, in slow ticks) far inside an int.
+ */
+static int bsdinet_mss_min = 64, bsdinet_mss_max = 65495;
+static int bsdinet_space_min = 512, bsdinet_space_max = 240 * 1024;
+static int bsdinet_hour_ms = 3600 * 1000, bsdinet_10days_ms = 10 * 24 * 3600 * 1000;
+static int bsdinet_keepcnt_max = 100;
+static int bsdinet_somaxconn_max = 65535;
 
 /* .data holds the field's offset in struct bsdinet_sysctl until rebased. */
 #define BSDINET_FIELD(field) ((void *)offsetof(struct bsdinet_sysctl, field))
+#define BSDINET_INT(name, field, min, max) {					\
+	.procname = name, .data = BSDINET_FIELD(field), .maxlen = sizeof(int),	\
+	.mode = 0644, .proc_handler = proc_dointvec_minmax,			\
+	.extra1 = (min), .extra2 = (max) }
 #define BSDINET_BOOL(name, field) {						\
 	.procname = name, .data = BSDINET_FIELD(field), .maxlen = sizeof(int),	\
 	.mode = 0644, .proc_handler = proc_dointvec_minmax,			\
@@ -42,6 +56,25 @@ static const struct ctl_table bsdinet_udp_table[] = {
 };
 static const struct ctl_table bsdinet_socket_table[] = {
 	BSDINET_BOOL("send_clears_error", socket_send_clears_error),
+	BSDINET_INT("somaxconn", socket_somaxconn, SYSCTL_ONE, &bsdinet_somaxconn_max),
+};
+/* The book's tunables by their BSD names, and two modern switches. */
+static const struct ctl_table bsdinet_tcp_table[] = {
+	BSDINET_BOOL("rfc1323", tcp_rfc1323),
+	BSDINET_INT("mssdflt", tcp_mssdflt, &bsdinet_mss_min, &bsdinet_mss_max),
+	BSDINET_INT("sendspace", tcp_sendspace, &bsdinet_space_min, &bsdinet_space_max),
+	BSDINET_INT("recvspace", tcp_recvspace, &bsdinet_space_min, &bsdinet_space_max),
+	BSDINET_INT("keepidle", tcp_keepidle, SYSCTL_ONE, &bsdinet_10days_ms),
+	BSDINET_INT("keepintvl", tcp_keepintvl, SYSCTL_ONE, &bsdinet_hour_ms),
+	BSDINET_INT("keepcnt", tcp_keepcnt, SYSCTL_ONE, &bsdinet_keepcnt_max),
+	BSDINET_INT("keepinit", tcp_keepinit, SYSCTL_ONE, &bsdinet_hour_ms),
+	BSDINET_INT("msl", tcp_msl, SYSCTL_ONE, &bsdinet_hour_ms),
+	BSDINET_INT("rexmtmin", tcp_rexmtmin, SYSCTL_ONE, &bsdinet_hour_ms),
+	BSDINET_INT("rexmtmax", tcp_rexmtmax, SYSCTL_ONE, &bsdinet_hour_ms),
+	BSDINET_INT("persmin", tcp_persmin, SYSCTL_ONE, &bsdinet_hour_ms),
+	BSDINET_INT("persmax", tcp_persmax, SYSCTL_ONE, &bsdinet_hour_ms),
+	BSDINET_BOOL("iss_rfc6528", tcp_iss_rfc6528),
+	BSDINET_BOOL("rfc5961", tcp_rfc5961),
 };
 
 static const struct {
@@ -53,6 +86,7 @@ static const struct {
 	{ "net/bsdinet/icmp", bsdinet_icmp_table, ARRAY_SIZE(bsdinet_icmp_table) },
 	{ "net/bsdinet/udp", bsdinet_udp_table, ARRAY_SIZE(bsdinet_udp_table) },
 	{ "net/bsdinet/socket", bsdinet_socket_table, ARRAY_SIZE(bsdinet_socket_table) },
+	{ "net/bsdinet/tcp", bsdinet_tcp_table, ARRAY_SIZE(bsdinet_tcp_table) },
 };
 
 static void bsdinet_sysctl_exit(struct bsdinet_vnet *vn)

@@ -1,9 +1,9 @@
 //! `/proc/net/bsdinet/` of each namespace (and `/proc/bsdinet`, a symlink
 //! to it): the stack's statistics and tables as text, one read-only file
 //! each (`ip`, `icmp`, `udp`, `mbuf`, `if`, `pcb`, `route`, `arp`,
-//! `rtstat`, `sl`). `procfs.c` makes the files and the sysctls; their
-//! text, and its format, are `bsd/kern/kern_stats.rs`'s. `tools/netstat.c`
-//! reads them.
+//! `rtstat`, `sl`, `tcp`, `tcp_debug`). `procfs.c` makes the files and the
+//! sysctls; their text, and its format, are `bsd/kern/kern_stats.rs`'s.
+//! `tools/netstat.c` reads them, and `tools/trpt.c` reads `tcp_debug`.
 
 use kernel::bindings;
 use kernel::ffi::{c_char, c_int};

@@ -54,6 +54,8 @@ static int __net_init bsdinet_net_init(struct net *net)
 		.udp_checksum = 1,
 		.socket_send_clears_error = 0,
 	};
+	/* somaxconn and TCP's: the Stack's own defaults (vnet.rs). */
+	bsdinet_sysctl_defaults(&vn->sysctl);
 	skb_queue_head_init(&vn->txq);
 	INIT_DELAYED_WORK(&vn->tick, bsdinet_tick_fn);
 	vn->stack = bsdinet_stack_new();

@@ -21,9 +21,26 @@ struct bsdinet_sysctl {
 	int icmp_maskrepl;
 	int udp_checksum;
 	int socket_send_clears_error;
+	int socket_somaxconn;
+	/* TCP: intervals in milliseconds (vnet.rs turns them into slow ticks). */
+	int tcp_rfc1323;
+	int tcp_mssdflt;
+	int tcp_sendspace;
+	int tcp_recvspace;
+	int tcp_keepidle;
+	int tcp_keepintvl;
+	int tcp_keepcnt;
+	int tcp_keepinit;
+	int tcp_msl;
+	int tcp_rexmtmin;
+	int tcp_rexmtmax;
+	int tcp_persmin;
+	int tcp_persmax;
+	int tcp_iss_rfc6528;
+	int tcp_rfc5961;
 };
 
-#define BSDINET_SYSCTL_DIRS 4	/* ip, icmp, udp, socket */
+#define BSDINET_SYSCTL_DIRS 5	/* ip, icmp, udp, socket, tcp */
 
 /*
  * A network namespace's bsdinet, in its net_generic() slot from the
@@ -62,6 +79,7 @@ void bsdinet_tx_flush(struct bsdinet_vnet *vn);
 void *bsdinet_stack_new(void);
 void bsdinet_stack_free(void *stack);
 void bsdinet_tick(struct bsdinet_vnet *vn);
+void bsdinet_sysctl_defaults(struct bsdinet_sysctl *s);
 int bsdinet_procfs_files(struct bsdinet_vnet *vn);
 int bsdinet_stats_show(struct bsdinet_vnet *vn, int which, struct seq_file *m);
 

@@ -15,6 +15,9 @@ use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
 use kernel::sync::Mutex;
 
+use crate::bsd::kern::uipc_socket::SOMAXCONN_DEFAULT;
+use crate::bsd::netinet::tcp_timer::PR_SLOWHZ;
+use crate::bsd::netinet::tcp_var::TcpVars;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::{self, Errno};
 
@@ -28,6 +31,68 @@ struct Sysctl {
     icmp_maskrepl: c_int,
     udp_checksum: c_int,
     socket_send_clears_error: c_int,
+    socket_somaxconn: c_int,
+    tcp_rfc1323: c_int,
+    tcp_mssdflt: c_int,
+    tcp_sendspace: c_int,
+    tcp_recvspace: c_int,
+    tcp_keepidle: c_int,
+    tcp_keepintvl: c_int,
+    tcp_keepcnt: c_int,
+    tcp_keepinit: c_int,
+    tcp_msl: c_int,
+    tcp_rexmtmin: c_int,
+    tcp_rexmtmax: c_int,
+    tcp_persmin: c_int,
+    tcp_persmax: c_int,
+    tcp_iss_rfc6528: c_int,
+    tcp_rfc5961: c_int,
+}
+
+/// Milliseconds in a slow tick (500: `PR_SLOWHZ` ticks a second).
+const SLOW_MS: i64 = 1000 / PR_SLOWHZ as i64;
+
+/// A sysctl's milliseconds as slow ticks: rounded up, at least one.
+fn ms_to_slow(ms: c_int) -> i32 {
+    let t = (i64::from(ms) + SLOW_MS - 1) / SLOW_MS;
+    i32::try_from(t.max(1)).unwrap_or(i32::MAX)
+}
+
+/// Slow ticks as a sysctl's milliseconds.
+fn slow_to_ms(t: i32) -> c_int {
+    c_int::try_from(i64::from(t) * SLOW_MS).unwrap_or(c_int::MAX)
+}
+
+/// Fills a new namespace's `somaxconn` and TCP sysctls with the stack's
+/// own defaults (`TcpVars::default`, `SOMAXCONN_DEFAULT`), so that the
+/// two cannot disagree.
+///
+/// # Safety
+///
+/// `s` is the `struct bsdinet_sysctl` of a namespace being made, which
+/// nothing else uses yet.
+#[no_mangle]
+unsafe extern "C" fn bsdinet_sysctl_defaults(s: *mut Sysctl) {
+    // SAFETY: per the contract.
+    let s = unsafe { &mut *s };
+    let d = TcpVars::default();
+    let int = |v: usize| c_int::try_from(v).unwrap_or(c_int::MAX);
+    s.socket_somaxconn = SOMAXCONN_DEFAULT;
+    s.tcp_rfc1323 = c_int::from(d.tcp_do_rfc1323);
+    s.tcp_mssdflt = c_int::from(d.tcp_mssdflt);
+    s.tcp_sendspace = int(d.tcp_sendspace);
+    s.tcp_recvspace = int(d.tcp_recvspace);
+    s.tcp_keepidle = slow_to_ms(d.tcp_keepidle);
+    s.tcp_keepintvl = slow_to_ms(d.tcp_keepintvl);
+    s.tcp_keepcnt = d.tcp_keepcnt;
+    s.tcp_keepinit = slow_to_ms(d.tcp_keepinit);
+    s.tcp_msl = slow_to_ms(d.tcp_msl);
+    s.tcp_rexmtmin = slow_to_ms(d.tcp_rexmtmin);
+    s.tcp_rexmtmax = slow_to_ms(d.tcp_rexmtmax);
+    s.tcp_persmin = slow_to_ms(d.tcp_persmin);
+    s.tcp_persmax = slow_to_ms(d.tcp_persmax);
+    s.tcp_iss_rfc6528 = c_int::from(d.tcp_iss_random);
+    s.tcp_rfc5961 = c_int::from(d.tcp_challenge_ack);
 }
 
 /// The first fields of `struct bsdinet_vnet` (vnet.h), which the rest of
@@ -125,6 +190,25 @@ impl Vnet {
             st.icmpmaskrepl = v(core::ptr::addr_of!((*s).icmp_maskrepl)) != 0;
             st.udpcksum = v(core::ptr::addr_of!((*s).udp_checksum)) != 0;
             st.sosend_clears_error = v(core::ptr::addr_of!((*s).socket_send_clears_error)) != 0;
+            st.somaxconn = v(core::ptr::addr_of!((*s).socket_somaxconn)).max(1);
+            // procfs.c keeps each within its range; the clamps only
+            // guard the conversions.
+            let t = &mut st.tcp;
+            t.tcp_do_rfc1323 = v(core::ptr::addr_of!((*s).tcp_rfc1323)) != 0;
+            t.tcp_mssdflt = v(core::ptr::addr_of!((*s).tcp_mssdflt)).clamp(64, 65495) as u16;
+            t.tcp_sendspace = v(core::ptr::addr_of!((*s).tcp_sendspace)).max(512) as usize;
+            t.tcp_recvspace = v(core::ptr::addr_of!((*s).tcp_recvspace)).max(512) as usize;
+            t.tcp_keepidle = ms_to_slow(v(core::ptr::addr_of!((*s).tcp_keepidle)));
+            t.tcp_keepintvl = ms_to_slow(v(core::ptr::addr_of!((*s).tcp_keepintvl)));
+            t.tcp_keepcnt = v(core::ptr::addr_of!((*s).tcp_keepcnt)).max(1);
+            t.tcp_keepinit = ms_to_slow(v(core::ptr::addr_of!((*s).tcp_keepinit)));
+            t.tcp_msl = ms_to_slow(v(core::ptr::addr_of!((*s).tcp_msl)));
+            t.tcp_rexmtmin = ms_to_slow(v(core::ptr::addr_of!((*s).tcp_rexmtmin)));
+            t.tcp_rexmtmax = ms_to_slow(v(core::ptr::addr_of!((*s).tcp_rexmtmax)));
+            t.tcp_persmin = ms_to_slow(v(core::ptr::addr_of!((*s).tcp_persmin)));
+            t.tcp_persmax = ms_to_slow(v(core::ptr::addr_of!((*s).tcp_persmax)));
+            t.tcp_iss_random = v(core::ptr::addr_of!((*s).tcp_iss_rfc6528)) != 0;
+            t.tcp_challenge_ack = v(core::ptr::addr_of!((*s).tcp_rfc5961)) != 0;
         }
     }
 }

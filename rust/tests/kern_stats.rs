@@ -10,8 +10,13 @@ use bsdinet::bsd::kern::kern_stats::*;
 use bsdinet::bsd::kern::uipc_socket::*;
 use bsdinet::bsd::net::if_::ifioctl;
 use bsdinet::bsd::netinet::in_::*;
+use bsdinet::bsd::netinet::in_pcb::{in_pcballoc, InpHead};
 use bsdinet::bsd::netinet::in_proto::INETDOMAIN;
 use bsdinet::bsd::netinet::ip_icmp::*;
+use bsdinet::bsd::netinet::tcp::Tcphdr;
+use bsdinet::bsd::netinet::tcp_debug::*;
+use bsdinet::bsd::netinet::tcp_fsm::*;
+use bsdinet::bsd::netinet::tcp_var::{TcpIpHdr, Tcpcb};
 use bsdinet::bsd::stack::Stack;
 use bsdinet::bsd::sys::socket::*;
 use bsdinet::bsd::sys::sockio::*;
@@ -89,11 +94,27 @@ fn file_names_and_numbers() {
         assert_eq!(StatsFile::from_name(f.name()), Some(*f));
     }
     let names: Vec<&str> = STATS_FILES.iter().map(|f| f.name()).collect();
-    assert_eq!(names, ["ip", "icmp", "udp", "mbuf", "if", "pcb", "route", "arp", "rtstat", "sl"]);
+    assert_eq!(
+        names,
+        [
+            "ip",
+            "icmp",
+            "udp",
+            "mbuf",
+            "if",
+            "pcb",
+            "route",
+            "arp",
+            "rtstat",
+            "sl",
+            "tcp",
+            "tcp_debug"
+        ]
+    );
     assert_eq!(StatsFile::from_index(-1), None);
-    assert_eq!(StatsFile::from_index(10), None);
+    assert_eq!(StatsFile::from_index(12), None);
     assert_eq!(StatsFile::from_index(i32::MAX), None);
-    assert_eq!(StatsFile::from_name("tcp"), None);
+    assert_eq!(StatsFile::from_name("tcpstat"), None);
 }
 
 #[test]
@@ -110,11 +131,16 @@ fn every_field_of_the_book_structures_is_there() {
     st.udpstat.udps_opackets = 8;
     st.mbpool.mbstat.m_drain = 9;
     st.mbpool.mbstat.m_mtypes[15] = 10;
+    st.tcpstat.tcps_connattempt = 11;
+    st.tcpstat.tcps_badsyn = 12;
+    st.tcpstat.tcps_noport = 13;
+    st.tcpstat.tcps_sndrexmitfast = 14;
     let cases = [
         (StatsFile::Ip, format!("{:?}", st.ipstat)),
         (StatsFile::Icmp, format!("{:?}", st.icmpstat)),
         (StatsFile::Udp, format!("{:?}", st.udpstat)),
         (StatsFile::Mbuf, format!("{:?}", st.mbpool.mbstat)),
+        (StatsFile::Tcp, format!("{:?}", st.tcpstat)),
     ];
     for (f, dbg) in cases {
         let c = counters(&st, f);
@@ -124,6 +150,10 @@ fn every_field_of_the_book_structures_is_there() {
             assert_eq!(c.get(&name), Some(&v), "{f:?}: {name}");
         }
     }
+    let tcp = counters(&st, StatsFile::Tcp);
+    assert_eq!(tcp.len(), debug_fields(&format!("{:?}", st.tcpstat)).len() + 2, "and the gauges");
+    assert_eq!((tcp["tcb.count"], tcp["tcp_debug.entries"]), (0, 0));
+    assert!(text(&st, StatsFile::Tcp).starts_with("tcps_connattempt 11\ntcps_accepts 0\n"));
     let icmp = counters(&st, StatsFile::Icmp);
     assert_eq!(icmp.len(), 8 + 2 * (usize::from(ICMP_MAXTYPE) + 1), "every histogram entry");
     let mbuf = counters(&st, StatsFile::Mbuf);
@@ -305,4 +335,150 @@ fn every_file_is_printable_ascii_lines() {
             assert!(!line.contains("  ") && !line.starts_with(' ') && !line.ends_with(' '));
         }
     }
+}
+
+/// A TCP PCB with a control block in state `state`, on a socket of its
+/// own (made as a UDP socket: the PCB and the block are put together by
+/// hand, as `tcp_attach` would, so that the files can be checked without
+/// TCP's user requests).
+fn tcp_pcb(st: &mut Stack, state: i16) -> (usize, usize, usize) {
+    let so = udp(st);
+    let inp = in_pcballoc(st, so, InpHead::Tcp).expect("a TCP PCB");
+    let mut tcb = Tcpcb::new(inp);
+    tcb.t_state = state;
+    let tp = st.tcpcbs.insert(tcb).expect("a tcpcb");
+    st.inpcbs.get_mut(inp).unwrap().inp_ppcb = Some(tp);
+    (so, inp, tp)
+}
+
+#[test]
+fn tcp_pcbs_show_their_state_and_timers() {
+    let mut st = stack();
+    let _u = udp(&mut st);
+    let (_, inp, tp) = tcp_pcb(&mut st, TCPS_ESTABLISHED);
+    {
+        let p = st.inpcbs.get_mut(inp).unwrap();
+        p.inp_laddr = InAddr(LOCALHOST);
+        p.inp_lport = 5001;
+        p.inp_faddr = InAddr(LOCALHOST);
+        p.inp_fport = 1025;
+    }
+    let t = st.tcpcbs.get_mut(tp).unwrap();
+    t.t_timer = [3, 0, 14400, 0];
+    t.t_rxtshift = 2;
+    let (_, inp2, _) = tcp_pcb(&mut st, TCPS_TIME_WAIT);
+    st.inpcbs.get_mut(inp2).unwrap().inp_ppcb = None;
+    let rows = table(&st, StatsFile::Pcb);
+    let header = text(&st, StatsFile::Pcb).lines().next().unwrap().to_string();
+    assert_eq!(
+        header,
+        "proto recvq sendq local foreign state drops tcb rxtshift rexmt persist keep 2msl"
+    );
+    let proto: Vec<&str> = rows.iter().map(|r| r["proto"].as_str()).collect();
+    assert_eq!(proto, ["tcp", "tcp", "udp", "udp", "udp"], "TCP first: {rows:?}");
+    let r = &rows[0];
+    assert_eq!((r["local"].as_str(), r["foreign"].as_str()), ("127.0.0.1:5001", "127.0.0.1:1025"));
+    assert_eq!(r["state"], "ESTABLISHED");
+    assert_eq!(r["tcb"], tp.to_string());
+    let timers: Vec<&str> =
+        ["rxtshift", "rexmt", "persist", "keep", "2msl"].iter().map(|c| r[*c].as_str()).collect();
+    assert_eq!(timers, ["2", "3", "0", "14400", "0"]);
+    // A TCP PCB without its control block yet, and the UDP ones: `-`.
+    for r in &rows[1..] {
+        assert_eq!((r["state"].as_str(), r["tcb"].as_str(), r["2msl"].as_str()), ("-", "-", "-"));
+    }
+    assert_eq!(counters(&st, StatsFile::Tcp)["tcb.count"], 2);
+    // Every state by its name.
+    for s in 0..TCP_NSTATES as i16 {
+        st.tcpcbs.get_mut(tp).unwrap().t_state = s;
+        assert_eq!(table(&st, StatsFile::Pcb)[0]["state"], TCPSTATES[s as usize]);
+    }
+    st.tcpcbs.get_mut(tp).unwrap().t_state = 99;
+    assert_eq!(table(&st, StatsFile::Pcb)[0]["state"], "?");
+}
+
+fn hdr(seq: u32, ack: u32, flags: u8, win: u16) -> Tcphdr {
+    Tcphdr {
+        th_sport: 1025,
+        th_dport: 5001,
+        th_seq: seq,
+        th_ack: ack,
+        th_off: 5,
+        th_flags: flags,
+        th_win: win,
+        th_sum: 0,
+        th_urp: 0,
+    }
+}
+
+#[test]
+fn tcp_debug_is_the_trace_ring_oldest_first() {
+    let mut st = stack();
+    let (so, _, tp) = tcp_pcb(&mut st, TCPS_SYN_SENT);
+    assert_eq!(text(&st, StatsFile::TcpDebug).lines().count(), 1, "just the header");
+    // Without SO_DEBUG nothing is recorded.
+    tcp_trace(&mut st, TA_OUTPUT, TCPS_CLOSED, Some(tp), None, 0);
+    assert_eq!(table(&st, StatsFile::TcpDebug).len(), 0);
+    st.so(so).so_options |= SO_DEBUG;
+    let ti = TcpIpHdr {
+        ti_src: InAddr(LOCALHOST),
+        ti_dst: InAddr(LOCALHOST),
+        ti_sport: 1025,
+        ti_dport: 5001,
+    };
+    st.ticks = 7;
+    {
+        let t = st.tcpcbs.get_mut(tp).unwrap();
+        t.snd_una = 1000;
+        t.snd_nxt = 1001;
+        t.t_timer[0] = 6;
+        t.t_flags = 0x0081;
+    }
+    tcp_trace(
+        &mut st,
+        TA_OUTPUT,
+        TCPS_CLOSED,
+        Some(tp),
+        Some((ti, hdr(1000, 0, 0x02, 16384), 0)),
+        0,
+    );
+    st.ticks = 8;
+    tcp_trace(&mut st, TA_USER, TCPS_SYN_SENT, Some(tp), None, 19 | 2 << 8);
+    let rows = table(&st, StatsFile::TcpDebug);
+    assert_eq!(rows.len(), 2);
+    let (a, b) = (&rows[0], &rows[1]);
+    assert_eq!(a["time"], "700");
+    assert_eq!(
+        (a["act"].as_str(), a["ostate"].as_str(), a["state"].as_str()),
+        ("output", "CLOSED", "SYN_SENT")
+    );
+    assert_eq!(a["tcb"], tp.to_string());
+    assert_eq!((a["src"].as_str(), a["sport"].as_str()), ("127.0.0.1", "1025"));
+    assert_eq!((a["dst"].as_str(), a["dport"].as_str()), ("127.0.0.1", "5001"));
+    assert_eq!((a["seq"].as_str(), a["ack"].as_str(), a["len"].as_str()), ("1000", "0", "0"));
+    assert_eq!((a["flags"].as_str(), a["win"].as_str(), a["req"].as_str()), ("0x02", "16384", "0"));
+    assert_eq!((a["t_flags"].as_str(), a["rexmt"].as_str()), ("0x0081", "6"));
+    assert_eq!((a["snd_una"].as_str(), a["snd_nxt"].as_str()), ("1000", "1001"));
+    assert_eq!((b["act"].as_str(), b["req"].as_str(), b["time"].as_str()), ("user", "531", "800"));
+    for c in ["src", "sport", "dst", "dport", "seq", "ack", "len", "flags", "win", "urp"] {
+        assert_eq!(b[c], "-", "{c}");
+    }
+    // Past TCP_NDEBUG entries the oldest go; the rest stay in order.
+    for i in 0..TCP_NDEBUG as u32 + 5 {
+        st.ticks = 100 + u64::from(i);
+        let len = i as usize;
+        tcp_trace(
+            &mut st,
+            TA_INPUT,
+            TCPS_SYN_SENT,
+            Some(tp),
+            Some((ti, hdr(i, 0, 0x10, 1), len)),
+            0,
+        );
+    }
+    let rows = table(&st, StatsFile::TcpDebug);
+    assert_eq!(rows.len(), TCP_NDEBUG);
+    let seqs: Vec<u32> = rows.iter().map(|r| r["seq"].parse().unwrap()).collect();
+    assert_eq!(seqs, (5..TCP_NDEBUG as u32 + 5).collect::<Vec<_>>());
+    assert_eq!(counters(&st, StatsFile::Tcp)["tcp_debug.entries"], TCP_NDEBUG as u64);
 }

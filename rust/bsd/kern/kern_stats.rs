@@ -11,14 +11,14 @@
 //! An address is dotted quad (`127.0.0.1`), host byte order turned into
 //! the usual notation; `0.0.0.0` is the wildcard.
 //!
-//! Counter files (`ip`, `icmp`, `udp`, `mbuf`, `arp`, `rtstat`) have one `name value` pair
+//! Counter files (`ip`, `icmp`, `udp`, `tcp`, `mbuf`, `arp`, `rtstat`) have one `name value` pair
 //! per line. The names are the book's structure fields (`ips_total 12`);
 //! an array element or the member of a named structure is written
 //! `name.member` (`icps_outhist.8 3`, `ipintrq.ifq_drops 0`). The lines
 //! come in the order below, but readers should look counters up by name
 //! and ignore names they do not know: new counters may be added anywhere.
 //!
-//! Table files (`if`, `pcb`, `route`, `sl`) start with one header line naming
+//! Table files (`if`, `pcb`, `route`, `sl`, `tcp_debug`) start with one header line naming
 //! the columns, then one row per line with as many fields as the header.
 //! Readers should find columns by their header names: new columns may be
 //! appended at the end of the rows.
@@ -35,6 +35,15 @@
 //!   `icps_outhist.18 0`.
 //! - `udp`: every field of `struct udpstat` in its order (`udps_ipackets`
 //!   ... `udps_opackets`, with `udpps_pcbcachemiss`).
+//! - `tcp`: every field of `struct tcpstat` (`netinet/tcp_var.rs`) in its
+//!   order: the book's `tcps_connattempt` ... `tcps_badsyn` (with Net/3's
+//!   `tcps_persistdrop`), then bsdinet's `tcps_listendrop` (connection
+//!   requests dropped for a full listen queue), `tcps_sndrexmitfast` (fast
+//!   retransmissions), `tcps_challengeack` (RFC 5961 challenge ACKs sent),
+//!   `tcps_rcvmemdrop` (segments dropped for want of memory) and
+//!   `tcps_noport` (segments for no connection); then `tcb.count` (TCP
+//!   control blocks in existence now) and `tcp_debug.entries` (entries in
+//!   the trace ring).
 //! - `arp`: FreeBSD's `struct arpstat` (`netinet/if_ether.rs`), with
 //!   `holddrops` (datagrams ARP's one-packet hold replaced).
 //! - `rtstat`: `struct rtstat` (`net/route.rs`), then `rtentries`
@@ -52,7 +61,8 @@
 //!   netmask dotted, `127.0.0.1/255.0.0.0`), or `-` when it has none;
 //!   `noproto`, `omcasts`, `imcasts`; `lladdr` is the Ethernet address
 //!   (`02:00:00:00:00:01`) or `-`.
-//! - `pcb`: columns `proto recvq sendq local foreign state drops`, one row
+//! - `pcb`: columns `proto recvq sendq local foreign state drops tcb
+//!   rxtshift rexmt persist keep 2msl`, one row
 //!   per internet PCB: the TCP ones, then UDP, then raw IP. `proto` is
 //!   `tcp`, `udp` or `raw`; `recvq` and `sendq` are the bytes in the
 //!   socket's receive and send buffers (`sb_cc`); `local` and `foreign`
@@ -60,7 +70,11 @@
 //!   are 0); `state` is the TCP state's name (`tcpstates[]`, e.g.
 //!   `ESTABLISHED`) for TCP and `-` for the others (and for TCP until its
 //!   control block exists); `drops` counts datagrams the socket's receive
-//!   buffer had no room for (`sb_drops`).
+//!   buffer had no room for (`sb_drops`). The rest are the TCP control
+//!   block's, `-` for the others: `tcb` its number (the `tcb` of
+//!   `tcp_debug`, which `trpt -p` takes), `rxtshift` its retransmissions
+//!   in a row (`t_rxtshift`), and its four timers (`t_timer[TCPT_REXMT]`
+//!   ... `t_timer[TCPT_2MSL]`) in slow ticks (500 ms) left, 0 when off.
 //! - `route`: columns `destination netmask gateway flags use interface`,
 //!   one row per route in the radix tree's order (`net/route.rs`). The
 //!   gateway is an address, a link address (`02:00:00:00:00:01`, an ARP
@@ -74,6 +88,24 @@
 //!   (`net/if_sl.rs`): datagrams on its interactive queue now, dropped
 //!   there, and sent from it; then its header compression's counters
 //!   (`struct slcompress`, `net/slcompress.rs`).
+//! - `tcp_debug`: the `SO_DEBUG` trace ring (`netinet/tcp_debug.rs`, the
+//!   book's `tcp_debug[]`), which `tools/trpt.c` prints: one row per
+//!   entry, oldest first, at most `TCP_NDEBUG` (100). Columns:
+//!   `time` (milliseconds since the stack started, in steps of its 100 ms
+//!   clock), `act` (`tanames[]`: `input`, `output`, `user`, `respond`,
+//!   `drop`), `ostate` (the state before the event, by name), `tcb` (the
+//!   control block's number, as in `pcb`), `src sport dst dport` (the
+//!   segment's addresses and ports), `seq ack len flags win urp` (its
+//!   sequence and acknowledgment numbers, data length, `th_flags` in hex
+//!   (`0x12` is SYN|ACK), window as sent, urgent pointer), `req` (the
+//!   user request's `PRU_*` number, with the timer in bits 8 and up for
+//!   `PRU_SLOWTIMO`, as the book; 0 for segments). The segment's ten
+//!   fields are `-` when the event has no segment (a user request, a
+//!   timer). Then the control block after the event: `state` (by name),
+//!   `t_flags` (hex), `rexmt persist keep 2msl` (its timers), `rxtshift`,
+//!   `srtt` and `rttvar` (scaled, as kept), and `snd_una snd_nxt snd_max
+//!   snd_wnd snd_cwnd snd_ssthresh snd_wl1 snd_wl2 snd_up rcv_nxt
+//!   rcv_wnd rcv_adv rcv_up iss irs`.
 
 use core::fmt::{self, Write};
 
@@ -82,13 +114,15 @@ use crate::bsd::net::if_::{IfKind, IfName};
 use crate::bsd::net::route::{RtId, Sockaddr};
 use crate::bsd::netinet::in_::InAddr;
 use crate::bsd::netinet::in_pcb::InpHead;
+use crate::bsd::netinet::tcp_debug::{TANAMES, TCP_NDEBUG};
+use crate::bsd::netinet::tcp_fsm::tcpstate_name;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::{Result, ENOBUFS};
 use crate::platform::Vec;
 
 /// The files, in the order of their numbers (`StatsFile as i32`), which
 /// the module uses to tell its `/proc` files apart.
-pub const STATS_FILES: [StatsFile; 10] = [
+pub const STATS_FILES: [StatsFile; 12] = [
     StatsFile::Ip,
     StatsFile::Icmp,
     StatsFile::Udp,
@@ -99,6 +133,8 @@ pub const STATS_FILES: [StatsFile; 10] = [
     StatsFile::Arp,
     StatsFile::Rt,
     StatsFile::Sl,
+    StatsFile::Tcp,
+    StatsFile::TcpDebug,
 ];
 
 /// One file of statistics or of a table.
@@ -114,6 +150,8 @@ pub enum StatsFile {
     Arp = 7,
     Rt = 8,
     Sl = 9,
+    Tcp = 10,
+    TcpDebug = 11,
 }
 
 impl StatsFile {
@@ -130,6 +168,8 @@ impl StatsFile {
             StatsFile::Arp => "arp",
             StatsFile::Rt => "rtstat",
             StatsFile::Sl => "sl",
+            StatsFile::Tcp => "tcp",
+            StatsFile::TcpDebug => "tcp_debug",
         }
     }
 
@@ -159,6 +199,8 @@ pub fn render(st: &Stack, which: StatsFile) -> Result<Vec<u8>> {
         StatsFile::Arp => arp_text(st, &mut out),
         StatsFile::Rt => rt_text(st, &mut out),
         StatsFile::Sl => sl_text(st, &mut out),
+        StatsFile::Tcp => tcp_text(st, &mut out),
+        StatsFile::TcpDebug => tcp_debug_text(st, &mut out),
     };
     // Formatting only fails when the buffer cannot grow.
     r.map_err(|_| ENOBUFS)?;
@@ -357,22 +399,186 @@ fn if_text(st: &Stack, w: &mut Out) -> fmt::Result {
 }
 
 fn pcb_text(st: &Stack, w: &mut Out) -> fmt::Result {
-    writeln!(w, "proto recvq sendq local foreign state drops")?;
+    writeln!(
+        w,
+        "proto recvq sendq local foreign state drops tcb rxtshift rexmt persist keep 2msl"
+    )?;
     for (head, proto) in [(InpHead::Tcp, "tcp"), (InpHead::Udp, "udp"), (InpHead::Raw, "raw")] {
         for (_, inp) in st.inpcbs.iter().filter(|(_, inp)| inp.inp_head == head) {
             let (rcv, snd, drops) = st
                 .sockets
                 .get(inp.inp_socket)
                 .map_or((0, 0, 0), |so| (so.so_rcv.sb_cc, so.so_snd.sb_cc, so.so_rcv.sb_drops));
-            writeln!(
+            write!(
                 w,
-                "{proto} {rcv} {snd} {}:{} {}:{} - {drops}",
+                "{proto} {rcv} {snd} {}:{} {}:{} ",
                 Dotted(inp.inp_laddr),
                 inp.inp_lport,
                 Dotted(inp.inp_faddr),
                 inp.inp_fport,
             )?;
+            // The TCP state from the control block (`inp_ppcb`), as
+            // netstat reads `tcpcb.t_state` (figure 24.15's names).
+            let tcb = inp.inp_ppcb.and_then(|i| st.tcpcbs.get(i).map(|tp| (i, tp)));
+            match tcb {
+                Some((i, tp)) if head == InpHead::Tcp => {
+                    let [rexmt, persist, keep, msl2] = tp.t_timer;
+                    writeln!(
+                        w,
+                        "{} {drops} {i} {} {rexmt} {persist} {keep} {msl2}",
+                        tcpstate_name(tp.t_state),
+                        tp.t_rxtshift,
+                    )?;
+                }
+                _ => writeln!(w, "- {drops} - - - - - -")?,
+            }
         }
+    }
+    Ok(())
+}
+
+fn tcp_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    let s = &st.tcpstat;
+    counters!(
+        w,
+        s,
+        tcps_connattempt,
+        tcps_accepts,
+        tcps_connects,
+        tcps_drops,
+        tcps_conndrops,
+        tcps_closed,
+        tcps_segstimed,
+        tcps_rttupdated,
+        tcps_delack,
+        tcps_timeoutdrop,
+        tcps_rexmttimeo,
+        tcps_persisttimeo,
+        tcps_keeptimeo,
+        tcps_keepprobe,
+        tcps_keepdrops,
+        tcps_sndtotal,
+        tcps_sndpack,
+        tcps_sndbyte,
+        tcps_sndrexmitpack,
+        tcps_sndrexmitbyte,
+        tcps_sndacks,
+        tcps_sndprobe,
+        tcps_sndurg,
+        tcps_sndwinup,
+        tcps_sndctrl,
+        tcps_rcvtotal,
+        tcps_rcvpack,
+        tcps_rcvbyte,
+        tcps_rcvbadsum,
+        tcps_rcvbadoff,
+        tcps_rcvshort,
+        tcps_rcvduppack,
+        tcps_rcvdupbyte,
+        tcps_rcvpartduppack,
+        tcps_rcvpartdupbyte,
+        tcps_rcvoopack,
+        tcps_rcvoobyte,
+        tcps_rcvpackafterwin,
+        tcps_rcvbyteafterwin,
+        tcps_rcvafterclose,
+        tcps_rcvwinprobe,
+        tcps_rcvdupack,
+        tcps_rcvacktoomuch,
+        tcps_rcvackpack,
+        tcps_rcvackbyte,
+        tcps_rcvwinupd,
+        tcps_pawsdrop,
+        tcps_predack,
+        tcps_preddat,
+        tcps_pcbcachemiss,
+        tcps_persistdrop,
+        tcps_badsyn,
+        tcps_listendrop,
+        tcps_sndrexmitfast,
+        tcps_challengeack,
+        tcps_rcvmemdrop,
+        tcps_noport,
+    );
+    writeln!(w, "tcb.count {}", st.tcpcbs.len())?;
+    writeln!(w, "tcp_debug.entries {}", st.tcp_debug.entries.len())
+}
+
+/// The trace ring oldest first (`tcp_debx` is where the next entry goes,
+/// so the oldest once the ring is full), one row per entry.
+fn tcp_debug_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    writeln!(
+        w,
+        "time act ostate tcb src sport dst dport seq ack len flags win urp req \
+         state t_flags rexmt persist keep 2msl rxtshift srtt rttvar snd_una snd_nxt snd_max \
+         snd_wnd snd_cwnd snd_ssthresh snd_wl1 snd_wl2 snd_up rcv_nxt rcv_wnd rcv_adv rcv_up \
+         iss irs"
+    )?;
+    let d = &st.tcp_debug;
+    let n = d.entries.len();
+    let first = if n < TCP_NDEBUG { 0 } else { d.tcp_debx % n.max(1) };
+    for k in 0..n {
+        let Some(e) = d.entries.get((first + k) % n) else { continue };
+        let act = TANAMES.get(usize::from(e.td_act)).copied().unwrap_or("?");
+        write!(
+            w,
+            "{} {act} {} {} ",
+            e.td_time.wrapping_mul(100),
+            tcpstate_name(e.td_ostate),
+            e.td_tcb
+        )?;
+        match e.td_ti {
+            Some(ti) => write!(
+                w,
+                "{} {} {} {} ",
+                Dotted(ti.ti_src),
+                ti.ti_sport,
+                Dotted(ti.ti_dst),
+                ti.ti_dport
+            )?,
+            None => w.write_str("- - - - ")?,
+        }
+        match e.td_th {
+            Some((th, len)) => write!(
+                w,
+                "{} {} {len} {:#04x} {} {} ",
+                th.th_seq, th.th_ack, th.th_flags, th.th_win, th.th_urp
+            )?,
+            None => w.write_str("- - - - - - ")?,
+        }
+        let c = &e.td_cb;
+        let [rexmt, persist, keep, msl2] = c.t_timer;
+        write!(
+            w,
+            "{} {} {:#06x} {rexmt} {persist} {keep} {msl2} {} {} {}",
+            e.td_req,
+            tcpstate_name(c.t_state),
+            c.t_flags,
+            c.t_rxtshift,
+            c.t_srtt,
+            c.t_rttvar,
+        )?;
+        let seqs = [
+            c.snd_una,
+            c.snd_nxt,
+            c.snd_max,
+            c.snd_wnd,
+            c.snd_cwnd,
+            c.snd_ssthresh,
+            c.snd_wl1,
+            c.snd_wl2,
+            c.snd_up,
+            c.rcv_nxt,
+            c.rcv_wnd,
+            c.rcv_adv,
+            c.rcv_up,
+            c.iss,
+            c.irs,
+        ];
+        for v in seqs {
+            write!(w, " {v}")?;
+        }
+        writeln!(w)?;
     }
     Ok(())
 }
