@@ -35,6 +35,7 @@ use common::*;
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use bsdinet::bsd::kern::uipc_mbuf::*;
@@ -249,9 +250,16 @@ fn inject(sim: &mut Sim, to: usize, b: &[u8]) {
 // ---------------------------------------------------------------------
 // Invariants.
 
+/// Checks seen in each state, over the whole run (how much the fuzzer
+/// reached).
+static SEEN: [AtomicU64; 11] = [const { AtomicU64::new(0) }; 11];
+
 fn check(st: &Stack, who: usize) {
     assert_eq!(st.invariant_failures, 0, "station {who}: the stack counted a broken invariant");
     for (tpi, t) in st.tcpcbs.iter() {
+        if let Some(n) = usize::try_from(t.t_state).ok().and_then(|i| SEEN.get(i)) {
+            n.fetch_add(1, Relaxed);
+        }
         let name = tcpstate_name(t.t_state);
         let what = format!("station {who} tcpcb {tpi} in {name}");
         assert!(
@@ -609,4 +617,10 @@ fn fuzz_tcp_input() {
         n += 1;
     }
     eprintln!("fuzz_tcp_input: {rounds} rounds in {:.1?}, seed {seed:#x}", start.elapsed());
+    let seen: Vec<String> = SEEN
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{} {}", tcpstate_name(i as i16), n.load(Relaxed)))
+        .collect();
+    eprintln!("control blocks checked, by state: {}", seen.join(", "));
 }
