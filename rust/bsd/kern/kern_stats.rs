@@ -40,8 +40,9 @@
 //!   `tcps_persistdrop`), then bsdinet's `tcps_listendrop` (connection
 //!   requests dropped for a full listen queue), `tcps_sndrexmitfast` (fast
 //!   retransmissions), `tcps_challengeack` (RFC 5961 challenge ACKs sent),
-//!   `tcps_rcvmemdrop` (segments dropped for want of memory) and
-//!   `tcps_noport` (segments for no connection); then `tcb.count` (TCP
+//!   `tcps_rcvmemdrop` (segments dropped for want of memory),
+//!   `tcps_noport` (segments for no connection) and `tcps_rcvbadflags`
+//!   (segments dropped for flags their state does not take); then `tcb.count` (TCP
 //!   control blocks in existence now) and `tcp_debug.entries` (entries in
 //!   the trace ring).
 //! - `arp`: FreeBSD's `struct arpstat` (`netinet/if_ether.rs`), with
@@ -499,6 +500,7 @@ fn tcp_text(st: &Stack, w: &mut Out) -> fmt::Result {
         tcps_challengeack,
         tcps_rcvmemdrop,
         tcps_noport,
+        tcps_rcvbadflags,
     );
     writeln!(w, "tcb.count {}", st.tcpcbs.len())?;
     writeln!(w, "tcp_debug.entries {}", st.tcp_debug.entries.len())
