@@ -319,7 +319,9 @@ pub fn tcp_input(st: &mut Stack, m: Mbuf, iphlen: usize) {
         ts,
         iss: None,
     };
-    loop {
+    // `goto findpcb` happens once at most: the connection it closed
+    // cannot be found again. (Bounded all the same.)
+    for _ in 0..2 {
         let exit = tcp_input_pcb(st, &mut c, &mut s);
         match exit {
             Exit::FindPcb => continue,
@@ -329,6 +331,8 @@ pub fn tcp_input(st: &mut Stack, m: Mbuf, iphlen: usize) {
             Exit::DropWithReset => return dropwithreset(st, c, &s),
         }
     }
+    st.bug("tcp_input: findpcb again and again");
+    drop_segment(st, c, &s);
 }
 
 /// The PCB of the segment, through the one-entry cache (`findpcb`,
