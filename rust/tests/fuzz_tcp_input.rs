@@ -9,8 +9,9 @@
 //! every state they pass through: sequence and acknowledgment numbers
 //! near the connection's own or anywhere, any flags, windows, urgent
 //! pointers, options well-formed or not, data, and now and then a bad
-//! checksum or header. Both stations' genuine answers go over the link,
-//! which also loses, duplicates and reorders.
+//! checksum or header, or mbufs short while one is processed. Both
+//! stations' genuine answers go over the link, which also loses,
+//! duplicates and reorders.
 //!
 //! After every step, for every control block of both stations:
 //! - `snd_una <= snd_nxt <= snd_max` (seq_leq), `snd_max - snd_una` no
@@ -415,7 +416,21 @@ fn round(r: &Rng, inputs: &mut Vec<Vec<u8>>) {
                 let to = r.below(2);
                 let b = fuzz_segment(&mut sim, r, to);
                 inputs.push(b.clone());
+                // Now and then with mbufs and clusters short, for the
+                // segment's processing only (the link's own copies take
+                // them unchecked).
+                let short = r.one_in(10);
+                if short {
+                    let mp = &mut sim.st[to].mbpool;
+                    mp.nmbufs = mp.mbstat.m_mbufs + r.below(6);
+                    mp.nmbclusters = mp.mbstat.m_clusters + r.below(2);
+                }
                 inject(&mut sim, to, &b);
+                if short {
+                    let mp = &mut sim.st[to].mbpool;
+                    mp.nmbufs = usize::MAX;
+                    mp.nmbclusters = usize::MAX;
+                }
                 if r.one_in(2) {
                     run(&mut sim);
                 }
