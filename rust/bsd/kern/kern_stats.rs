@@ -40,9 +40,9 @@
 //!   `tcps_persistdrop`), then bsdinet's `tcps_listendrop` (connection
 //!   requests dropped for a full listen queue), `tcps_sndrexmitfast` (fast
 //!   retransmissions), `tcps_challengeack` (RFC 5961 challenge ACKs sent),
-//!   `tcps_rcvmemdrop` (segments dropped for want of memory) and
-//!   `tcps_noport` (segments for no connection), `tcps_rcvbadflags`
-//!   (segments whose flags the state does not take); then `tcb.count` (TCP
+//!   `tcps_rcvmemdrop` (segments dropped for want of memory),
+//!   `tcps_noport` (segments for no connection) and `tcps_rcvbadflags`
+//!   (segments dropped for flags their state does not take); then `tcb.count` (TCP
 //!   control blocks in existence now) and `tcp_debug.entries` (entries in
 //!   the trace ring).
 //! - `arp`: FreeBSD's `struct arpstat` (`netinet/if_ether.rs`), with

@@ -221,6 +221,10 @@ pub fn tcp_output(st: &mut Stack, tp: usize) -> Result {
         // The options take room from the data (figure 26.24).
         let room = maxseg - optlen as i64;
         if len > room {
+            // More is left to send: no FIN yet (the book's `flags &=
+            // ~TH_FIN` here; without it the FIN goes before the end of
+            // the data).
+            flags &= !TH_FIN;
             len = room.max(0);
             sendalot = true;
         }
