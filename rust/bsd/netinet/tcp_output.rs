@@ -176,6 +176,20 @@ pub fn tcp_output(st: &mut Stack, tp: usize) -> Result {
             return Ok(());
         }
 
+        // An ACK or window update while the peer's window is closed and
+        // data waits: nothing else would come back to the data, so the
+        // persist timer starts here too (FreeBSD's addition to the book,
+        // which arms it only when it sends nothing).
+        if len == 0
+            && sb_cc != 0
+            && t.snd_wnd == 0
+            && t.t_timer[TCPT_REXMT] == 0
+            && t.t_timer[TCPT_PERSIST] == 0
+        {
+            t.t_rxtshift = 0;
+            tcp_setpersist(st, tp);
+        }
+
         // Figure 26.9 on: build the segment. Options first.
         let mut opt = [0u8; MAX_TCPOPTLEN];
         let mut optlen = 0usize;
