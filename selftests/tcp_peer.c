@@ -18,7 +18,9 @@
  * failing call and strerror(errno) on failure (e.g. "connect:
  * Connection refused") and exits 1; exits 0 otherwise. The keepalive
  * and send modes end with the error ("recv: Connection timed out") and
- * exit 0 when the call failed, 1 when it did not.
+ * exit 0 when the call failed, 1 when it did not; send adds SO_ERROR
+ * when it is set ("send: Broken pipe (SO_ERROR: Connection timed
+ * out)").
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -107,7 +109,16 @@ int main(int argc, char **argv)
 		memset(buf, 'x', sizeof(buf));
 		for (;;)
 			if (send(s, buf, 1000, MSG_NOSIGNAL) < 0) {
-				fail("send");
+				int err = errno, soerr = 0;
+				socklen_t len = sizeof(soerr);
+
+				/* The book's sosend says EPIPE once the connection
+				 * is gone, whatever the cause: SO_ERROR has it. */
+				getsockopt(s, SOL_SOCKET, SO_ERROR, &soerr, &len);
+				printf("send: %s", strerror(err));
+				if (soerr)
+					printf(" (SO_ERROR: %s)", strerror(soerr));
+				printf("\n");
 				return 0;
 			}
 	}

@@ -98,7 +98,6 @@ events { worker_connections 256; }
 http {
 	access_log off;
 	sendfile on;
-	tcp_nopush on;
 	keepalive_requests 100000;
 	client_body_temp_path $tmp/nginx/body;
 	proxy_temp_path $tmp/nginx/proxy;

@@ -47,14 +47,6 @@ static struct sockaddr_in lo(unsigned short port)
 	return sin;
 }
 
-static struct sockaddr_in addr(uint32_t a, unsigned short port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_BSDINET, .sin_port = htons(port) };
-
-	sin.sin_addr.s_addr = htonl(a);
-	return sin;
-}
-
 static void timeouts(int s, int secs)
 {
 	struct timeval tv = { .tv_sec = secs };
@@ -241,17 +233,21 @@ static double now(void)
 }
 
 /* Every test runs in its own process (the harness forks); the fixture
- * only gives them their time limits. */
+ * gives them their time limits and puts back the sysctl some change,
+ * even after a failed assertion. */
 FIXTURE(tcp) {
-	int unused;
+	int msl;
 };
 
 FIXTURE_SETUP(tcp)
 {
+	self->msl = sysctl("tcp/msl", -1);
 }
 
 FIXTURE_TEARDOWN(tcp)
 {
+	if (self->msl > 0)
+		sysctl("tcp/msl", self->msl);
 }
 
 TEST_F_TIMEOUT(tcp, sysctls_refuse_nonsense, 120)
@@ -373,25 +369,39 @@ TEST_F_TIMEOUT(tcp, nonblocking_connect, 120)
 
 TEST_F_TIMEOUT(tcp, connect_in_progress_then_ealready, 120)
 {
-	/* 127.0.0.2 is no address of lo0's: the SYN is looped back and
-	 * dropped (bsdinet does not forward), so the connection stays in
-	 * SYN_SENT. */
-	struct sockaddr_in to = addr(0x7f000002, 9);
-	int c = tcp();
+	/* A listen queue of 1 takes two connections (the book's 3/2) and
+	 * drops the next SYNs without a word: the third connection stays
+	 * in SYN_SENT until its SYN is sent again, 3 s later. */
+	int l = listener(0, 1), q[2], c;
+	struct sockaddr_in to;
+	struct pollfd p;
 
+	ASSERT_LE(0, l);
+	to = lo(port_of(l));
+	for (int i = 0; i < 2; i++) {
+		q[i] = tcp();
+		nonblock(q[i]);
+		connect(q[i], (struct sockaddr *)&to, sizeof(to));
+	}
+	usleep(300 * 1000);
+	c = tcp();
 	ASSERT_LE(0, c);
 	ASSERT_EQ(0, nonblock(c));
 	ASSERT_EQ(-1, connect(c, (struct sockaddr *)&to, sizeof(to)));
 	ASSERT_EQ(EINPROGRESS, errno);
 	EXPECT_EQ(-1, connect(c, (struct sockaddr *)&to, sizeof(to)));
 	EXPECT_EQ(EALREADY, errno);
-	EXPECT_EQ(1, tcp_pcbs("SYN_SENT", 9));
-	struct pollfd p = { .fd = c, .events = POLLOUT };
+	EXPECT_EQ(1, tcp_pcbs("SYN_SENT", port_of(l)));
+	p = (struct pollfd){ .fd = c, .events = POLLOUT };
 	EXPECT_EQ(0, poll(&p, 1, 300));
+	EXPECT_EQ(0, so_error(c));
 	EXPECT_EQ(-1, send(c, "x", 1, MSG_NOSIGNAL));
 	EXPECT_TRUE(errno == EAGAIN || errno == ENOTCONN);
 	close(c);
-	EXPECT_EQ(0, tcp_pcbs("SYN_SENT", 9));
+	EXPECT_EQ(0, tcp_pcbs("SYN_SENT", port_of(l)));
+	close(q[0]);
+	close(q[1]);
+	close(l);
 }
 
 TEST_F_TIMEOUT(tcp, connection_refused, 120)
