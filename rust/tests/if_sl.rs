@@ -650,7 +650,7 @@ fn bpf_sees_directions_and_compressed_headers() {
         panic!("nothing captured")
     };
     let recs: Vec<(u8, u8, Vec<u8>)> = bpf_records(&buf[..len])
-        .map(|(h, p)| (p[SLX_DIR], p[SLX_CHDR], p[SLIP_HDRLEN..].to_vec()))
+        .map(|(_, p)| (p[SLX_DIR], p[SLX_CHDR], p[SLIP_HDRLEN..].to_vec()))
         .collect();
     bpf_read_done(&mut l.st[0], d, buf);
     let outs: Vec<_> = recs.iter().filter(|r| r.0 == SLIPDIR_OUT).collect();
