@@ -28,6 +28,7 @@
 #include <linux/wait.h>
 #include <net/net_namespace.h>
 #include "bpf.h"
+#include "netdev.h"
 #include "vnet.h"
 
 /* The read timeout's ioctls (include/uapi/linux/bsdinet.h). */
@@ -100,8 +101,10 @@ static void bsdinet_bpf_unpromisc(struct bsdinet_bpf *bf)
 		return;
 	rtnl_lock();
 	dev = __dev_get_by_index(bf->net, bf->promisc_ifindex);
-	if (dev)
+	if (dev) {
 		dev_set_promiscuity(dev, -1);
+		bsdinet_netdev_bpf_promisc(dev, -1);
+	}
 	rtnl_unlock();
 	bf->promisc_ifindex = 0;
 }
@@ -182,8 +185,10 @@ static int bsdinet_bpf_setpromisc(struct bsdinet_bpf *bf)
 	rtnl_lock();
 	dev = __dev_get_by_name(bf->net, name);
 	err = dev ? dev_set_promiscuity(dev, 1) : -ENXIO;
-	if (!err)
+	if (!err) {
+		bsdinet_netdev_bpf_promisc(dev, 1);
 		bf->promisc_ifindex = dev->ifindex;
+	}
 	rtnl_unlock();
 	return err;
 }
@@ -223,7 +228,6 @@ static const struct file_operations bsdinet_bpf_fops = {
 	.write = bsdinet_bpf_fwrite,
 	.poll = bsdinet_bpf_poll,
 	.unlocked_ioctl = bsdinet_bpf_fioctl,
-	.compat_ioctl = compat_ptr_ioctl,
 };
 
 static struct miscdevice bsdinet_bpf_dev = {
