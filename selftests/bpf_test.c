@@ -218,6 +218,15 @@ TEST(timeout_immediate_nonblocking)
 	EXPECT_LE(0.25, now() - t0);
 	EXPECT_EQ(1, records(buf, r, &caplen));
 	EXPECT_EQ((unsigned int)(4 + 20 + 8 + 100), caplen);
+	/* poll with the read timeout: readable once it runs out. */
+	send_udp(9, 20);
+	t0 = now();
+	EXPECT_EQ(1, poll(&pfd, 1, 3000));
+	EXPECT_LE(0.25, now() - t0);
+	EXPECT_GT(2.0, now() - t0);
+	t0 = now();
+	EXPECT_EQ(20 + 4 + 20 + 8 + 20, read(fd, buf, sizeof(buf)));
+	EXPECT_GT(0.2, now() - t0);
 	/* Non-blocking: EAGAIN. */
 	int fl = fcntl(fd, F_GETFL);
 	ASSERT_EQ(0, fcntl(fd, F_SETFL, fl | O_NONBLOCK));

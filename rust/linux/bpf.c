@@ -24,6 +24,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
+#include <linux/timer.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <net/net_namespace.h>
@@ -48,6 +49,8 @@ struct bsdinet_bpf {
 	struct bsdinet_bpf_timeval rtout; /* the read timeout (bd_rtout) */
 	long rtimeo;			/* the same in jiffies, 0 for none */
 	int promisc_ifindex;		/* the Linux device made promiscuous */
+	struct timer_list rtimer;	/* poll's read timeout (FreeBSD's bd_callout) */
+	bool timed_out;			/* it ran out: a read takes the store buffer */
 };
 
 /* The time of day for BPF's time stamps (the book's microtime()). */
@@ -68,6 +71,18 @@ void bsdinet_bpf_wake(void *arg)
 	wake_up_interruptible_poll(&bf->wq, EPOLLIN | EPOLLRDNORM);
 }
 
+/*
+ * poll's read timeout: once it runs out, what the store buffer holds is
+ * ready (FreeBSD's bpf_timed_out; the book's select has no timeout).
+ */
+static void bsdinet_bpf_rtimer(struct timer_list *t)
+{
+	struct bsdinet_bpf *bf = from_timer(bf, t, rtimer);
+
+	WRITE_ONCE(bf->timed_out, true);
+	wake_up_interruptible_poll(&bf->wq, EPOLLIN | EPOLLRDNORM);
+}
+
 static int bsdinet_bpf_fopen(struct inode *inode, struct file *file)
 {
 	struct net *net = current->nsproxy->net_ns;
@@ -82,6 +97,7 @@ static int bsdinet_bpf_fopen(struct inode *inode, struct file *file)
 	bf->net = get_net(net);
 	bf->vn = bsdinet_vnet_of(net);
 	init_waitqueue_head(&bf->wq);
+	timer_setup(&bf->rtimer, bsdinet_bpf_rtimer, 0);
 	d = bsdinet_bpf_open(bf->vn, bf);
 	if (d < 0) {
 		put_net(bf->net);
@@ -113,6 +129,7 @@ static int bsdinet_bpf_release(struct inode *inode, struct file *file)
 {
 	struct bsdinet_bpf *bf = file->private_data;
 
+	timer_shutdown_sync(&bf->rtimer);
 	bsdinet_bpf_close(bf->vn, bf->d);
 	bsdinet_bpf_unpromisc(bf);
 	put_net(bf->net);
@@ -131,7 +148,7 @@ static ssize_t bsdinet_bpf_fread(struct file *file, char __user *buf, size_t cou
 	struct bsdinet_bpf *bf = file->private_data;
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	long timeo = bf->rtimeo ? bf->rtimeo : MAX_SCHEDULE_TIMEOUT;
-	bool timed_out = false;
+	bool timed_out = READ_ONCE(bf->timed_out);
 	ssize_t ret;
 
 	add_wait_queue(&bf->wq, &wait);
@@ -148,6 +165,8 @@ static ssize_t bsdinet_bpf_fread(struct file *file, char __user *buf, size_t cou
 			timed_out = true;
 	}
 	remove_wait_queue(&bf->wq, &wait);
+	if (ret >= 0)
+		WRITE_ONCE(bf->timed_out, false);
 	return ret;
 }
 
@@ -165,8 +184,10 @@ static __poll_t bsdinet_bpf_poll(struct file *file, poll_table *wait)
 	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
 
 	poll_wait(file, &bf->wq, wait);
-	if (bsdinet_bpf_readable(bf->vn, bf->d))
+	if (bsdinet_bpf_readable(bf->vn, bf->d, READ_ONCE(bf->timed_out)))
 		mask |= EPOLLIN | EPOLLRDNORM;
+	else if (bf->rtimeo && !READ_ONCE(bf->timed_out) && !timer_pending(&bf->rtimer))
+		mod_timer(&bf->rtimer, jiffies + bf->rtimeo);
 	return mask;
 }
 

@@ -23,7 +23,7 @@ ssize_t bsdinet_bpf_read(struct bsdinet_vnet *vn, long d, char __user *buf, size
 			 bool timed_out);
 ssize_t bsdinet_bpf_write(struct bsdinet_vnet *vn, long d, const char __user *buf, size_t count);
 int bsdinet_bpf_ioctl(struct bsdinet_vnet *vn, long d, unsigned int cmd, unsigned long arg);
-bool bsdinet_bpf_readable(struct bsdinet_vnet *vn, long d);
+bool bsdinet_bpf_readable(struct bsdinet_vnet *vn, long d, bool timed_out);
 int bsdinet_bpf_promisc(struct bsdinet_vnet *vn, long d, char *name);
 
 #endif /* BSDINET_BPF_H */

@@ -183,10 +183,11 @@ fn setf(vn: Vnet, d: usize, uarg: usize) -> c_int {
     }
 }
 
-/// Whether a read would not wait (`bpfselect`).
+/// Whether a read would not wait (`bpfselect`); `timed_out`: poll's read
+/// timeout ran out, so the store buffer counts too.
 #[no_mangle]
-extern "C" fn bsdinet_bpf_readable(vn: *mut VnetHead, d: c_long) -> bool {
-    vnet(vn).with_stack(|st| bpf_readable(st, d as usize))
+extern "C" fn bsdinet_bpf_readable(vn: *mut VnetHead, d: c_long, timed_out: bool) -> bool {
+    vnet(vn).with_stack(|st| bpf_readable(st, d as usize, timed_out))
 }
 
 /// `BIOCPROMISC`: 0 with the name of the Linux device to make

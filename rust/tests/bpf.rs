@@ -341,7 +341,8 @@ fn lo0_records_and_rotation() {
     let mut woken = Vec::new();
     st.bpf.take_wakeups(|a| woken.push(a));
     assert!(woken.is_empty());
-    assert!(!bpf_readable(&st, d));
+    assert!(!bpf_readable(&st, d, false));
+    assert!(bpf_readable(&st, d, true), "once poll's timeout ran out");
     assert!(matches!(bpf_read_take(&mut st, d, 4096, false), Ok(BpfRead::Wait)));
     assert_eq!(bpf_read_take(&mut st, d, 100, false).err(), Some(EINVAL));
     let BpfRead::Data(buf, len) = bpf_read_take(&mut st, d, 4096, true).unwrap() else { panic!() };
@@ -386,7 +387,7 @@ fn full_buffers_drop_and_immediate_mode() {
     let mut n = [0u8; 4];
     bpfioctl(&mut st, d, FIONREAD, &mut n).unwrap();
     assert_eq!(u32::from_ne_bytes(n), 2 * 108);
-    assert!(bpf_readable(&st, d));
+    assert!(bpf_readable(&st, d, false));
     let BpfRead::Data(buf, len) = bpf_read_take(&mut st, d, 128, false).unwrap() else { panic!() };
     assert_eq!(len, 108);
     // While the reader copies, packets rotate nowhere: dropped.

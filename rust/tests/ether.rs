@@ -655,6 +655,6 @@ fn bpf_sees_the_wire() {
     };
     bpf_read_done(&mut net.st[0], d, buf);
     assert_eq!(bpf_read_take(&mut net.st[0], d, BPF_BUFSIZE, false).err(), Some(ENXIO));
-    assert!(bpf_readable(&net.st[0], d));
+    assert!(bpf_readable(&net.st[0], d, false));
     bpfclose(&mut net.st[0], d);
 }

@@ -579,7 +579,9 @@ struct bsdinet_ifa_msghdr {
  * (padded so that the network header is aligned), bh_caplen bytes of the
  * packet (bh_datalen on the wire), the next record at
  * BSDINET_BPF_WORDALIGN(bh_hdrlen + bh_caplen). poll() says readable
- * when a buffer is full or, in immediate mode, a packet is there. When
+ * when a buffer is full or, in immediate mode, a packet is there, or
+ * (with a read timeout) once the timeout has passed since poll first
+ * found nothing and something was caught meanwhile. When
  * the interface goes away the capture ends: the reader gets what was
  * left, then ENXIO. write() sends one frame out of the interface: a
  * whole Ethernet frame; on DLT_NULL interfaces the 4-byte family

@@ -498,11 +498,12 @@ pub fn bpf_read_done(st: &mut Stack, d: usize, buf: SharedBuf) {
 }
 
 /// Whether a read of `d` would not wait (`bpfselect`): a hold buffer,
-/// packets in immediate mode, or the interface gone.
-pub fn bpf_readable(st: &Stack, d: usize) -> bool {
+/// packets in immediate mode or once the read timeout ran out
+/// (`timed_out`, FreeBSD's `BPF_TIMED_OUT`), or the interface gone.
+pub fn bpf_readable(st: &Stack, d: usize, timed_out: bool) -> bool {
     st.bpf.bpf_dtab.get(d).is_none_or(|bd| {
         (bd.bd_hbuf.is_some() && !bd.bd_hbuf_lent)
-            || (bd.bd_immediate && bd.bd_slen != 0)
+            || ((bd.bd_immediate || timed_out) && bd.bd_slen != 0)
             || bd.bd_gone
             || bd.bd_bif.is_none()
     })
