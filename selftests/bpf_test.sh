@@ -22,6 +22,7 @@ cleanup() {
 	for p in ${cap:-} ${lcap:-} ${bslattach:-} ${lslattach:-}; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	ip link del bb0 2>/dev/null
+	ip link del bbt0 2>/dev/null
 	ip netns del $ns 2>/dev/null
 	rm -f /tmp/bsdinet-bpf*
 }
@@ -160,6 +161,42 @@ cap=
 err=$(grep read: /tmp/bsdinet-bpf-gone.err)
 check "bb0 removed during a capture: bpfdump ends ($rc: $err)" \
 	eval 'test $rc = 1 && grep -q "No such device or address" <<<"$err"'
+
+# A tun device (DLT_NULL both ways): python holds the tun and writes an
+# echo request; bsdinet's reply comes back through it.
+ip tuntap add dev bbt0 mode tun && ip link set bbt0 up &&
+	"$tools/ifconfig" bbt0 attach && "$tools/ifconfig" bbt0 10.80.0.1 dest 10.80.0.2 up
+f=/tmp/bsdinet-bpf-tun.pcap
+capture $f -i bbt0 -w $f -c 2 icmp
+timeout 120 /usr/bin/python3 - <<'EOF' >/dev/null 2>&1
+import fcntl, os, select, struct, time
+def csum(b):
+    if len(b) % 2: b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+fd = os.open('/dev/net/tun', os.O_RDWR)
+fcntl.ioctl(fd, 0x400454ca, struct.pack('16sH', b'bbt0', 0x0001 | 0x1000))  # TUNSETIFF, IFF_TUN|IFF_NO_PI
+for _ in range(50):
+    rows = [l.split() for l in open('/proc/bsdinet/if')]
+    if any(r[0] == 'bbt0' and int(r[3], 16) & 0x40 for r in rows[1:]): break
+    time.sleep(0.1)
+icmp = struct.pack('!BBHHH', 8, 0, 0, 0x4343, 1) + b'tun'
+icmp = icmp[:2] + struct.pack('!H', csum(icmp)) + icmp[4:]
+ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(icmp), 7, 0, 64, 1, 0,
+                 bytes([10, 80, 0, 2]), bytes([10, 80, 0, 1]))
+ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
+os.write(fd, ip + icmp)
+select.select([fd], [], [], 5)
+EOF
+timeout 10 tail --pid=$cap -f /dev/null
+finish
+out=$(tshark -r $f -T fields -e ip.src -e ip.dst -e icmp.type 2>/dev/null)
+printf '%s\n' "$out" | sed 's/^/# /'
+check "tun: the echo request in and the reply out, behind DLT_NULL" \
+	test "$(printf '%s\n' "$out" | tr '\t\n' '  ')" = "10.80.0.2 10.80.0.1 8 10.80.0.1 10.80.0.2 0 "
+"$tools/ifconfig" bbt0 detach
+ip link del bbt0
 
 # SLIP, with Linux's cslip at the other end: directions, compressed TCP.
 [ -e /sys/module/slhc ] || insmod "$here/out/slhc.ko"
