@@ -276,11 +276,12 @@ check "without CAP_NET_RAW: EPERM ($err)" grep -q 'Operation not permitted' <<<"
 # A reader killed mid-capture, during a flood.
 capture /tmp/bsdinet-bpf-kill -i lo0 -w /dev/null
 "$tools/ping" -c 20 -i 0.01 127.0.0.1 >/dev/null 2>&1 &
+pinger=$!
 sleep 0.1
 kill -9 $cap
 wait $cap 2>/dev/null
 cap=
-wait
+wait $pinger
 back() { [ "$(cat /sys/module/bsdinet/refcnt)" = "$refs0" ]; }
 waitfor 5 back
 check "a capture killed during a flood leaves no reference ($(cat /sys/module/bsdinet/refcnt)/$refs0)" back
