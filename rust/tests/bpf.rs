@@ -446,3 +446,41 @@ fn write_on_lo0_is_input() {
     assert_eq!(bpfwrite(&mut st, d, &frame[..10]), Err(EINVAL));
     bpfclose(&mut st, d);
 }
+
+/// What one tap costs on the host, in ns per packet: no listener, a
+/// listener whose filter rejects everything (libpcap's `udp port 9`
+/// program on an ICMP datagram), and one that keeps every packet (into
+/// a full buffer: the drop path, after filter and count). A benchmark,
+/// not a check: `cargo test --release --test bpf -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn tap_cost_host() {
+    use bsdinet::bsd::kern::uipc_mbuf::{m_devget, m_freem};
+    use std::hint::black_box;
+    use std::time::Instant;
+    let mut st = stack();
+    let lo0 = bsdinet::bsd::net::if_::ifunit(&st, b"lo0").unwrap();
+    let dg = ip([127, 0, 0, 1], [127, 0, 0, 1], 1, 64, &icmp_msg(8, 1, 1, &[0; 56]));
+    let m = m_devget(&mut st.mbpool, &dg, 0, Some(lo0)).unwrap();
+    let af = DLT_NULL_AF_INET.to_ne_bytes();
+    let n = 10_000_000u32;
+    let mut run = |st: &mut bsdinet::bsd::stack::Stack, what: &str| {
+        let t = Instant::now();
+        for _ in 0..n {
+            bpf_tap_if(black_box(st), black_box(lo0), &af, black_box(&m));
+        }
+        let ns = t.elapsed().as_nanos() as f64 / f64::from(n);
+        println!("tap cost, {what}: {ns:.1} ns per packet");
+    };
+    run(&mut st, "no listener");
+    let d = bpfopen(&mut st, 1).unwrap();
+    let mut ifr = [0u8; 40];
+    ifr[..3].copy_from_slice(b"lo0");
+    bpfioctl(&mut st, d, BIOCSETIF, &mut ifr).unwrap();
+    bpf_setf(&mut st, d, &program(DLT_NULL, "udp port 9")).unwrap();
+    run(&mut st, "a listener whose filter rejects it");
+    bpf_setf(&mut st, d, &[]).unwrap();
+    run(&mut st, "a listener keeping it (buffers full: counted as a drop)");
+    bpfclose(&mut st, d);
+    m_freem(&mut st.mbpool, m);
+}
