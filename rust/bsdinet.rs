@@ -29,6 +29,7 @@ module! {
 /// made any more), the namespaces' stacks last.
 struct Bsdinet {
     _family: linux::socket::Registration,
+    _bpf: linux::bpf::Bpf,
     _procfs: linux::procfs::Procfs,
     _slip: linux::slip::Slip,
     _netdev: linux::netdev::Netdev,
@@ -68,6 +69,8 @@ impl kernel::Module for Bsdinet {
         let slip = linux::slip::Slip::new()?;
         fail_point("/proc/bsdinet")?;
         let procfs = linux::procfs::Procfs::new()?;
+        fail_point("/dev/bsdbpf")?;
+        let bpf = linux::bpf::Bpf::new()?;
         let family = linux::socket::Registration::new()?;
         pr_info!(
             "AF_BSDINET ({}) registered, domain \"{}\"\n",
@@ -86,6 +89,7 @@ impl kernel::Module for Bsdinet {
         }
         Ok(Bsdinet {
             _family: family,
+            _bpf: bpf,
             _procfs: procfs,
             _slip: slip,
             _netdev: netdev,

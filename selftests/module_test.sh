@@ -78,6 +78,7 @@ for n in $(seq 20); do
 	[ -e /proc/bsdinet ] && left="$left /proc/bsdinet"
 	[ -e /proc/net/bsdinet ] && left="$left /proc/net/bsdinet"
 	[ -e /proc/sys/net/bsdinet ] && left="$left /proc/sys/net/bsdinet"
+	[ -e /dev/bsdbpf ] && left="$left /dev/bsdbpf"
 	afs_free || left="$left a-family"
 	[ -n "$left" ] && bad="$bad fail_at=$n:$left"
 done

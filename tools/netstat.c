@@ -348,7 +348,7 @@ static void tcp_stats(void)
 	p1("tcps_rcvshort", "\t\t%llu discarded because packet too short\n");
 	p1("tcps_rcvmemdrop", "\t\t%llu discarded due to memory problems\n");	/* bsdinet */
 	p("tcps_noport", "\t\t%llu packet%s for no connection (reset sent)\n");	/* bsdinet */
-	p1("tcps_rcvbadflags", "\t\t%llu discarded for bad flags in their state\n");	/* bsdinet */
+	p1("tcps_rcvbadflags", "\t\t%llu discarded for flags the state does not take\n");	/* bsdinet */
 	p("tcps_connattempt", "\t%llu connection request%s\n");
 	p("tcps_accepts", "\t%llu connection accept%s\n");
 	p("tcps_badsyn", "\t%llu bad connection attempt%s\n");	/* bsdinet */

@@ -117,6 +117,8 @@ pub struct Stack {
     /// Upcall arguments of sockets whose owner gets SIGURG once the
     /// current request returns (`sohasoutofband`'s `gsignal`).
     sigurgs: Vec<usize>,
+    /// The BPF descriptors (`net/bpf.c`).
+    pub bpf: crate::bsd::net::bpf::Bpf,
     /// Invariants found broken (`Stack::bug`): a stale index met by an
     /// accessor, and the like. The platform turns an increase during a
     /// request into a warning and EIO.
@@ -199,6 +201,7 @@ impl Stack {
             ticks: 0,
             wakeups: Vec::new(),
             sigurgs: Vec::new(),
+            bpf: Default::default(),
             invariant_failures: 0,
             spares: Spares::new(),
         };

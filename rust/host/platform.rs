@@ -162,6 +162,14 @@ pub fn iptime() -> u32 {
     (now.as_millis() % 86_400_000) as u32
 }
 
+/// The time of day as seconds and microseconds since 1970 (the book's
+/// `microtime()`, for BPF's time stamps).
+pub fn microtime() -> (u32, u32) {
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    (now.as_secs() as u32, now.subsec_micros())
+}
+
 /// The seed every test thread starts with, so that runs repeat.
 const DEFAULT_SEED: u64 = 0x0bad_5eed_0bad_5eed;
 

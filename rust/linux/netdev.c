@@ -44,6 +44,7 @@ struct bsdinet_netdev {
 	struct work_struct rx_work;
 	atomic_t rx_drops;	/* not yet counted in the interface's ifi_iqdrops */
 	atomic_t tx_errors;	/* not yet counted in its ifi_oerrors */
+	atomic_t bpf_promisc;	/* BPF descriptors in BIOCPROMISC (bpf.c) */
 };
 
 /*
@@ -80,7 +81,9 @@ static void bsdinet_rx_work_fn(struct work_struct *work)
  * are the stack's, so Linux's own protocols do not see them; PF_PACKET
  * taps already have. Everything else, and VLAN-tagged frames, go on to
  * Linux. Frames for other hosts (a tap made the device promiscuous) are
- * dropped here, as a BSD driver's address filter would, before any copy.
+ * dropped here, as a BSD driver's address filter would, before any copy,
+ * unless a BPF descriptor asked for promiscuous mode (BIOCPROMISC): then
+ * they go to ether_input, whose tap shows them before it drops them.
  */
 static rx_handler_result_t bsdinet_rx_handler(struct sk_buff **pskb)
 {
@@ -95,7 +98,7 @@ static rx_handler_result_t bsdinet_rx_handler(struct sk_buff **pskb)
 	if (!nd->tun && (!skb_mac_header_was_set(skb) ||
 			 skb->data - skb_mac_header(skb) != ETH_HLEN))
 		return RX_HANDLER_PASS;
-	if (skb->pkt_type == PACKET_OTHERHOST) {
+	if (skb->pkt_type == PACKET_OTHERHOST && !atomic_read(&nd->bpf_promisc)) {
 		kfree_skb_reason(skb, SKB_DROP_REASON_OTHERHOST);
 		return RX_HANDLER_CONSUMED;
 	}
@@ -463,4 +466,23 @@ int bsdinet_netdev_init(void)
 void bsdinet_netdev_exit(void)
 {
 	unregister_netdevice_notifier(&bsdinet_netdev_nb);
+}
+
+/*
+ * BIOCPROMISC (bpf.c): frames for other hosts go to bsdinet's BPF while
+ * @inc's count is up. Under RTNL; a device bsdinet does not hook is
+ * left alone.
+ */
+void bsdinet_netdev_bpf_promisc(struct net_device *dev, int inc)
+{
+	struct bsdinet_netdev *nd;
+
+	ASSERT_RTNL();
+	if (rcu_access_pointer(dev->rx_handler) != bsdinet_rx_handler)
+		return;
+	nd = rtnl_dereference(dev->rx_handler_data);
+	if (nd && inc > 0)
+		atomic_inc(&nd->bpf_promisc);
+	else if (nd)	/* hooked again since: its count started at 0 */
+		atomic_dec_if_positive(&nd->bpf_promisc);
 }

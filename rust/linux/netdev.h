@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 struct net;
+struct net_device;
 struct sk_buff;
 struct bsdinet_vnet;
 struct bsdinet_netdev;		/* an attached device: the interface's if_softc */
@@ -48,6 +49,7 @@ void bsdinet_rx_schedule(struct bsdinet_netdev *nd);
 struct sk_buff *bsdinet_tx_alloc(struct bsdinet_netdev *nd, unsigned int len, u8 **data);
 void bsdinet_tx_free(struct sk_buff *skb);
 int bsdinet_tx(struct bsdinet_netdev *nd, struct sk_buff *skb);
+void bsdinet_netdev_bpf_promisc(struct net_device *dev, int inc);
 void bsdinet_rtnl_lock(void);
 void bsdinet_rtnl_unlock(void);
 

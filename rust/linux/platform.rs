@@ -231,6 +231,16 @@ impl Deref for SharedBuf {
 extern "C" {
     fn bsdinet_iptime() -> u32;
     fn bsdinet_random_u32() -> u32;
+    fn bsdinet_microtime(sec: *mut u32, usec: *mut u32);
+}
+
+/// The time of day as seconds and microseconds since 1970 (the book's
+/// `microtime()`, for BPF's time stamps).
+pub fn microtime() -> (u32, u32) {
+    let (mut s, mut us) = (0, 0);
+    // SAFETY: writes the two integers given; callable in any context.
+    unsafe { bsdinet_microtime(&mut s, &mut us) };
+    (s, us)
 }
 
 /// Milliseconds since midnight UT (the book's `iptime()`).

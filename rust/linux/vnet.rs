@@ -160,6 +160,7 @@ impl Vnet {
         crate::linux::netdev::if_start(&mut st);
         crate::linux::slip::if_start(&mut st);
         crate::linux::socket::deliver_wakeups(&mut st);
+        crate::linux::bpf::deliver_wakeups(&mut st);
         let broke = st.invariant_failures != failures;
         drop(st);
         if broke {

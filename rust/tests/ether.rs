@@ -602,3 +602,59 @@ fn source_routed_datagrams_need_forwarding_too() {
     assert!(icmps(&mut net.st[0], ping).is_empty());
     assert_eq!(net.st[1].ipstat.ips_cantforward, 1);
 }
+
+/// BPF on an Ethernet (book section 31.5): the descriptor on station A's
+/// eth0 sees exactly the frames on the wire, both ways and whole, in
+/// order; `write` sends a frame as it is; detaching ends the capture.
+#[test]
+fn bpf_sees_the_wire() {
+    use bsdinet::bsd::net::bpf::*;
+    let mut net = pair();
+    net.wire.clear();
+    let ifp = net.ports[0].ifp;
+    let st = &mut net.st[0];
+    let d = bpfopen(st, 9).unwrap();
+    let mut r = [0u8; IFREQ_LEN];
+    r[..4].copy_from_slice(b"eth0");
+    bpfioctl(st, d, BIOCSETIF, &mut r).unwrap();
+    bpfioctl(st, d, BIOCIMMEDIATE, &mut 1u32.to_ne_bytes()).unwrap();
+    let mut dlt = [0u8; 4];
+    bpfioctl(st, d, BIOCGDLT, &mut dlt).unwrap();
+    assert_eq!(u32::from_ne_bytes(dlt), DLT_EN10MB);
+    let (rx, tx) = (udp(&mut net.st[1], 7), udp(&mut net.st[0], 0));
+    send(&mut net.st[0], tx, Some(&sin(B, 7)), b"over the wire").unwrap();
+    net.run();
+    let BpfRead::Data(buf, len) = bpf_read_take(&mut net.st[0], d, BPF_BUFSIZE, false).unwrap()
+    else {
+        panic!("nothing captured")
+    };
+    let got: Vec<Vec<u8>> = bpf_records(&buf[..len])
+        .map(|(h, p)| {
+            assert_eq!((h.hdrlen, h.caplen, h.datalen), (18, p.len() as u32, p.len() as u32));
+            p.to_vec()
+        })
+        .collect();
+    bpf_read_done(&mut net.st[0], d, buf);
+    let wire: Vec<Vec<u8>> = net.wire.iter().map(|(_, f)| f.clone()).collect();
+    // ARP request and reply, then the datagram.
+    assert_eq!(wire.len(), 3);
+    assert_eq!(got, wire);
+    assert_eq!(drain(&mut net.st[1], rx).len(), 1);
+    // A frame written goes out as it is.
+    let frame = wire[2].clone();
+    bpfwrite(&mut net.st[0], d, &frame).unwrap();
+    net.run();
+    assert_eq!(net.wire.last().unwrap().1, frame);
+    assert_eq!(drain(&mut net.st[1], rx), vec![b"over the wire".to_vec()]);
+    assert_eq!(bpfwrite(&mut net.st[0], d, &frame[..10]), Err(EINVAL));
+    assert_eq!(bpfwrite(&mut net.st[0], d, &vec![0u8; 14 + 1501]), Err(EMSGSIZE));
+    // The interface goes: what was caught, then ENXIO.
+    if_detach(&mut net.st[0], ifp);
+    let Ok(BpfRead::Data(buf, _)) = bpf_read_take(&mut net.st[0], d, BPF_BUFSIZE, false) else {
+        panic!("the written frame was not caught")
+    };
+    bpf_read_done(&mut net.st[0], d, buf);
+    assert_eq!(bpf_read_take(&mut net.st[0], d, BPF_BUFSIZE, false).err(), Some(ENXIO));
+    assert!(bpf_readable(&net.st[0], d, false));
+    bpfclose(&mut net.st[0], d);
+}

@@ -618,3 +618,58 @@ proptest! {
         close_all(&mut l, &[]);
     }
 }
+
+/// BPF on sl0 (book section 31.5): each frame with its direction and the
+/// header as it crossed the line (compressed TCP included), the datagram
+/// whole; closing the line ends the capture.
+#[test]
+fn bpf_sees_directions_and_compressed_headers() {
+    use bsdinet::bsd::net::bpf::*;
+    let mut l = line();
+    let f = l.st[0].if_flags(l.ifp[0]);
+    set_flags(&mut l.st[0], "sl0", f | SC_COMPRESS);
+    let d = bpfopen(&mut l.st[0], 5).unwrap();
+    let mut r = ifreq("sl0");
+    bpfioctl(&mut l.st[0], d, BIOCSETIF, &mut r).unwrap();
+    let mut dlt = [0u8; 4];
+    bpfioctl(&mut l.st[0], d, BIOCGDLT, &mut dlt).unwrap();
+    assert_eq!(u32::from_ne_bytes(dlt), DLT_SLIP);
+    let ping = raw(&mut l.st[0], IPPROTO_ICMP);
+    send(&mut l.st[0], ping, Some(&sin(ADDR[1], 0)), &icmp_msg(8, 1, 1, b"slip")).unwrap();
+    l.run();
+    let tx = raw(&mut l.st[0], IPPROTO_TCP);
+    sosetopt(&mut l.st[0], tx, IPPROTO_IP, 2, &1i32.to_ne_bytes()).unwrap();
+    let mut segs = Vec::new();
+    for n in 0..3u32 {
+        let seg = tcp_segment(ADDR[0], ADDR[1], 100 + n as u16, 1234, 1 + 10 * n, b"0123456789");
+        send(&mut l.st[0], tx, Some(&sin(ADDR[1], 0)), &seg).unwrap();
+        segs.push(seg);
+    }
+    l.run();
+    let BpfRead::Data(buf, len) = bpf_read_take(&mut l.st[0], d, BPF_BUFSIZE, true).unwrap() else {
+        panic!("nothing captured")
+    };
+    let recs: Vec<(u8, u8, Vec<u8>)> = bpf_records(&buf[..len])
+        .map(|(_, p)| (p[SLX_DIR], p[SLX_CHDR], p[SLIP_HDRLEN..].to_vec()))
+        .collect();
+    bpf_read_done(&mut l.st[0], d, buf);
+    let outs: Vec<_> = recs.iter().filter(|r| r.0 == SLIPDIR_OUT).collect();
+    let ins: Vec<_> = recs.iter().filter(|r| r.0 == SLIPDIR_IN).collect();
+    // The echo request and the three segments out; the reply (and the
+    // receiver's answers to the segments) in.
+    assert_eq!(outs.len(), 4);
+    assert!(!ins.is_empty());
+    assert_eq!(ins[0].2[9], IPPROTO_ICMP as u8);
+    assert_eq!(outs[0].1, 0x45, "the echo request went as TYPE_IP");
+    assert_eq!(outs[1].1 & 0xf0, TYPE_UNCOMPRESSED_TCP, "the first segment uncompressed");
+    assert!(outs[2..].iter().all(|o| o.1 & 0x80 != 0), "the others compressed");
+    for (o, seg) in outs[1..].iter().zip(&segs) {
+        assert_eq!(&o.2, seg, "BPF sees the datagram as it was");
+    }
+    // The line goes: the reader gets ENXIO.
+    slclose(&mut l.st[0], TTY[0]);
+    assert_eq!(bpf_read_take(&mut l.st[0], d, BPF_BUFSIZE, false).err(), Some(ENXIO));
+    bpfclose(&mut l.st[0], d);
+    soclose(&mut l.st[0], ping);
+    soclose(&mut l.st[0], tx);
+}

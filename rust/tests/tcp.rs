@@ -269,7 +269,7 @@ fn tcp_nodelay_and_maxseg_options() {
 const IPPROTO_TCP_LEVEL: i32 = 6;
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     /// Random writes both ways over a link that loses, duplicates and
     /// reorders: both streams arrive exactly once and in order, both

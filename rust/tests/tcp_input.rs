@@ -690,3 +690,413 @@ proptest! {
         prop_assert!(fin);
     }
 }
+
+// ---------------------------------------------------------------------
+// End to end, two stations (`tcpsim`).
+
+fn pattern(n: usize, seed: u8) -> Vec<u8> {
+    (0..n).map(|i| (i as u8).wrapping_mul(13).wrapping_add(seed) ^ (i >> 8) as u8).collect()
+}
+
+/// A connection from station 0 to a listener on station 1, accepted:
+/// (listener, client, server).
+fn connection(sim: &mut Sim, port: u16) -> (usize, usize, usize) {
+    let l = tcp_listen(&mut sim.st[1], port, 5);
+    let c = tcp_connect(&mut sim.st[0], addr(1), port);
+    assert!(sim.until(100, |s| s.st[1].so(l).so_qlen() > 0), "no connection");
+    let s = tcp_accept(&mut sim.st[1], l).unwrap();
+    sim.run();
+    (l, c, s)
+}
+
+/// Sends `data` from `x` on station 0 to `y` on station 1; what `y` read.
+fn transfer(sim: &mut Sim, x: usize, y: usize, data: &[u8], limit: u64) -> Vec<u8> {
+    let (mut sent, mut got) = (0, Vec::new());
+    for _ in 0..limit {
+        sent += tcp_send(&mut sim.st[0], x, &data[sent..]);
+        sim.run();
+        got.extend(tcp_recv(&mut sim.st[1], y).unwrap_or_default());
+        if got.len() == data.len() {
+            break;
+        }
+        sim.tick();
+    }
+    got
+}
+
+fn shut_down(sim: &mut Sim, socks: &[(usize, usize)]) {
+    for &(i, so) in socks {
+        let s = sim.st[i].so(so);
+        s.so_options |= SO_LINGER;
+        s.so_linger = 0;
+        soclose(&mut sim.st[i], so);
+    }
+    sim.run();
+    assert!(sim.until(2000, |s| s.st[0].tcpcbs.is_empty() && s.st[1].tcpcbs.is_empty()));
+    for st in &sim.st {
+        assert_no_leaks(st);
+    }
+}
+
+#[test]
+fn bulk_data_takes_the_header_prediction_paths() {
+    let mut sim = Sim::new(1500, 11);
+    let (l, c, s) = connection(&mut sim, 80);
+    let x = pattern(200_000, 1);
+    assert_eq!(transfer(&mut sim, c, s, &x, 5000), x);
+    // The receiver saw data in order, the sender pure ACKs.
+    assert!(sim.st[1].tcpstat.tcps_preddat > 50, "{:?}", sim.st[1].tcpstat);
+    assert!(sim.st[0].tcpstat.tcps_predack > 20, "{:?}", sim.st[0].tcpstat);
+    assert_eq!(sim.st[1].tcpstat.tcps_rcvbyte, 200_000);
+    shut_down(&mut sim, &[(0, c), (1, s), (1, l)]);
+}
+
+#[test]
+fn a_lost_segment_is_fast_retransmitted() {
+    let mut sim = Sim::new(1500, 12);
+    let (l, c, s) = connection(&mut sim, 80);
+    // Open the congestion window first.
+    let warm = pattern(60_000, 2);
+    assert_eq!(transfer(&mut sim, c, s, &warm, 2000), warm);
+    // Lose the first data segment of what follows, once.
+    let mut lost = false;
+    sim.drop_if = Some(Box::new(move |from, b| {
+        if from == 0 && !lost && tcp_of(b).is_some_and(|(_, len)| len > 0) {
+            lost = true;
+            return true;
+        }
+        false
+    }));
+    let x = pattern(60_000, 3);
+    let before = sim.st[0].tcpstat.tcps_rexmttimeo;
+    assert_eq!(transfer(&mut sim, c, s, &x, 2000), x);
+    let st = &sim.st[0].tcpstat;
+    assert_eq!(st.tcps_sndrexmitfast, 1, "{st:?}");
+    assert_eq!(st.tcps_rexmttimeo, before, "recovered without a timeout");
+    assert!(st.tcps_rcvdupack >= 3);
+    assert!(sim.st[1].tcpstat.tcps_rcvoopack > 0);
+    shut_down(&mut sim, &[(0, c), (1, s), (1, l)]);
+}
+
+#[test]
+fn urgent_data_goes_out_of_band() {
+    let mut sim = Sim::new(1500, 13);
+    let (l, c, s) = connection(&mut sim, 80);
+    tcp_send(&mut sim.st[0], c, b"abc");
+    let (n, r) = send_some(&mut sim.st[0], c, b"XYZ!", MSG_OOB);
+    assert_eq!((n, r), (4, Ok(())));
+    sim.run();
+    let st = &mut sim.st[1];
+    // The mark is after "abcXYZ": the urgent byte "!" is out of band.
+    assert_eq!(st.so(s).so_oobmark, 6);
+    let (oob, _) = recv(st, s, 1, MSG_OOB).unwrap();
+    assert_eq!(oob, b"!");
+    let tp = sototcpcb(st, s).unwrap();
+    assert!(st.tp(tp).t_oobflags & TCPOOB_HADDATA != 0);
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.extend(tcp_recv(st, s).unwrap_or_default());
+    }
+    assert_eq!(got, b"abcXYZ");
+    shut_down(&mut sim, &[(0, c), (1, s), (1, l)]);
+}
+
+#[test]
+fn urgent_data_inline_stays_in_the_stream() {
+    let mut sim = Sim::new(1500, 14);
+    let l = tcp_listen(&mut sim.st[1], 80, 5);
+    sim.st[1].so(l).so_options |= SO_OOBINLINE;
+    let c = tcp_connect(&mut sim.st[0], addr(1), 80);
+    assert!(sim.until(100, |s| s.st[1].so(l).so_qlen() > 0));
+    let s = tcp_accept(&mut sim.st[1], l).unwrap();
+    assert_eq!(send_some(&mut sim.st[0], c, b"ab!", MSG_OOB).1, Ok(()));
+    sim.run();
+    assert_eq!(tcp_recv(&mut sim.st[1], s).unwrap(), b"ab");
+    assert_eq!(tcp_recv(&mut sim.st[1], s).unwrap(), b"!");
+    shut_down(&mut sim, &[(0, c), (1, s), (1, l)]);
+}
+
+#[test]
+fn window_scaling_is_agreed_when_both_ask() {
+    for rfc1323 in [true, false] {
+        let mut sim = Sim::new(1500, 15);
+        for st in sim.st.iter_mut() {
+            st.tcp.tcp_do_rfc1323 = rfc1323;
+            st.tcp.tcp_recvspace = 200_000;
+            st.tcp.tcp_sendspace = 200_000;
+        }
+        let (l, c, s) = connection(&mut sim, 80);
+        for (i, so) in [(0, c), (1, s)] {
+            let st = &mut sim.st[i];
+            let tp = sototcpcb(st, so).unwrap();
+            let t = st.tp(tp);
+            let want = if rfc1323 { 2 } else { 0 };
+            assert_eq!((t.snd_scale, t.rcv_scale), (want, want), "station {i}");
+            assert_eq!(t.t_flags & TF_RCVD_TSTMP != 0, rfc1323);
+        }
+        let x = pattern(300_000, 4);
+        assert_eq!(transfer(&mut sim, c, s, &x, 5000), x);
+        if rfc1323 {
+            // The peer's window, unscaled, is more than 16 bits hold.
+            let tp = sototcpcb(&mut sim.st[0], c).unwrap();
+            assert!(sim.st[0].tp(tp).max_sndwnd > 65535);
+        }
+        shut_down(&mut sim, &[(0, c), (1, s), (1, l)]);
+    }
+}
+
+#[test]
+fn a_new_syn_ends_time_wait() {
+    let mut sim = Sim::new(1500, 16);
+    let (l, c, s) = connection(&mut sim, 80);
+    let inp = sim.st[0].so(c).so_pcb.unwrap();
+    let port = sim.st[0].pcb(inp).inp_lport;
+    // The server closes first and waits in TIME_WAIT.
+    soclose(&mut sim.st[1], s);
+    sim.run();
+    soclose(&mut sim.st[0], c);
+    sim.run();
+    assert_eq!(sim.st[1].tcpcbs.len(), 2, "the listener and TIME_WAIT");
+    let tw = sim.st[1]
+        .tcpcbs
+        .iter()
+        .find(|(_, t)| t.t_state == TCPS_TIME_WAIT)
+        .map(|(i, _)| i)
+        .expect("TIME_WAIT");
+    let old_nxt = sim.st[1].tp(tw).snd_nxt;
+    // The same 4-tuple again a second later, with higher sequence
+    // numbers (RFC 6528's clock moved on).
+    sim.ticks(10);
+    let c2 = common::tcpsim::tcp_socket(&mut sim.st[0]);
+    sobind(&mut sim.st[0], c2, &sin(0, port)).unwrap();
+    soconnect(&mut sim.st[0], c2, &sin(addr(1), 80)).unwrap();
+    sim.run();
+    assert!(connected(&mut sim.st[0], c2), "the new connection is up");
+    let s2 = tcp_accept(&mut sim.st[1], l).expect("accepted");
+    let tp = sototcpcb(&mut sim.st[1], s2).unwrap();
+    assert_eq!(sim.st[1].tp(tp).iss, old_nxt.wrapping_add(TCP_ISSINCR));
+    assert!(!sim.st[1].tcpcbs.iter().any(|(_, t)| t.t_state == TCPS_TIME_WAIT));
+    shut_down(&mut sim, &[(0, c2), (1, s2), (1, l)]);
+}
+
+#[test]
+fn a_reset_while_established_reports_econnreset() {
+    let mut sim = Sim::new(1500, 17);
+    let (l, c, s) = connection(&mut sim, 80);
+    let ts0 = sim.st[1].tcpstat.tcps_drops;
+    let st = &mut sim.st[0];
+    let so = st.so(c);
+    so.so_options |= SO_LINGER;
+    so.so_linger = 0;
+    soclose(st, c);
+    sim.run();
+    assert_eq!(sim.st[1].so(s).so_error, bsdinet::bsd::sys::errno::ECONNRESET);
+    assert_eq!(sim.st[1].tcpstat.tcps_drops, ts0 + 1);
+    assert!(sototcpcb(&mut sim.st[1], s).is_none());
+    shut_down(&mut sim, &[(1, s), (1, l)]);
+}
+
+// ---------------------------------------------------------------------
+// More by hand: trimming, ACK processing, the FIN states, the trace.
+
+/// The ACK station 1 sent, if exactly one segment.
+fn one_ack(out: &[Vec<u8>]) -> Tcphdr {
+    assert_eq!(out.len(), 1, "one segment");
+    tcp_of(&out[0]).unwrap().0
+}
+
+#[test]
+fn duplicate_and_partly_duplicate_data_is_trimmed() {
+    let mut sim = station();
+    let (l, seq, ack) = handshake(&mut sim, Vec::new());
+    let so = tcp_accept(&mut sim.st[1], l).unwrap();
+    let mut d = Seg::new(80, seq, ack, TH_ACK);
+    d.data = b"0123456789".to_vec();
+    inject(&mut sim, &d.bytes());
+    // All of it again: a duplicate, ACKed at once.
+    let th = one_ack(&inject(&mut sim, &d.bytes()));
+    assert_eq!(th.th_ack, seq + 10);
+    assert_eq!((sim.st[1].tcpstat.tcps_rcvduppack, sim.st[1].tcpstat.tcps_rcvdupbyte), (1, 10));
+    // Half old, half new.
+    d.seq = seq + 5;
+    d.data = b"56789abcde".to_vec();
+    inject(&mut sim, &d.bytes());
+    let st = &sim.st[1].tcpstat;
+    assert_eq!((st.tcps_rcvpartduppack, st.tcps_rcvpartdupbyte), (1, 5));
+    assert_eq!(tcp_recv(&mut sim.st[1], so).unwrap(), b"0123456789abcde");
+    close_all(&mut sim);
+}
+
+#[test]
+fn data_beyond_the_window_is_trimmed_and_a_probe_taken() {
+    let mut sim = station();
+    let (l, seq, ack) = handshake(&mut sim, Vec::new());
+    let so = tcp_accept(&mut sim.st[1], l).unwrap();
+    let wnd = sim.st[1].so(so).so_rcv.sbspace() as u32;
+    // A segment that runs 100 bytes past the window: those are cut.
+    let mut d = Seg::new(80, seq, ack, TH_ACK | TH_FIN);
+    d.data = vec![b'x'; wnd as usize + 100];
+    d.data.truncate(1400);
+    let n = d.data.len() as u32;
+    if n > wnd {
+        inject(&mut sim, &d.bytes());
+        let st = &sim.st[1].tcpstat;
+        assert_eq!((st.tcps_rcvpackafterwin, st.tcps_rcvbyteafterwin), (1, u64::from(n - wnd)));
+    }
+    // Entirely after the window: dropped, ACKed.
+    let tp = sototcpcb(&mut sim.st[1], so).unwrap();
+    let (nxt, w) = (sim.st[1].tp(tp).rcv_nxt, sim.st[1].tp(tp).rcv_wnd);
+    let mut far = Seg::new(80, nxt.wrapping_add(w).wrapping_add(10), ack, TH_ACK);
+    far.data = b"far".to_vec();
+    let th = one_ack(&inject(&mut sim, &far.bytes()));
+    assert_eq!(th.th_ack, nxt);
+    let _ = seq;
+    close_all(&mut sim);
+}
+
+#[test]
+fn an_ack_for_data_never_sent_is_answered_and_dropped() {
+    let mut sim = station();
+    let (l, seq, ack) = handshake(&mut sim, Vec::new());
+    let so = tcp_accept(&mut sim.st[1], l).unwrap();
+    let mut d = Seg::new(80, seq, ack + 1000, TH_ACK);
+    d.data = b"data".to_vec();
+    let th = one_ack(&inject(&mut sim, &d.bytes()));
+    assert_eq!((th.th_seq, th.th_ack), (ack, seq), "our state, the data not taken");
+    assert_eq!(sim.st[1].tcpstat.tcps_rcvacktoomuch, 1);
+    assert_eq!(tcp_recv(&mut sim.st[1], so), Err(bsdinet::bsd::sys::errno::EWOULDBLOCK));
+    close_all(&mut sim);
+}
+
+#[test]
+fn a_window_update_is_counted_and_recorded() {
+    let mut sim = station();
+    let (_l, seq, ack) = handshake(&mut sim, Vec::new());
+    let tp = conn_tp(&mut sim.st[1]);
+    let mut u = Seg::new(80, seq, ack, TH_ACK);
+    u.win = 20000;
+    inject(&mut sim, &u.bytes());
+    let t = sim.st[1].tp(tp);
+    assert_eq!((t.snd_wnd, t.max_sndwnd, t.snd_wl1, t.snd_wl2), (20000, 20000, seq, ack));
+    assert_eq!(sim.st[1].tcpstat.tcps_rcvwinupd, 1);
+    // An older segment does not take the window back.
+    u.seq = seq.wrapping_sub(1);
+    u.win = 100;
+    inject(&mut sim, &u.bytes());
+    assert_eq!(sim.st[1].tp(tp).snd_wnd, 20000);
+    close_all(&mut sim);
+}
+
+#[test]
+fn the_peer_closing_first_goes_to_close_wait_then_last_ack() {
+    let mut sim = station();
+    let (l, seq, ack) = handshake(&mut sim, Vec::new());
+    let so = tcp_accept(&mut sim.st[1], l).unwrap();
+    let th = one_ack(&inject(&mut sim, &Seg::new(80, seq, ack, TH_ACK | TH_FIN).bytes()));
+    assert_eq!(th.th_ack, seq + 1, "the FIN acknowledged at once");
+    let tp = sototcpcb(&mut sim.st[1], so).unwrap();
+    assert_eq!(sim.st[1].tp(tp).t_state, TCPS_CLOSE_WAIT);
+    assert_eq!(tcp_recv(&mut sim.st[1], so), Ok(Vec::new()), "end of file");
+    // Our close sends our FIN; its ACK ends the connection.
+    soclose(&mut sim.st[1], so);
+    let (fin, _) = tcp_of(&drain(&mut sim.st[1])[0]).unwrap();
+    assert_eq!(fin.th_flags & TH_FIN, TH_FIN);
+    assert_eq!(sim.st[1].tp(tp).t_state, TCPS_LAST_ACK);
+    inject(&mut sim, &Seg::new(80, seq + 1, fin.th_seq + 1, TH_ACK).bytes());
+    assert!(sim.st[1].tcpcbs.get(tp).is_none_or(|t| t.t_state == TCPS_LISTEN));
+    assert_eq!(sim.st[1].tcpcbs.len(), 1, "only the listener");
+    let _ = l;
+    close_all(&mut sim);
+}
+
+#[test]
+fn closing_first_goes_through_fin_wait_to_time_wait() {
+    let mut sim = station();
+    sim.st[1].tcp.tcp_msl = 3;
+    let (l, seq, _ack) = handshake(&mut sim, Vec::new());
+    let so = tcp_accept(&mut sim.st[1], l).unwrap();
+    let tp = sototcpcb(&mut sim.st[1], so).unwrap();
+    soclose(&mut sim.st[1], so);
+    let (fin, _) = tcp_of(&drain(&mut sim.st[1])[0]).unwrap();
+    assert_eq!(sim.st[1].tp(tp).t_state, TCPS_FIN_WAIT_1);
+    // The FIN acknowledged: FIN_WAIT_2, and as the socket is gone, the
+    // timer that keeps it from waiting for ever.
+    inject(&mut sim, &Seg::new(80, seq, fin.th_seq + 1, TH_ACK).bytes());
+    let st = &mut sim.st[1];
+    assert_eq!(st.tp(tp).t_state, TCPS_FIN_WAIT_2);
+    let maxidle = st.tcp.tcp_keepcnt * st.tcp.tcp_keepintvl;
+    assert_eq!(st.tp(tp).t_timer[TCPT_2MSL], maxidle);
+    // The peer's FIN: TIME_WAIT for 2MSL, ACKed.
+    let th =
+        one_ack(&inject(&mut sim, &Seg::new(80, seq, fin.th_seq + 1, TH_ACK | TH_FIN).bytes()));
+    assert_eq!(th.th_ack, seq + 1);
+    let st = &mut sim.st[1];
+    assert_eq!(st.tp(tp).t_state, TCPS_TIME_WAIT);
+    assert_eq!(st.tp(tp).t_timer, [0, 0, 0, 6]);
+    // The FIN again: ACKed again. (The book's restart of the 2MSL timer
+    // in figure 29.25 is never reached: the duplicate FIN is trimmed
+    // off first, figure 28.25.)
+    st.tp(tp).t_timer[TCPT_2MSL] = 1;
+    let th =
+        one_ack(&inject(&mut sim, &Seg::new(80, seq, fin.th_seq + 1, TH_ACK | TH_FIN).bytes()));
+    assert_eq!(th.th_ack, seq + 1);
+    assert_eq!(sim.st[1].tp(tp).t_state, TCPS_TIME_WAIT);
+    close_all(&mut sim);
+}
+
+#[test]
+fn the_debug_trace_records_input_and_drops() {
+    let mut sim = station();
+    let l = tcp_listen(&mut sim.st[1], 80, 5);
+    sim.st[1].so(l).so_options |= SO_DEBUG;
+    syn_to_listener(&mut sim, &Seg::new(80, 1000, 0, TH_SYN));
+    // A segment without ACK for the new connection is dropped.
+    inject(&mut sim, &Seg::new(80, 1001, 0, 0).bytes());
+    use bsdinet::bsd::netinet::tcp_debug::{TA_DROP, TA_INPUT};
+    let acts: Vec<(u8, i16, i16)> = sim.st[1]
+        .tcp_debug
+        .entries
+        .iter()
+        .filter(|e| e.td_act == TA_INPUT || e.td_act == TA_DROP)
+        .map(|e| (e.td_act, e.td_ostate, e.td_cb.t_state))
+        .collect();
+    assert!(acts.contains(&(TA_INPUT, TCPS_LISTEN, TCPS_SYN_RECEIVED)), "{acts:?}");
+    assert!(acts.contains(&(TA_DROP, TCPS_SYN_RECEIVED, TCPS_SYN_RECEIVED)), "{acts:?}");
+    assert_eq!(sim.st[1].tcpstat.tcps_rcvbadflags, 1);
+    close_all(&mut sim);
+}
+
+#[test]
+fn syn_sent_answers() {
+    // A bad ACK gets a RST at its number; a RST with a good ACK refuses
+    // the connection; a SYN|ACK establishes it with the window scale.
+    let mut sim = station();
+    let so = tcp_connect(&mut sim.st[1], addr(0), 1234);
+    let (syn, _) = tcp_of(&drain(&mut sim.st[1])[0]).unwrap();
+    assert_eq!(syn.th_flags, TH_SYN);
+    let mut bad = Seg::new(80, 5000, syn.th_seq.wrapping_add(99), TH_SYN | TH_ACK);
+    bad.sport = 1234;
+    bad.dport = syn.th_sport;
+    let th = one_ack(&inject(&mut sim, &bad.bytes()));
+    assert_eq!((th.th_flags & TH_RST, th.th_seq), (TH_RST, syn.th_seq.wrapping_add(99)));
+    let mut ok = bad.clone();
+    ok.ack = syn.th_seq.wrapping_add(1);
+    ok.opts = vec![TCPOPT_MAXSEG, 4, 0x02, 0x18, TCPOPT_NOP, TCPOPT_WINDOW, 3, 1];
+    let out = inject(&mut sim, &ok.bytes());
+    let th = one_ack(&out);
+    assert_eq!((th.th_flags & (TH_ACK | TH_SYN), th.th_ack), (TH_ACK, 5001));
+    assert!(connected(&mut sim.st[1], so));
+    let tp = sototcpcb(&mut sim.st[1], so).unwrap();
+    let t = sim.st[1].tp(tp);
+    assert_eq!((t.t_state, t.t_maxseg, t.snd_scale), (TCPS_ESTABLISHED, 536, 1));
+    close_all(&mut sim);
+
+    let mut sim = station();
+    let so = tcp_connect(&mut sim.st[1], addr(0), 1234);
+    let (syn, _) = tcp_of(&drain(&mut sim.st[1])[0]).unwrap();
+    let mut rst = Seg::new(syn.th_sport, 0, syn.th_seq.wrapping_add(1), TH_RST | TH_ACK);
+    rst.sport = 1234;
+    assert!(inject(&mut sim, &rst.bytes()).is_empty());
+    assert_eq!(sim.st[1].so(so).so_error, bsdinet::bsd::sys::errno::ECONNREFUSED);
+    close_all(&mut sim);
+}

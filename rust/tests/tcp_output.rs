@@ -1082,3 +1082,47 @@ fn losing_deletes_a_route_a_redirect_made() {
     assert_eq!(c.st.pcb(c.inp).inp_route, None);
     assert_ne!(c.st.rtable.rn_lookup(dst, InAddr(!0)), Some(rt));
 }
+
+#[test]
+fn respond_with_a_control_block_offers_its_window() {
+    let mut c = Conn::new(TCPS_ESTABLISHED);
+    c.t().rcv_scale = 1;
+    c.st.pcb(c.inp).inp_ip_ttl = 9;
+    c.st.so(c.so).so_options |= SO_DEBUG;
+    let ti = c.t().t_template;
+    let m = m_devget(&mut c.st.mbpool, &payload(60), 0, None).unwrap();
+    tcp_respond(&mut c.st, Some(c.tp), ti, Some(m), 7, 8, TH_ACK);
+    let segs = c.out();
+    assert_eq!(segs.len(), 1);
+    let s = &segs[0];
+    assert_eq!((s.th.th_ack, s.th.th_seq, s.th.th_win, s.ttl), (7, 8, 4096, 9));
+    assert_eq!((s.th.th_sport, s.th.th_dport), (LPORT, PPORT));
+    let e = c.st.tcp_debug.entries.last().unwrap();
+    assert_eq!(e.td_act, bsdinet::bsd::netinet::tcp_debug::TA_RESPOND);
+    // The received segment was freed.
+    c.st.so(c.so).so_state |= SS_NOFDREF;
+    tcp_close(&mut c.st, c.tp);
+    assert_eq!(c.st.mbpool.mbstat.m_mbufs, 0);
+}
+
+#[test]
+fn host_dead_reaches_every_connection_to_the_host() {
+    let mut c = Conn::new(TCPS_SYN_SENT);
+    let mut ip = vec![0x45u8; 1];
+    ip.resize(28, 0);
+    ip[12..16].copy_from_slice(&LOCAL.to_be_bytes());
+    ip[16..20].copy_from_slice(&PEER.to_be_bytes());
+    // Another connection's ports: PRC_HOSTDEAD ignores them.
+    ip[20..22].copy_from_slice(&9u16.to_be_bytes());
+    ip[22..24].copy_from_slice(&9u16.to_be_bytes());
+    tcp_ctlinput(&mut c.st, bsdinet::bsd::kern::uipc_domain::PRC_HOSTDEAD, InAddr(PEER), Some(&ip));
+    assert_eq!(c.t().t_softerror, EHOSTDOWN.0);
+    // Commands without an error are ignored; another host is not ours.
+    c.t().t_softerror = 0;
+    tcp_ctlinput(&mut c.st, bsdinet::bsd::kern::uipc_domain::PRC_IFDOWN, InAddr(PEER), None);
+    tcp_ctlinput(&mut c.st, PRC_UNREACH_HOST, InAddr(PEER + 1), None);
+    tcp_ctlinput(&mut c.st, 99, InAddr(PEER), None);
+    assert_eq!(c.t().t_softerror, 0);
+    tcp_ctlinput(&mut c.st, PRC_UNREACH_HOST, InAddr(PEER), None);
+    assert_eq!(c.t().t_softerror, EHOSTUNREACH.0);
+}

@@ -533,4 +533,122 @@ struct bsdinet_ifa_msghdr {
 #define BSDINET_NET_RT_FLAGS	2
 #define BSDINET_NET_RT_IFLIST	3
 
+/*
+ * BPF, the BSD packet filter (the book's chapter 31): /dev/bsdbpf is a
+ * cloning device, each open a descriptor (bpf_d) in the stack of the
+ * opener's network namespace. Opening needs CAP_NET_RAW (EPERM). The
+ * names carry a BSDINET_ prefix where libpcap's <pcap/bpf.h> defines the
+ * BSD ones; the layouts are BSD's, and a struct bsdinet_bpf_insn is
+ * libpcap's struct bpf_insn, so a program from pcap_compile() can be
+ * installed as it is.
+ *
+ *	BSDINET_BIOCSETIF	attach to an interface by name (any bsdinet
+ *				interface: lo0, slN, hooked Ethernet and tun);
+ *				ENXIO for none. Allocates the buffers and
+ *				empties them.
+ *	BSDINET_BIOCGETIF	the interface's name
+ *	BSDINET_BIOCGDLT	its data-link type: BSDINET_DLT_NULL (lo0, tun:
+ *				a 4-byte address family in host order, 2 for
+ *				AF_INET), BSDINET_DLT_EN10MB, BSDINET_DLT_SLIP
+ *				(16 bytes: direction, then the first 15 bytes of
+ *				the frame as on the line: a compressed TCP/IP
+ *				header); EINVAL before BIOCSETIF
+ *	BSDINET_BIOCSETF	install a filter (bf_len 0: none, every packet
+ *				whole); bpf_validate() refuses bad programs
+ *				with EINVAL (at most BSDINET_BPF_MAXINSNS)
+ *	BSDINET_BIOCGBLEN/SBLEN	the buffer size: set before BIOCSETIF only
+ *				(else EINVAL), clamped to [32, 512 KiB], the
+ *				size given back; 4096 by default
+ *	BSDINET_BIOCFLUSH	empty the buffers, zero the counts
+ *	BSDINET_BIOCPROMISC	promiscuous mode on the interface's Linux
+ *				device (Ethernet, tun), undone at close
+ *	BSDINET_BIOCGSTATS	packets seen (bs_recv) and dropped because
+ *				both buffers were full (bs_drop)
+ *	BSDINET_BIOCIMMEDIATE	non-zero: a read returns as soon as a packet
+ *				is caught, not when a buffer fills
+ *	BSDINET_BIOCSRTIMEOUT/GRTIMEOUT the read timeout (0: none); when it
+ *				passes, read returns what was caught, maybe 0
+ *				bytes
+ *	BSDINET_BIOCVERSION	BSDINET_BPF_MAJOR_VERSION.MINOR
+ *	FIONREAD		bytes waiting; FIONBIO non-blocking reads
+ *				(EAGAIN)
+ *
+ * Another ioctl is EINVAL. read() must ask for exactly the buffer size
+ * (EINVAL) and returns a whole buffer: records, each a struct
+ * bsdinet_bpf_hdr, bh_hdrlen bytes from the record's start to the packet
+ * (padded so that the network header is aligned), bh_caplen bytes of the
+ * packet (bh_datalen on the wire), the next record at
+ * BSDINET_BPF_WORDALIGN(bh_hdrlen + bh_caplen). poll() says readable
+ * when a buffer is full or, in immediate mode, a packet is there, or
+ * (with a read timeout) once the timeout has passed since poll first
+ * found nothing and something was caught meanwhile. When
+ * the interface goes away the capture ends: the reader gets what was
+ * left, then ENXIO. write() sends one frame out of the interface: a
+ * whole Ethernet frame; on DLT_NULL interfaces the 4-byte family
+ * (AF_INET, 2) then an IP datagram; on SLIP a bare IP datagram.
+ */
+#define BSDINET_BPF_DEVICE	"/dev/bsdbpf"
+
+struct bsdinet_bpf_insn {
+	__u16 code;
+	__u8 jt;
+	__u8 jf;
+	__u32 k;
+};
+
+struct bsdinet_bpf_program {
+	__u32 bf_len;
+	struct bsdinet_bpf_insn *bf_insns;
+};
+
+struct bsdinet_bpf_stat {
+	__u32 bs_recv;
+	__u32 bs_drop;
+};
+
+struct bsdinet_bpf_version {
+	__u16 bv_major;
+	__u16 bv_minor;
+};
+
+struct bsdinet_bpf_timeval {
+	__s64 tv_sec;
+	__s64 tv_usec;
+};
+
+/* The record header: 18 bytes and padding; time stamps are 32-bit. */
+struct bsdinet_bpf_hdr {
+	__u32 bh_sec;
+	__u32 bh_usec;
+	__u32 bh_caplen;
+	__u32 bh_datalen;
+	__u16 bh_hdrlen;
+};
+
+#define BSDINET_BPF_ALIGNMENT	4
+#define BSDINET_BPF_WORDALIGN(x) (((x) + (BSDINET_BPF_ALIGNMENT - 1)) & ~(BSDINET_BPF_ALIGNMENT - 1))
+#define BSDINET_BPF_MAXINSNS	512
+#define BSDINET_BPF_MAJOR_VERSION 1
+#define BSDINET_BPF_MINOR_VERSION 1
+
+#define BSDINET_DLT_NULL	0
+#define BSDINET_DLT_EN10MB	1
+#define BSDINET_DLT_SLIP	8
+#define BSDINET_SLIPDIR_IN	0
+#define BSDINET_SLIPDIR_OUT	1
+
+#define BSDINET_BIOCGBLEN	_IOR('B', 102, __u32)
+#define BSDINET_BIOCSBLEN	_IOWR('B', 102, __u32)
+#define BSDINET_BIOCSETF	_IOW('B', 103, struct bsdinet_bpf_program)
+#define BSDINET_BIOCFLUSH	_IO('B', 104)
+#define BSDINET_BIOCPROMISC	_IO('B', 105)
+#define BSDINET_BIOCGDLT	_IOR('B', 106, __u32)
+#define BSDINET_BIOCGETIF	_IOR('B', 107, struct bsdinet_ifreq)
+#define BSDINET_BIOCSETIF	_IOW('B', 108, struct bsdinet_ifreq)
+#define BSDINET_BIOCSRTIMEOUT	_IOW('B', 109, struct bsdinet_bpf_timeval)
+#define BSDINET_BIOCGRTIMEOUT	_IOR('B', 110, struct bsdinet_bpf_timeval)
+#define BSDINET_BIOCGSTATS	_IOR('B', 111, struct bsdinet_bpf_stat)
+#define BSDINET_BIOCIMMEDIATE	_IOW('B', 112, __u32)
+#define BSDINET_BIOCVERSION	_IOR('B', 113, struct bsdinet_bpf_version)
+
 #endif /* _UAPI_LINUX_BSDINET_H */

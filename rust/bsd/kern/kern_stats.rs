@@ -42,8 +42,7 @@
 //!   retransmissions), `tcps_challengeack` (RFC 5961 challenge ACKs sent),
 //!   `tcps_rcvmemdrop` (segments dropped for want of memory),
 //!   `tcps_noport` (segments for no connection) and `tcps_rcvbadflags`
-//!   (segments whose flags their connection's state does not take);
-//!   then `tcb.count` (TCP
+//!   (segments dropped for flags their state does not take); then `tcb.count` (TCP
 //!   control blocks in existence now) and `tcp_debug.entries` (entries in
 //!   the trace ring).
 //! - `arp`: FreeBSD's `struct arpstat` (`netinet/if_ether.rs`), with

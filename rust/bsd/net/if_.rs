@@ -3,6 +3,8 @@
 use crate::bsd::kern::uipc_mbuf::{m_freem, Mbuf, MbufPool, M_BCAST, M_MCAST};
 use crate::bsd::kern::uipc_socket::usrreq;
 use crate::bsd::kern::uipc_socket::Pru;
+use crate::bsd::net::bpf::{bpf_mtap, bpfdetach, BpfIf, NULL_HDRLEN};
+use crate::bsd::net::bpf_filter::BpfPkt;
 use crate::bsd::net::if_ethersubr::ether_output;
 use crate::bsd::net::if_loop::looutput;
 use crate::bsd::net::if_sl::sloutput;
@@ -189,6 +191,9 @@ pub struct Ifnet {
     pub if_snd: Ifqueue,
     /// The platform's handle for the device, 0 for none (`if_softc`).
     pub if_softc: usize,
+    /// BPF's share of the interface, set by the driver's attach
+    /// (`bpfattach`; the book's `if_bpf` points to the descriptors).
+    pub if_bpf: Option<BpfIf>,
 }
 
 impl Ifnet {
@@ -204,6 +209,7 @@ impl Ifnet {
             if_lladdr: [0; 6],
             if_snd: Ifqueue::new(IFQ_MAXLEN),
             if_softc: 0,
+            if_bpf: None,
         }
     }
 }
@@ -408,15 +414,25 @@ impl Stack {
     /// theirs, and SLIP lines are sent by `slstart`. The platform calls
     /// this after every request, and host tests to carry frames between
     /// stacks.
+    ///
+    /// BPF sees each frame here, as it leaves (the book's `lestart`
+    /// taps the frame it hands to the hardware).
     pub fn if_snd_drain(&mut self, mut xmit: impl FnMut(usize, &Mbuf)) {
-        for (_, ifp) in self.ifnet.iter_mut() {
+        let Stack { ifnet, mbpool, bpf, .. } = self;
+        for (_, ifp) in ifnet.iter_mut() {
             if ifp.if_softc == 0 || ifp.if_kind == IfKind::Slip {
                 continue;
             }
             while let Some(m) = ifp.if_snd.dequeue() {
                 ifp.if_data.ifi_opackets += 1;
+                if let Some(bif) = ifp.if_bpf.as_ref().filter(|b| !b.bif_dlist.is_empty()) {
+                    let af = crate::bsd::net::bpf::DLT_NULL_AF_INET.to_ne_bytes();
+                    let hdr: &[u8] =
+                        if ifp.if_kind == IfKind::Tun { &af[..NULL_HDRLEN] } else { &[] };
+                    bpf_mtap(bpf, bif, &BpfPkt::chain(hdr, &m));
+                }
                 xmit(ifp.if_softc, &m);
-                m_freem(&mut self.mbpool, m);
+                m_freem(mbpool, m);
             }
         }
     }
@@ -431,6 +447,7 @@ pub fn if_detach(st: &mut Stack, ifp: usize) {
         return;
     }
     if_down(st, ifp);
+    bpfdetach(st, ifp);
     while let Some(ia) = st.in_ifaddr.iter().position(|ia| ia.ia_ifp == ifp) {
         in_ifscrub(st, ia);
         st.in_ifaddr.remove(ia);

@@ -6,6 +6,7 @@
 //! queue (`Stack::if_snd_drain`).
 
 use crate::bsd::kern::uipc_mbuf::*;
+use crate::bsd::net::bpf::{bpf_tap_if, bpfattach, DLT_EN10MB};
 use crate::bsd::net::if_::*;
 use crate::bsd::net::rtsock::rt_ifmsg;
 use crate::bsd::netinet::if_ether::{arpresolve, in_arpinput};
@@ -47,6 +48,7 @@ pub fn ether_ifattach(
     );
     ifp.if_lladdr = lladdr;
     ifp.if_softc = softc;
+    ifp.if_bpf = Some(bpfattach(DLT_EN10MB, ETHER_HDR_LEN));
     if_attach(st, ifp)
 }
 
@@ -118,8 +120,10 @@ pub fn ether_map_ip_multicast(a: InAddr) -> EtherAddr {
 /// `ifp`, header first. Counts it, marks link broadcasts and multicasts,
 /// strips the header and hands the packet to IP or ARP. Frames for other
 /// stations (a promiscuous device) are dropped here; runts are input
-/// errors; unknown types count in `ifi_noproto`.
+/// errors; unknown types count in `ifi_noproto`. BPF sees every frame
+/// first, whole (the book's `leread` taps before `ether_input`).
 pub fn ether_input(st: &mut Stack, ifp: usize, mut m: Mbuf) {
+    bpf_tap_if(st, ifp, &[], &m);
     let Some(ifnet) = st.ifnet.get_mut(ifp) else {
         return m_freem(&mut st.mbpool, m);
     };

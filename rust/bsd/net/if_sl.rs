@@ -12,6 +12,11 @@
 //! line can take more.
 
 use crate::bsd::kern::uipc_mbuf::{m_copydata, m_devget, m_freem, Mbuf};
+use crate::bsd::net::bpf::{
+    bpf_mtap, bpfattach, CHDR_LEN, DLT_SLIP, SLIPDIR_IN, SLIPDIR_OUT, SLIP_HDRLEN, SLX_CHDR,
+    SLX_DIR,
+};
+use crate::bsd::net::bpf_filter::{Body, BpfPkt};
 use crate::bsd::net::if_::*;
 use crate::bsd::net::slcompress::*;
 use crate::bsd::netinet::in_::{InAddr, IPPROTO_ICMP, IPPROTO_TCP};
@@ -302,6 +307,7 @@ pub fn slopen(st: &mut Stack, ttyp: usize) -> Result<usize> {
         SLMTU as u32,
     );
     ifnet.if_softc = ttyp;
+    ifnet.if_bpf = Some(bpfattach(DLT_SLIP, SLIP_HDRLEN));
     let ifp = if_attach(st, ifnet)?;
     sc.sc_if = ifp;
     if let Err(e) = st.sl_softc.insert(sc) {
@@ -363,7 +369,7 @@ pub fn sloutput(st: &mut Stack, ifp: usize, m: Mbuf, _dst: InAddr) -> Result {
 /// is waiting on the line, so the first frame opens with FRAME_END.
 pub fn slstart(st: &mut Stack, ttyp: usize, mut idle: bool, mut write: impl FnMut(&[u8]) -> usize) {
     let Some(k) = sl_of(st, ttyp) else { return };
-    let Stack { sl_softc, ifnet, mbpool, .. } = st;
+    let Stack { sl_softc, ifnet, mbpool, bpf, .. } = st;
     let Some(sc) = sl_softc.get_mut(k) else { return };
     let Some(ifn) = ifnet.get_mut(sc.sc_if) else { return };
     loop {
@@ -389,7 +395,17 @@ pub fn slstart(st: &mut Stack, ttyp: usize, mut idle: bool, mut write: impl FnMu
         m_freem(mbpool, m);
         sc.obuf.clear();
         sc.opos = 0;
+        let bif = ifn.if_bpf.as_ref().filter(|b| !b.bif_dlist.is_empty());
         let framed = copied.and_then(|()| {
+            // BPF sees the datagram as it was and the header as it went
+            // (the book's slstart copies the packet aside before
+            // compressing it, section 31.5).
+            let mut orig = Vec::new();
+            if bif.is_some() && orig.reserve(sc.pkt.len()).is_ok() {
+                for &b in sc.pkt.iter() {
+                    let _ = orig.push(b); // room was reserved
+                }
+            }
             let pkt = &mut sc.pkt[..];
             let tcp = pkt.len() > 9 && i32::from(pkt[9]) == IPPROTO_TCP;
             let (ty, out) = if ifn.if_flags & SC_COMPRESS != 0 && tcp {
@@ -398,6 +414,10 @@ pub fn slstart(st: &mut Stack, ttyp: usize, mut idle: bool, mut write: impl FnMu
                 (TYPE_IP, pkt)
             };
             sl_mark(ty, out);
+            if let Some(bif) = bif {
+                let hdr = sl_bpfhdr(SLIPDIR_OUT, out);
+                bpf_mtap(bpf, bif, &BpfPkt { hdr: &hdr, body: Body::Buf(&orig) });
+            }
             sl_encode(out, idle, &mut sc.obuf)
         });
         match framed {
@@ -411,6 +431,19 @@ pub fn slstart(st: &mut Stack, ttyp: usize, mut idle: bool, mut write: impl FnMu
             }
         }
     }
+}
+
+/// SLIP's header for BPF (`SLIP_HDRLEN` bytes): the direction, then the
+/// first `CHDR_LEN` bytes of the frame as it crossed the line, its
+/// compressed TCP header when it had one.
+fn sl_bpfhdr(dir: u8, frame: &[u8]) -> [u8; SLIP_HDRLEN] {
+    let mut h = [0u8; SLIP_HDRLEN];
+    h[SLX_DIR] = dir;
+    let n = frame.len().min(CHDR_LEN);
+    if let (Some(d), Some(s)) = (h.get_mut(SLX_CHDR..SLX_CHDR + n), frame.get(..n)) {
+        d.copy_from_slice(s);
+    }
+    h
 }
 
 /// Copies datagram `m` into `buf`.
@@ -443,7 +476,7 @@ pub fn slinput(st: &mut Stack, ttyp: usize, bytes: &[u8], flags: Option<&[u8]>) 
 /// `slinput` for line `k`; whether the abort sequence came.
 fn slinput_bytes(st: &mut Stack, k: usize, bytes: &[u8], flags: Option<&[u8]>) -> bool {
     let now = st.time_second();
-    let Stack { sl_softc, ifnet, mbpool, ipintrq, ticks, .. } = st;
+    let Stack { sl_softc, ifnet, mbpool, ipintrq, ticks, bpf, .. } = st;
     let Some(sc) = sl_softc.get_mut(k) else { return false };
     let Some(ifn) = ifnet.get_mut(sc.sc_if) else { return false };
     sc.lastin = *ticks;
@@ -485,6 +518,7 @@ fn slinput_bytes(st: &mut Stack, k: usize, bytes: &[u8], flags: Option<&[u8]>) -
             SlInput::Frame(f) => f,
         };
         let ty = sl_frame_type(frame[0]);
+        let bpfhdr = sl_bpfhdr(SLIPDIR_IN, frame);
         let fl = ifn.if_flags;
         let m = match ty {
             TYPE_IP => m_devget(mbpool, frame, 0, Some(sc.sc_if)).ok(),
@@ -506,6 +540,9 @@ fn slinput_bytes(st: &mut Stack, k: usize, bytes: &[u8], flags: Option<&[u8]>) -
             ifn.if_data.ifi_ierrors += 1;
             continue;
         };
+        if let Some(bif) = ifn.if_bpf.as_ref().filter(|b| !b.bif_dlist.is_empty()) {
+            bpf_mtap(bpf, bif, &BpfPkt::chain(&bpfhdr, &m));
+        }
         if ifn.if_flags & IFF_UP == 0 {
             ifn.if_data.ifi_iqdrops += 1;
             m_freem(mbpool, m);

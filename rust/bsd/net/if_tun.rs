@@ -4,6 +4,7 @@
 //! named by the destination address (SIOCSIFDSTADDR).
 
 use crate::bsd::kern::uipc_mbuf::*;
+use crate::bsd::net::bpf::{bpf_tap_if, bpfattach, DLT_NULL, DLT_NULL_AF_INET, NULL_HDRLEN};
 use crate::bsd::net::if_::*;
 use crate::bsd::net::if_ethersubr::if_ready;
 use crate::bsd::netinet::in_::InAddr;
@@ -20,6 +21,9 @@ pub fn tunattach(st: &mut Stack, name: &[u8], mtu: u32, softc: usize) -> Result<
         mtu,
     );
     ifp.if_softc = softc;
+    // BPF sees a 4-byte address family before each datagram, as on
+    // FreeBSD's tun (`DLT_NULL`).
+    ifp.if_bpf = Some(bpfattach(DLT_NULL, NULL_HDRLEN));
     if_attach(st, ifp)
 }
 
@@ -34,6 +38,7 @@ pub fn tunoutput(st: &mut Stack, ifp: usize, m: Mbuf, _dst: InAddr) -> Result {
 
 /// Input: `m` is an IP datagram from the device, queued for `ipintr`.
 pub fn tuninput(st: &mut Stack, ifp: usize, mut m: Mbuf) {
+    bpf_tap_if(st, ifp, &DLT_NULL_AF_INET.to_ne_bytes(), &m);
     let len = m.m_pkthdr().map_or(0, |ph| ph.len) as u64;
     let Some(ifnet) = st.ifnet.get_mut(ifp) else {
         return m_freem(&mut st.mbpool, m);

@@ -1,5 +1,7 @@
 //! `sys/net`: the interface layer.
 
+pub mod bpf;
+pub mod bpf_filter;
 pub mod if_;
 pub mod if_ethersubr;
 pub mod if_loop;

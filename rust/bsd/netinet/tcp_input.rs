@@ -25,6 +25,18 @@
 //!   not zero and gives a sane RTT (the book trusts any echo);
 //! - the FIN that `TCP_REASS` hands on is the one left after the trims
 //!   (the book reads it from the header, trims or not);
+//! - `tcp_reass` trims data before `rcv_nxt` too: the ACK that
+//!   completes a handshake can deliver queued data past its own
+//!   segment's (already trimmed) start;
+//! - the urgent byte is taken out of the data when it reaches the socket
+//!   (`TCPOOB_PENDING`), not when it arrives, so that the reassembly
+//!   queue keeps a byte per sequence number;
+//! - ACKs for unacceptable segments (`dropafterack`, the duplicate
+//!   segment's ACK, challenge ACKs) are limited to `TCP_ACK_WAR_CNT` a
+//!   second per connection, as FreeBSD limits them, and an unacceptable
+//!   ACK in SYN_RECEIVED gets a RST there (FreeBSD's LAND fix);
+//! - only a SYN to a listener makes a socket (the book makes one for any
+//!   segment and aborts it when the segment is not a SYN);
 //! - a segment the socket buffer has no room to take a first record for
 //!   (memory) is dropped before `rcv_nxt` moves (`tcps_rcvmemdrop`), as
 //!   is one the reassembly queue has no room for.
@@ -32,7 +44,7 @@
 use crate::bsd::kern::uipc_mbuf::*;
 use crate::bsd::kern::uipc_socket::*;
 use crate::bsd::kern::uipc_socket2::*;
-use crate::bsd::net::route::{rtalloc, rtfree, RtId, RTV_RTT};
+use crate::bsd::net::route::RTV_RTT;
 use crate::bsd::netinet::in_::*;
 use crate::bsd::netinet::in_cksum::in_cksum;
 use crate::bsd::netinet::in_pcb::*;
@@ -44,7 +56,9 @@ use crate::bsd::netinet::tcp_debug::{tcp_trace, TA_DROP, TA_INPUT};
 use crate::bsd::netinet::tcp_fsm::*;
 use crate::bsd::netinet::tcp_output::tcp_output;
 use crate::bsd::netinet::tcp_seq::*;
-use crate::bsd::netinet::tcp_subr::{tcp_close, tcp_drop, tcp_iss, tcp_respond, tcp_template};
+use crate::bsd::netinet::tcp_subr::{
+    tcp_close, tcp_drop, tcp_iss, tcp_respond, tcp_rtalloc, tcp_template,
+};
 use crate::bsd::netinet::tcp_timer::*;
 use crate::bsd::netinet::tcp_var::*;
 use crate::bsd::stack::Stack;
@@ -62,6 +76,37 @@ pub const RTM_RTTUNIT: u32 = 1_000_000;
 /// longer than any RTO, so that a bogus echo cannot blow up the
 /// estimators.
 const TS_RTT_MAX: u32 = 4 * 64 * 60 * PR_SLOWHZ as u32;
+
+/// ACKs for unacceptable segments a connection sends per
+/// `TCP_ACK_WAR_TIME` slow ticks (FreeBSD's `tcp_ack_war_cnt` and
+/// `tcp_ack_war_time_window`): two ends that no longer agree on the
+/// sequence numbers (a forged segment was taken) would otherwise ACK
+/// each other's ACKs for ever.
+pub const TCP_ACK_WAR_CNT: u32 = 5;
+/// The period of `TCP_ACK_WAR_CNT`: one second.
+pub const TCP_ACK_WAR_TIME: u32 = PR_SLOWHZ as u32;
+
+/// Whether `tp` may send another ACK for an unacceptable segment now
+/// (counting it when so).
+fn ack_war_ok(st: &mut Stack, tp: usize) -> bool {
+    let now = st.tcp.tcp_now;
+    let t = st.tp(tp);
+    if (now.wrapping_sub(t.t_ackwar_end) as i32) >= 0
+        || t.t_ackwar_end.wrapping_sub(now) > TCP_ACK_WAR_TIME
+    {
+        t.t_ackwar_end = now.wrapping_add(TCP_ACK_WAR_TIME);
+        t.t_ackwar_cnt = 0;
+    }
+    if t.t_ackwar_cnt >= TCP_ACK_WAR_CNT {
+        return false;
+    }
+    t.t_ackwar_cnt += 1;
+    true
+}
+
+/// A `t_oobflags` bit of bsdinet's: the urgent byte at `rcv_up - 1` is
+/// still in the data, to be taken out when it reaches the socket.
+pub const TCPOOB_PENDING: u8 = 0x80;
 
 /// `TSTMP_LT`: timestamps compare as sequence numbers do.
 fn tstmp_lt(a: u32, b: u32) -> bool {
@@ -123,8 +168,11 @@ impl Seg {
 /// `ts_ecr`).
 #[derive(Clone, Copy, Default)]
 pub struct TcpTs {
+    /// The segment carried one (`ts_present`).
     pub present: bool,
+    /// The sender's clock (`ts_val`).
     pub val: u32,
+    /// The clock it echoes (`ts_ecr`).
     pub ecr: u32,
 }
 
@@ -271,7 +319,9 @@ pub fn tcp_input(st: &mut Stack, m: Mbuf, iphlen: usize) {
         ts,
         iss: None,
     };
-    loop {
+    // `goto findpcb` happens once at most: the connection it closed
+    // cannot be found again. (Bounded all the same.)
+    for _ in 0..2 {
         let exit = tcp_input_pcb(st, &mut c, &mut s);
         match exit {
             Exit::FindPcb => continue,
@@ -281,6 +331,8 @@ pub fn tcp_input(st: &mut Stack, m: Mbuf, iphlen: usize) {
             Exit::DropWithReset => return dropwithreset(st, c, &s),
         }
     }
+    st.bug("tcp_input: findpcb again and again");
+    drop_segment(st, c, &s);
 }
 
 /// The PCB of the segment, through the one-entry cache (`findpcb`,
@@ -513,7 +565,7 @@ fn header_prediction(st: &mut Stack, c: &mut Ctx, s: &Seg, tp: usize) -> Option<
         st.tcpstat.tcps_rcvpack += 1;
         st.tcpstat.tcps_rcvbyte += u64::from(s.len);
         if let Some(m) = c.m.take() {
-            rcv_append(st, so, m);
+            rcv_deliver(st, tp, so, s.seq, s.len, m);
         }
         sorwakeup(st, so);
         st.tp(tp).t_flags |= TF_DELACK;
@@ -743,7 +795,9 @@ fn tcp_synchronized(st: &mut Stack, c: &mut Ctx, s: &mut Seg, tp: usize) -> Opti
             // duplicate. ACK to resynchronize, drop the data, but go on
             // for the ACK.
             s.flags &= !TH_FIN;
-            st.tp(tp).t_flags |= TF_ACKNOW;
+            if ack_war_ok(st, tp) {
+                st.tp(tp).t_flags |= TF_ACKNOW;
+            }
             todrop = len;
             st.tcpstat.tcps_rcvduppack += 1;
             st.tcpstat.tcps_rcvdupbyte += u64::from(s.len);
@@ -870,10 +924,13 @@ fn tcp_synchronized(st: &mut Stack, c: &mut Ctx, s: &mut Seg, tp: usize) -> Opti
 
 /// Sends a challenge ACK (RFC 5961) and drops the segment.
 fn challenge_ack(st: &mut Stack, c: &mut Ctx, tp: usize) -> Exit {
-    st.tcpstat.tcps_challengeack += 1;
     if let Some(m) = c.m.take() {
         m_freem(&mut st.mbpool, m);
     }
+    if !ack_war_ok(st, tp) {
+        return Exit::Done;
+    }
+    st.tcpstat.tcps_challengeack += 1;
     st.tp(tp).t_flags |= TF_ACKNOW;
     let _ = tcp_output(st, tp);
     Exit::Done
@@ -884,6 +941,7 @@ fn challenge_ack(st: &mut Stack, c: &mut Ctx, tp: usize) -> Exit {
 fn tcp_ack(st: &mut Stack, c: &mut Ctx, s: &mut Seg, tp: usize) -> Option<Exit> {
     let so = c.so;
     let t = st.tp(tp);
+    let queued_at_nxt = t.t_segq.first().is_some_and(|r| r.seq == t.rcv_nxt);
     if t.t_state == TCPS_SYN_RECEIVED {
         // Our SYN acknowledged: established (figure 29.2).
         if seq_gt(t.snd_una, s.ack) || seq_gt(s.ack, t.snd_max) {
@@ -900,6 +958,11 @@ fn tcp_ack(st: &mut Stack, c: &mut Ctx, s: &mut Seg, tp: usize) -> Option<Exit> 
         }
         tcp_reass(st, tp, None);
         st.tp(tp).snd_wl1 = s.seq.wrapping_sub(1);
+    } else if queued_at_nxt {
+        // Closed in SYN_RECEIVED (now FIN_WAIT_1): what was queued then
+        // goes on at the first ACK too (the book leaves it for the next
+        // segment with data).
+        tcp_reass(st, tp, None);
     }
 
     let t = st.tp(tp);
@@ -1083,7 +1146,7 @@ fn step6(st: &mut Stack, c: &mut Ctx, s: &mut Seg) -> Exit {
                 // The pointer moves on: mark the stream.
                 t.rcv_up = s.seq.wrapping_add(s.urp);
                 let ahead = t.rcv_up.wrapping_sub(t.rcv_nxt) as usize;
-                t.t_oobflags &= !(TCPOOB_HAVEDATA | TCPOOB_HADDATA);
+                t.t_oobflags &= !(TCPOOB_HAVEDATA | TCPOOB_HADDATA | TCPOOB_PENDING);
                 let sock = st.so(so);
                 sock.so_oobmark = cc.saturating_add(ahead).saturating_sub(1);
                 if sock.so_oobmark == 0 {
@@ -1092,11 +1155,11 @@ fn step6(st: &mut Stack, c: &mut Ctx, s: &mut Seg) -> Exit {
                 sohasoutofband(st, so);
             }
             // Take the urgent byte out of the data unless it goes
-            // inline.
+            // inline: when the data reaches the socket (`rcv_deliver`),
+            // so that what waits on the reassembly queue keeps a byte
+            // per sequence number (the book takes it out here).
             if s.urp <= s.len && st.so(so).so_options & SO_OOBINLINE == 0 {
-                if let Some(m) = c.m.as_mut() {
-                    tcp_pulloutofband(st, tp, s.urp, m);
-                }
+                st.tp(tp).t_oobflags |= TCPOOB_PENDING;
             }
         }
     } else {
@@ -1122,7 +1185,7 @@ fn step6(st: &mut Stack, c: &mut Ctx, s: &mut Seg) -> Exit {
             st.tcpstat.tcps_rcvpack += 1;
             st.tcpstat.tcps_rcvbyte += u64::from(s.len);
             if let Some(m) = m {
-                rcv_append(st, so, m);
+                rcv_deliver(st, tp, so, s.seq, s.len, m);
             }
             sorwakeup(st, so);
         } else {
@@ -1136,13 +1199,17 @@ fn step6(st: &mut Stack, c: &mut Ctx, s: &mut Seg) -> Exit {
                     }
                 },
             };
-            let delivered_fin = tcp_reass(st, tp, Some((s.seq, s.len, fin, m)));
-            if delivered_fin {
+            let dup = reass_insert(st, tp, s.seq, s.len, fin, m);
+            if tcp_reass_present(st, tp) {
                 s.flags |= TH_FIN;
             } else {
                 s.flags &= !TH_FIN;
             }
-            st.tp(tp).t_flags |= TF_ACKNOW;
+            // An ACK at once (for the peer's fast retransmit), but not
+            // without end for the same segment again.
+            if !dup || ack_war_ok(st, tp) {
+                st.tp(tp).t_flags |= TF_ACKNOW;
+            }
         }
     } else {
         if let Some(m) = c.m.take() {
@@ -1197,6 +1264,19 @@ fn dropafterack(st: &mut Stack, mut c: Ctx, s: &Seg) {
     if s.flags & TH_RST != 0 {
         return drop_segment(st, c, s);
     }
+    // In SYN_RECEIVED an unacceptable ACK gets a RST (FreeBSD: this ends
+    // the loop of the LAND attack, and an ACK storm between two
+    // listeners sent forged SYNs in each other's name).
+    let t = st.tp(tp);
+    if t.t_state == TCPS_SYN_RECEIVED
+        && s.flags & TH_ACK != 0
+        && (seq_gt(t.snd_una, s.ack) || seq_gt(s.ack, t.snd_max))
+    {
+        return dropwithreset(st, c, s);
+    }
+    if !ack_war_ok(st, tp) {
+        return drop_segment(st, c, s);
+    }
     if let Some(m) = c.m.take() {
         m_freem(&mut st.mbpool, m);
     }
@@ -1249,69 +1329,103 @@ fn drop_segment(st: &mut Stack, mut c: Ctx, s: &Seg) {
 /// is now in order to the socket. With `None`, only the handing on (a
 /// connection just established). Returns whether a FIN was handed on.
 pub fn tcp_reass(st: &mut Stack, tp: usize, seg: Option<(u32, u32, bool, Mbuf)>) -> bool {
-    if let Some((mut seq, mut len, mut fin, mut m)) = seg {
-        if st.tp(tp).t_segq.reserve(1).is_err() {
-            // No room on the queue: the segment is lost, and the peer
-            // sends it again.
-            st.tcpstat.tcps_rcvmemdrop += 1;
-            m_freem(&mut st.mbpool, m);
-            return tcp_reass_present(st, tp);
-        }
-        let t = st.tp(tp);
-        let q = &mut t.t_segq;
-        // The first segment that begins after this one.
-        let i = q.iter().position(|r| seq_gt(r.seq, seq)).unwrap_or(q.len());
-        // The one before may hold some or all of our data.
-        if let Some(p) = i.checked_sub(1).and_then(|p| q.get(p)) {
-            let over = seq_sub(p.seq.wrapping_add(p.len as u32), seq);
-            if over > 0 {
-                let over = over as u32;
-                if over >= len {
-                    st.tcpstat.tcps_rcvduppack += 1;
-                    st.tcpstat.tcps_rcvdupbyte += u64::from(len);
-                    m_freem(&mut st.mbpool, m);
-                    return false;
-                }
-                m_adj(&mut m, over as isize);
-                len -= over;
-                seq = seq.wrapping_add(over);
-            }
-        }
-        st.tcpstat.tcps_rcvoopack += 1;
-        st.tcpstat.tcps_rcvoobyte += u64::from(len);
-        // The ones after that we cover are trimmed, or dequeued when we
-        // cover them whole.
-        let q = &mut st.tp(tp).t_segq;
-        let mut freed = None;
-        while let Some(r) = q.get_mut(i) {
-            let over = seq_sub(seq.wrapping_add(len), r.seq);
-            if over <= 0 {
-                break;
-            }
-            let over = over as u32;
-            if (over as usize) < r.len {
-                r.seq = r.seq.wrapping_add(over);
-                r.len -= over as usize;
-                m_adj(&mut r.m, over as isize);
-                break;
-            }
-            if let Some(r) = q.remove(i) {
-                // A FIN at the very end of what we cover stays with us
-                // (the book loses it with the segment).
-                if r.fin && r.seq.wrapping_add(r.len as u32) == seq.wrapping_add(len) {
-                    fin = true;
-                }
-                m_link(&mut freed, r.m);
-            }
-        }
-        let entry = TcpReass { seq, len: len as usize, fin, m };
-        // Cannot fail: room was reserved above.
-        let _ = q.insert(i, entry);
-        if let Some(f) = freed {
-            m_freem(&mut st.mbpool, f);
-        }
+    if let Some((seq, len, fin, m)) = seg {
+        reass_insert(st, tp, seq, len, fin, m);
     }
     tcp_reass_present(st, tp)
+}
+
+/// The first half of `tcp_reass` (figures 27.19-27.20): puts the segment
+/// on the queue. Returns true when it brought nothing new (a duplicate,
+/// or no memory), for the ACK it gets to be limited as for other
+/// unacceptable segments.
+fn reass_insert(st: &mut Stack, tp: usize, seq: u32, len: u32, fin: bool, m: Mbuf) -> bool {
+    let (mut seq, mut len, mut fin, mut m) = (seq, len, fin, m);
+    if st.tp(tp).t_segq.reserve(1).is_err() {
+        // No room on the queue: the segment is lost, and the peer sends
+        // it again.
+        st.tcpstat.tcps_rcvmemdrop += 1;
+        m_freem(&mut st.mbpool, m);
+        return true;
+    }
+    let t = st.tp(tp);
+    // Data before rcv_nxt: tcp_input trims it, but the ACK that completes
+    // the handshake may move rcv_nxt over queued data after its own
+    // segment was trimmed (the book queues that data where it can never
+    // be delivered).
+    let behind = seq_sub(t.rcv_nxt, seq);
+    if behind > 0 && tcps_havercvdsyn(t.t_state) {
+        let behind = behind as u32;
+        if behind > len || (behind == len && !fin) {
+            st.tcpstat.tcps_rcvduppack += 1;
+            st.tcpstat.tcps_rcvdupbyte += u64::from(len);
+            m_freem(&mut st.mbpool, m);
+            return true;
+        }
+        m_adj(&mut m, behind as isize);
+        len -= behind;
+        seq = seq.wrapping_add(behind);
+    }
+    let t = st.tp(tp);
+    let q = &mut t.t_segq;
+    // The first segment that begins after this one.
+    let i = q.iter().position(|r| seq_gt(r.seq, seq)).unwrap_or(q.len());
+    // The one before may hold some or all of our data.
+    if let Some(p) = i.checked_sub(1).and_then(|p| q.get_mut(p)) {
+        let over = seq_sub(p.seq.wrapping_add(p.len as u32), seq);
+        if over > 0 || (over == 0 && len == 0) {
+            let over = over as u32;
+            if over >= len {
+                // All of it is there already; a FIN just at the end of
+                // the one before goes with that one (the book would queue
+                // a FIN alone again and again).
+                if fin && over == len {
+                    p.fin = true;
+                }
+                st.tcpstat.tcps_rcvduppack += 1;
+                st.tcpstat.tcps_rcvdupbyte += u64::from(len);
+                m_freem(&mut st.mbpool, m);
+                return true;
+            }
+            m_adj(&mut m, over as isize);
+            len -= over;
+            seq = seq.wrapping_add(over);
+        }
+    }
+    st.tcpstat.tcps_rcvoopack += 1;
+    st.tcpstat.tcps_rcvoobyte += u64::from(len);
+    // The ones after that we cover are trimmed, or dequeued when we
+    // cover them whole.
+    let q = &mut st.tp(tp).t_segq;
+    let mut freed = None;
+    while let Some(r) = q.get_mut(i) {
+        let over = seq_sub(seq.wrapping_add(len), r.seq);
+        if over <= 0 {
+            break;
+        }
+        let over = over as u32;
+        if (over as usize) < r.len {
+            r.seq = r.seq.wrapping_add(over);
+            r.len -= over as usize;
+            m_adj(&mut r.m, over as isize);
+            break;
+        }
+        if let Some(r) = q.remove(i) {
+            // A FIN at the very end of what we cover stays with us
+            // (the book loses it with the segment).
+            if r.fin && r.seq.wrapping_add(r.len as u32) == seq.wrapping_add(len) {
+                fin = true;
+            }
+            m_link(&mut freed, r.m);
+        }
+    }
+    let entry = TcpReass { seq, len: len as usize, fin, m };
+    // Cannot fail: room was reserved above.
+    let _ = q.insert(i, entry);
+    if let Some(f) = freed {
+        m_freem(&mut st.mbpool, f);
+    }
+    false
 }
 
 /// The "present" half of `tcp_reass` (figure 27.21): the data now in
@@ -1344,17 +1458,33 @@ fn tcp_reass_present(st: &mut Stack, tp: usize) -> bool {
         if st.so(so).so_state & SS_CANTRCVMORE != 0 {
             m_freem(&mut st.mbpool, r.m);
         } else {
-            rcv_append(st, so, r.m);
+            rcv_deliver(st, tp, so, r.seq, r.len as u32, r.m);
         }
     }
     sorwakeup(st, so);
     flags
 }
 
-/// Takes the urgent byte, at `urp - 1` of the data `m`, out of the data
-/// into `t_iobc` (`tcp_pulloutofband`, figure 29.20).
-fn tcp_pulloutofband(st: &mut Stack, tp: usize, urp: u32, m: &mut Mbuf) {
-    let Some(mut cnt) = (urp as usize).checked_sub(1) else { return };
+/// Hands data `m`, sequence numbers `seq` and `len` of them, to the
+/// receive buffer of `so` (after `rcv_ready`), taking out the urgent
+/// byte first if it is in there, waiting (TCPOOB_PENDING) at `rcv_up - 1`.
+fn rcv_deliver(st: &mut Stack, tp: usize, so: usize, seq: u32, len: u32, mut m: Mbuf) {
+    let t = st.tp(tp);
+    if t.t_oobflags & TCPOOB_PENDING != 0 {
+        let off = t.rcv_up.wrapping_sub(1).wrapping_sub(seq);
+        if off < len {
+            t.t_oobflags &= !TCPOOB_PENDING;
+            tcp_pulloutofband(st, tp, off as usize, &mut m);
+        }
+    }
+    rcv_append(st, so, m);
+}
+
+/// Takes the urgent byte, at offset `cnt` of the data `m` (the book's
+/// `urp - 1`), out of the data into `t_iobc` (`tcp_pulloutofband`,
+/// figure 29.20).
+fn tcp_pulloutofband(st: &mut Stack, tp: usize, cnt: usize, m: &mut Mbuf) {
+    let mut cnt = cnt;
     let mut cur = Some(&mut *m);
     let mut found = None;
     while let Some(x) = cur {
@@ -1471,17 +1601,6 @@ pub fn tcp_xmit_timer(st: &mut Stack, tp: usize, rtt: i32) {
     t.t_softerror = 0;
 }
 
-/// The route to the peer of `inp`, and whether the caller holds a
-/// reference to give back with `rtfree`. (The PCB caches no route yet;
-/// `tcp_rtalloc` in tcp_subr.rs will replace this.)
-fn tcp_route(st: &mut Stack, inp: usize) -> Option<(RtId, bool)> {
-    let faddr = st.inpcbs.get(inp)?.inp_faddr;
-    if faddr == INADDR_ANY {
-        return None;
-    }
-    rtalloc(st, faddr).map(|rt| (rt, true))
-}
-
 /// The MSS to use with the peer and the one to offer (`tcp_mss`, figures
 /// 27.3-27.5): from the route and its metrics, the interface's MTU and the
 /// peer's `offer` (0 when it named none). Sets `t_maxseg`, `snd_cwnd`,
@@ -1489,7 +1608,8 @@ fn tcp_route(st: &mut Stack, inp: usize) -> Option<(RtId, bool)> {
 /// the socket buffers to multiples of the MSS.
 pub fn tcp_mss(st: &mut Stack, tp: usize, offer: u16) -> u16 {
     let inp = st.tp(tp).t_inpcb;
-    let Some((rt, held)) = tcp_route(st, inp) else {
+    // The route the PCB caches (the book's `inp_route`).
+    let Some(rt) = tcp_rtalloc(st, inp) else {
         return st.tcp.tcp_mssdflt;
     };
     let r = st.rt(rt);
@@ -1567,9 +1687,6 @@ pub fn tcp_mss(st: &mut Stack, tp: usize, offer: u16) -> u16 {
         // A buffer limit on the path: slow start up to it, and no less
         // than two segments.
         t.snd_ssthresh = rmx.rmx_ssthresh.max(2 * mss);
-    }
-    if held {
-        rtfree(st, rt);
     }
     mss as u16
 }

@@ -176,6 +176,20 @@ pub fn tcp_output(st: &mut Stack, tp: usize) -> Result {
             return Ok(());
         }
 
+        // An ACK or window update while the peer's window is closed and
+        // data waits: nothing else would come back to the data, so the
+        // persist timer starts here too (FreeBSD's addition to the book,
+        // which arms it only when it sends nothing).
+        if len == 0
+            && sb_cc != 0
+            && t.snd_wnd == 0
+            && t.t_timer[TCPT_REXMT] == 0
+            && t.t_timer[TCPT_PERSIST] == 0
+        {
+            t.t_rxtshift = 0;
+            tcp_setpersist(st, tp);
+        }
+
         // Figure 26.9 on: build the segment. Options first.
         let mut opt = [0u8; MAX_TCPOPTLEN];
         let mut optlen = 0usize;
@@ -221,6 +235,10 @@ pub fn tcp_output(st: &mut Stack, tp: usize) -> Result {
         // The options take room from the data (figure 26.24).
         let room = maxseg - optlen as i64;
         if len > room {
+            // More is left to send: no FIN yet (the book's `flags &=
+            // ~TH_FIN` here; without it the FIN goes before the end of
+            // the data).
+            flags &= !TH_FIN;
             len = room.max(0);
             sendalot = true;
         }
@@ -288,8 +306,12 @@ pub fn tcp_output(st: &mut Stack, tp: usize) -> Result {
             };
             if !ok {
                 // As the book: without the copy, the segment goes
-                // without data (an ACK all the same).
+                // without data (an ACK all the same), but not with the
+                // FIN meant to follow the data (the book's would go
+                // ahead of it and the data after it).
                 len = 0;
+                flags &= !TH_FIN;
+                tcp_rexmt_if_idle(st, tp, so);
                 if inline {
                     let _ = m.set_len(hdrlen);
                 }
@@ -441,6 +463,8 @@ pub fn tcp_output(st: &mut Stack, tp: usize) -> Result {
 fn tcp_output_error(st: &mut Stack, tp: usize, inp: usize, e: Errno) -> Result {
     if e == ENOBUFS {
         tcp_quench(st, inp, Errno(0));
+        let so = st.pcb(inp).inp_socket;
+        tcp_rexmt_if_idle(st, tp, so);
         return Ok(());
     }
     let t = st.tp(tp);
@@ -449,6 +473,21 @@ fn tcp_output_error(st: &mut Stack, tp: usize, inp: usize, e: Errno) -> Result {
         return Ok(());
     }
     Err(e)
+}
+
+/// After a send that memory cut short: with data waiting and no timer
+/// to come back to it, the retransmission timer will (FreeBSD's rule;
+/// the book relies on the next ACK or user request, which may never
+/// come).
+fn tcp_rexmt_if_idle(st: &mut Stack, tp: usize, so: usize) {
+    let waiting = st.so(so).so_snd.sb_cc != 0;
+    let t = st.tp(tp);
+    if t.t_timer[TCPT_REXMT] == 0
+        && t.t_timer[TCPT_PERSIST] == 0
+        && (waiting || t.snd_max != t.snd_una)
+    {
+        t.t_timer[TCPT_REXMT] = t.t_rxtcur.max(1);
+    }
 }
 
 /// Starts the persist timer (`tcp_setpersist`, figure 25.13): the RTO the

@@ -194,6 +194,19 @@ pub fn tcp_timers(st: &mut Stack, tp: usize, timer: usize) -> Option<usize> {
         // The persist timer: probe the closed window (figure 25.13).
         TCPT_PERSIST => {
             st.tcpstat.tcps_persisttimeo += 1;
+            // The book probes a closed window for ever; a peer that never
+            // opens it (or is gone) would hold the connection so, with no
+            // descriptor left to close it. FreeBSD's limit: once the
+            // backoff is at its end, a connection that heard nothing for
+            // the keepalive idle time, or for the whole backoff, goes.
+            let t = st.tp(tp);
+            let (idle, shift) = (t.t_idle, t.t_rxtshift);
+            let total: i32 = TCP_BACKOFF.iter().sum();
+            let whole = crate::bsd::netinet::tcp_var::tcp_rexmtval(st.tp(tp)).saturating_mul(total);
+            if shift >= TCP_MAXRXTSHIFT && (idle >= st.tcp.tcp_keepidle || idle >= whole) {
+                st.tcpstat.tcps_persistdrop += 1;
+                return tcp_drop(st, tp, ETIMEDOUT);
+            }
             tcp_setpersist(st, tp);
             st.tp(tp).t_force = true;
             let _ = tcp_output(st, tp);

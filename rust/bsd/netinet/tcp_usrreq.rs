@@ -12,7 +12,7 @@ use crate::bsd::netinet::tcp_debug::{tcp_trace, TA_USER};
 use crate::bsd::netinet::tcp_fsm::*;
 use crate::bsd::netinet::tcp_output::tcp_output;
 use crate::bsd::netinet::tcp_subr::*;
-use crate::bsd::netinet::tcp_timer::TCPT_KEEP;
+use crate::bsd::netinet::tcp_timer::{tcp_maxidle, TCPT_2MSL, TCPT_KEEP};
 use crate::bsd::netinet::tcp_var::*;
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
@@ -279,6 +279,15 @@ pub fn tcp_usrclosed(st: &mut Stack, tp: usize) -> Option<usize> {
     if st.tp(tp).t_state >= TCPS_FIN_WAIT_2 {
         if let Some(so) = tcp_socket(st, tp) {
             soisdisconnected(st, so);
+        }
+        // Closed after shutdown(SHUT_WR) had its FIN acknowledged: the
+        // book starts FIN_WAIT_2's idle timer only when the ACK finds the
+        // socket closed, so this connection would wait for the peer's FIN
+        // for ever. Start it now (FreeBSD does).
+        let maxidle = tcp_maxidle(st);
+        let t = st.tp(tp);
+        if t.t_state == TCPS_FIN_WAIT_2 && t.t_timer[TCPT_2MSL] == 0 {
+            t.t_timer[TCPT_2MSL] = maxidle;
         }
     }
     Some(tp)

@@ -174,6 +174,14 @@ pub struct Tcpcb {
     pub ts_recent_age: u32,
     /// The acknowledgment of the last segment sent.
     pub last_ack_sent: u32,
+
+    // bsdinet: the limit on ACKs for unacceptable segments (FreeBSD's
+    // `t_challenge_ack_end`/`t_challenge_ack_cnt`), which ends the ACK
+    // storm of two ends that no longer agree (RFC 5961 section 7).
+    /// When the current period of ACKs ends (`tcp_now`).
+    pub t_ackwar_end: u32,
+    /// ACKs sent in it.
+    pub t_ackwar_cnt: u32,
 }
 
 impl Tcpcb {
@@ -224,6 +232,8 @@ impl Tcpcb {
             ts_recent: 0,
             ts_recent_age: 0,
             last_ack_sent: 0,
+            t_ackwar_end: 0,
+            t_ackwar_cnt: 0,
         }
     }
 
