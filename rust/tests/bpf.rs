@@ -464,7 +464,7 @@ fn tap_cost_host() {
     let m = m_devget(&mut st.mbpool, &dg, 0, Some(lo0)).unwrap();
     let af = DLT_NULL_AF_INET.to_ne_bytes();
     let n = 10_000_000u32;
-    let mut run = |st: &mut bsdinet::bsd::stack::Stack, what: &str| {
+    let run = |st: &mut bsdinet::bsd::stack::Stack, what: &str| {
         let t = Instant::now();
         for _ in 0..n {
             bpf_tap_if(black_box(st), black_box(lo0), &af, black_box(&m));
