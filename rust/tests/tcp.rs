@@ -297,3 +297,98 @@ proptest! {
         }
     }
 }
+
+/// The congestion window through slow start, a fast retransmit and fast
+/// recovery, then congestion avoidance, read from the SO_DEBUG trace of
+/// the sender (every ACK it took, with the control block after it), and
+/// checked against the book's rules (figures 29.3-29.7): one segment more
+/// per ACK in slow start; at the third duplicate ACK ssthresh is half the
+/// window (at least two segments) and cwnd ssthresh plus three segments;
+/// one more segment per further duplicate; the ACK of new data deflates
+/// cwnd to ssthresh (and, cwnd being no more than ssthresh then, opens it
+/// by the segment of slow start); then less than a segment per ACK.
+#[test]
+fn congestion_window_through_slow_start_fast_retransmit_and_recovery() {
+    use bsdinet::bsd::netinet::tcp_debug::{TA_DROP, TA_INPUT};
+    let mut sim = Sim::new(1500, 9);
+    for st in sim.st.iter_mut() {
+        st.tcp.tcp_sendspace = 65536;
+        st.tcp.tcp_recvspace = 65536;
+    }
+    let (_l, c, s) = connection(&mut sim, 80);
+    sim.st[0].so(c).so_options |= SO_DEBUG;
+    let tp = sototcpcb(&mut sim.st[0], c).unwrap();
+    let maxseg = u32::from(sim.st[0].tp(tp).t_maxseg);
+    let seg = maxseg as usize - 12;
+    // Lose the 12th data segment once.
+    let mut n = 0;
+    sim.drop_if = Some(Box::new(move |from, b| {
+        if from == 0 && tcp_of(b).is_some_and(|(_, len)| len > 0) {
+            n += 1;
+            return n == 12;
+        }
+        false
+    }));
+    let x = pattern(40 * seg, 7);
+    let mut sent = 0;
+    let mut got = Vec::new();
+    for _ in 0..200 {
+        sent += tcp_send(&mut sim.st[0], c, &x[sent..]);
+        sim.run();
+        got.extend(tcp_recv(&mut sim.st[1], s).unwrap_or_default());
+        if got.len() == x.len() {
+            break;
+        }
+        sim.tick();
+    }
+    assert!(got == x, "{} of {}", got.len(), x.len());
+    assert_eq!(sim.st[0].tcpstat.tcps_sndrexmitfast, 1);
+    assert_eq!(sim.st[0].tcpstat.tcps_rexmttimeo, 0, "recovered without a timeout");
+
+    // (cwnd, ssthresh, ack, data length) after each segment taken.
+    let d = &sim.st[0].tcp_debug;
+    let k = d.entries.len();
+    let trace: Vec<_> = (0..k)
+        .map(|i| &d.entries[(d.tcp_debx + i) % k])
+        // (Duplicate ACKs end at the book's `drop`: traced TA_DROP.)
+        .filter(|e| (e.td_act == TA_INPUT || e.td_act == TA_DROP) && e.td_tcb == tp)
+        .map(|e| {
+            (e.td_cb.snd_cwnd, e.td_cb.snd_ssthresh, e.td_th.unwrap().0.th_ack, e.td_th.unwrap().1)
+        })
+        .collect();
+    assert!(trace.len() > 10, "{trace:?}");
+    let (mut prev_cwnd, mut prev_ack) = (maxseg, 0u32);
+    let (mut dups, mut recovered, mut ss_steps, mut ca_steps) = (0, false, 0, 0);
+    let mut ssthresh_fr = 0;
+    for &(cwnd, ssthresh, ack, _) in &trace {
+        if prev_ack != 0 && ack == prev_ack {
+            dups += 1;
+            if dups == 3 {
+                let want = (prev_cwnd.min(65535) / 2 / maxseg).max(2) * maxseg;
+                assert_eq!(ssthresh, want, "ssthresh at the third duplicate");
+                assert_eq!(cwnd, ssthresh + 3 * maxseg, "cwnd at the third duplicate");
+                ssthresh_fr = ssthresh;
+            } else if dups > 3 {
+                assert_eq!(cwnd, prev_cwnd + maxseg, "inflation by a duplicate");
+            }
+        } else if dups >= 3 && !recovered {
+            // Deflated to ssthresh, then this ACK's own increase: cwnd is
+            // not above ssthresh, so a whole segment (figure 29.7).
+            assert_eq!(cwnd, ssthresh_fr + maxseg, "deflated by the new ACK");
+            recovered = true;
+            dups = 0;
+        } else if prev_ack != 0 {
+            dups = 0;
+            if !recovered && cwnd <= ssthresh {
+                assert_eq!(cwnd, prev_cwnd + maxseg, "slow start: a segment an ACK");
+                ss_steps += 1;
+            } else if recovered && cwnd > prev_cwnd {
+                assert!(cwnd - prev_cwnd < maxseg, "congestion avoidance: less than a segment");
+                ca_steps += 1;
+            }
+        }
+        prev_cwnd = cwnd;
+        prev_ack = ack;
+    }
+    assert!(recovered && ss_steps >= 3 && ca_steps >= 1, "{ss_steps} {ca_steps} {trace:?}");
+}
