@@ -159,7 +159,7 @@ d, a = u.recvfrom(100)
 check("preload: a python3 UDP exchange over bsdinet, from an ephemeral port in 1024-5000",
       (d, a[0], a[1] == v.getsockname()[1], 1024 <= a[1] <= 5000), (b"over bsdinet", "127.0.0.1", True, True))
 u.close(); v.close()
-# TCP: a python3 echo over bsdinet's lo0.
+# TCP: a python3 echo over the lo0 of bsdinet.
 ls = socket.socket(AF_INET, socket.SOCK_STREAM)
 ls.bind(("127.0.0.1", 0)); ls.listen(1)
 c = socket.create_connection(ls.getsockname(), timeout=10)
