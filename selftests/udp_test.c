@@ -293,7 +293,7 @@ TEST_F(pair, poll_and_epoll_wake)
 TEST_F_TIMEOUT(pair, full_receiver, 1200)
 {
 	char buf[2048] = { 0 };
-	long n = getenv("BSDINET_FLOOD") ? atol(getenv("BSDINET_FLOOD")) : 200000;
+	long n = getenv("BSDINET_FLOOD") ? atol(getenv("BSDINET_FLOOD")) : 100000;
 	long got = 0;
 	long long fullsock = bsd_stat("udp", "udps_fullsock");
 	long long ipackets = bsd_stat("udp", "udps_ipackets");
