@@ -166,7 +166,7 @@ c = socket.create_connection(ls.getsockname(), timeout=10)
 sv, peer = ls.accept()
 c.sendall(b"tcp over bsdinet"); sv.sendall(sv.recv(100)[::-1])
 check("preload: a python3 TCP exchange over bsdinet (accept names the peer)",
-      (c.recv(100), peer == c.getsockname(), sv.family), (b"tendisb revo pct", True, AF_INET))
+      (c.recv(100), peer == c.getsockname(), sv.family), (b"tenidsb revo pct", True, AF_INET))
 c.close(); sv.close(); ls.close()
 a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
 a.sendall(b"ping")
