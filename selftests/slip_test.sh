@@ -26,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 
 ktap_print_header
-ktap_set_plan 29
+ktap_set_plan 30
 
 mbufs0=$(counter mbuf m_mbufs) clusters0=$(counter mbuf m_clusters) refs0=$(cat /sys/module/bsdinet/refcnt)
 [ -e /sys/module/slhc ] || insmod "$here/out/slhc.ko"
