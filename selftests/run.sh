@@ -40,7 +40,17 @@ for t in $(cat out/tests); do
 		echo "# $(cat "$d/comm") (${d#/proc/}):"; sed 's/^/#   /' "$d/stack"
 	  done ) &
 	dog=$!
-	timeout "$timeout" "./$t" 2>&1 | count
+	{
+		timeout "$timeout" "./$t" &
+		tp=$!
+		wait "$tp"
+		rc=$?
+		# A process the test left running (a server it never stopped)
+		# would hold this pipe open for ever: timeout made the test a
+		# process group of its own, so end what is left of it.
+		kill -KILL -- -"$tp" 2>/dev/null
+		exit "$rc"
+	} 2>&1 | count
 	rc=${PIPESTATUS[0]}
 	kill "$dog" 2>/dev/null
 	echo "# $t took $(($(date +%s) - start)) s"

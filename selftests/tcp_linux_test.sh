@@ -32,8 +32,15 @@ sysctls="msl keepidle keepintvl keepcnt keepinit rexmtmin rexmtmax sendspace rec
 declare -A saved
 for s in $sysctls; do saved[$s]=$(cat /proc/sys/net/bsdinet/tcp/$s); done
 jobs_=()
+# killtree PID: the process and what it started (bg's shell functions
+# run in a subshell whose child the subshell's end would leave behind).
+killtree() {
+	local c
+	for c in $(pgrep -P "$1"); do killtree "$c"; done
+	kill "$1" 2>/dev/null
+}
 cleanup() {
-	for p in "${jobs_[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${jobs_[@]}"; do killtree "$p"; done
 	for s in $sysctls; do echo "${saved[$s]}" >/proc/sys/net/bsdinet/tcp/$s; done
 	"$tools/route" delete -net 10.99.0.0 -netmask 255.255.0.0 >/dev/null 2>&1
 	ip link del be0 2>/dev/null

@@ -81,16 +81,16 @@ check "a listener on bsdpb answers 50 concurrent clients from bsdpa ($out; $(tai
 # ---- bsdinet with Linux.
 ip netns add bsdpl || exit 1
 ip link add bq0 type veth peer name bq1 netns bsdpl || exit 1
-$L ip link set lo up && $L ip addr add 10.68.0.2/24 dev bq1 && $L ip link set bq1 up
+$L ip link set lo up && $L ip addr add 10.69.0.2/24 dev bq1 && $L ip link set bq1 up
 ip link set bq0 up
-"$tools/ifconfig" bq0 attach 10.68.0.1 netmask 255.255.255.0 up
+"$tools/ifconfig" bq0 attach 10.69.0.1 netmask 255.255.255.0 up
 $L tcpdump -q -i bq1 -U -w "$tmp/cap.pcap" 2>/dev/null &
 cap=$!
 jobs_+=($cap)
-$L ping -c 1 -W 3 10.68.0.1 >/dev/null 2>&1
+$L ping -c 1 -W 3 10.69.0.1 >/dev/null 2>&1
 
 serve "$tmp/u1" $L python3 "$py" urg-serve 7010
-out=$(timeout 60 env LD_PRELOAD="$lib" python3 "$py" urg-client 10.68.0.2 7010 2>"$tmp/err")
+out=$(timeout 60 env LD_PRELOAD="$lib" python3 "$py" urg-client 10.69.0.2 7010 2>"$tmp/err")
 timeout 30 tail --pid="${jobs_[-1]}" -f /dev/null
 srv=$(tail -n 1 "$tmp/u1.out")
 check "urgent data from bsdinet to Linux: out of band with SIGURG, then inline at the mark ($srv)" \
@@ -98,7 +98,7 @@ check "urgent data from bsdinet to Linux: out of band with SIGURG, then inline a
 check "urgent data from Linux to bsdinet: SIGURG and MSG_OOB on bsdinet ($out)" \
 	test "$out" = "client x oob=U sigurg=True"
 serve "$tmp/u2" env LD_PRELOAD="$lib" python3 "$py" urg-serve 7011
-out=$(timeout 60 $L python3 "$py" urg-client 10.68.0.1 7011 2>"$tmp/err")
+out=$(timeout 60 $L python3 "$py" urg-client 10.69.0.1 7011 2>"$tmp/err")
 timeout 30 tail --pid="${jobs_[-1]}" -f /dev/null
 srv=$(tail -n 1 "$tmp/u2.out")
 check "urgent data from Linux to bsdinet: out of band with SIGURG, then inline at the mark ($srv)" \
@@ -107,7 +107,7 @@ check "urgent data from bsdinet to Linux: SIGURG and MSG_OOB on Linux ($out)" \
 	test "$out" = "client x oob=U sigurg=True"
 
 serve "$tmp/ab1" $L python3 "$py" abort-serve 7012
-out=$(timeout 60 env LD_PRELOAD="$lib" python3 "$py" abort-client 10.68.0.2 7012 2>"$tmp/err")
+out=$(timeout 60 env LD_PRELOAD="$lib" python3 "$py" abort-client 10.69.0.2 7012 2>"$tmp/err")
 check "Linux aborts (SO_LINGER 0): bsdinet's recv fails ECONNRESET ($out)" test "$out" = "recv: ECONNRESET"
 
 # A timed linger: close() waits while the data is unacknowledged (the
@@ -115,7 +115,7 @@ check "Linux aborts (SO_LINGER 0): bsdinet's recv fails ECONNRESET ($out)" test 
 $L socat -u TCP4-LISTEN:7013,reuseaddr /dev/null &
 jobs_+=($!)
 waitfor 20 sh -c "$L ss -Htln 'sport = :7013' | grep -q ."
-coproc LG { exec env LD_PRELOAD="$lib" python3 "$py" linger 10.68.0.2 7013 2; }
+coproc LG { exec env LD_PRELOAD="$lib" python3 "$py" linger 10.69.0.2 7013 2; }
 read -r -t 20 line <&"${LG[0]}"
 $L ip link set bq1 down
 echo go >&"${LG[1]}"
@@ -127,9 +127,9 @@ check "SO_LINGER 2 with the peer gone: close() waits about 2 s ($line)" \
 sleep 1
 kill $cap 2>/dev/null
 wait $cap 2>/dev/null
-n=$(tshark -r "$tmp/cap.pcap" -Y 'tcp && ip.src == 10.68.0.1' 2>/dev/null | wc -l)
+n=$(tshark -r "$tmp/cap.pcap" -Y 'tcp && ip.src == 10.69.0.1' 2>/dev/null | wc -l)
 bad=$(tshark -r "$tmp/cap.pcap" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
-	-Y 'ip.src == 10.68.0.1 && (_ws.malformed || ip.checksum.status == "Bad" || tcp.checksum.status == "Bad")' 2>/dev/null)
+	-Y 'ip.src == 10.69.0.1 && (_ws.malformed || ip.checksum.status == "Bad" || tcp.checksum.status == "Bad")' 2>/dev/null)
 printf '%s\n' "$bad" | head -n 5 | sed 's/^/# /'
 check "tshark on Linux's end: $n TCP segments from bsdinet, none malformed, no bad checksum" \
 	test "$n" -ge 20 -a -z "$bad"

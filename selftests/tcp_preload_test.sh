@@ -21,8 +21,15 @@ N="ip netns exec $ns"
 tmp=$(mktemp -d /tmp/bsdinet-pre.XXXXXX)
 chmod 755 "$tmp"
 jobs_=()
+# killtree PID: the process and what it started (bg's shell functions
+# run in a subshell whose child the subshell's end would leave behind).
+killtree() {
+	local c
+	for c in $(pgrep -P "$1"); do killtree "$c"; done
+	kill "$1" 2>/dev/null
+}
 cleanup() {
-	for p in "${jobs_[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${jobs_[@]}"; do killtree "$p"; done
 	ip link del bp0 2>/dev/null
 	ip netns del $ns 2>/dev/null
 	rm -rf "$tmp"
