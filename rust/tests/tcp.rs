@@ -28,21 +28,6 @@ fn pattern(n: usize, seed: u8) -> Vec<u8> {
     (0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 9) as u8).collect()
 }
 
-/// A connection from station 0 to a listener on station 1, accepted:
-/// (listener, client, server).
-fn connection(sim: &mut Sim, port: u16) -> (usize, usize, usize) {
-    let l = tcp_listen(&mut sim.st[1], port, 5);
-    let c = tcp_connect(&mut sim.st[0], addr(1), port);
-    assert!(sim.until(100, |s| tcp_accept_peek(&mut s.st[1], l)), "no connection");
-    let s = tcp_accept(&mut sim.st[1], l).unwrap();
-    sim.run();
-    (l, c, s)
-}
-
-fn tcp_accept_peek(st: &mut Stack, l: usize) -> bool {
-    st.so(l).so_qlen() > 0
-}
-
 /// Sends `a` from `x` to `y` and `b` back, reading both, until all is
 /// across or `limit` ticks pass; returns what each side read.
 fn exchange(
@@ -87,7 +72,7 @@ fn three_way_handshake_transfer_and_close() {
     for st in sim.st.iter_mut() {
         st.tcp.tcp_msl = 2;
     }
-    let (l, c, s) = connection(&mut sim, 80);
+    let (l, c, s) = sim.connection(80);
     assert_eq!(state(&mut sim.st[0], c), TCPS_ESTABLISHED);
     assert_eq!(state(&mut sim.st[1], s), TCPS_ESTABLISHED);
     assert_eq!(state(&mut sim.st[1], l), TCPS_LISTEN);
@@ -142,7 +127,7 @@ fn st_error(st: &mut Stack, so: usize) -> Errno {
 #[test]
 fn half_close_keeps_the_other_direction() {
     let mut sim = Sim::new(1500, 3);
-    let (l, c, s) = connection(&mut sim, 80);
+    let (l, c, s) = sim.connection(80);
     soshutdown(&mut sim.st[0], c, SHUT_WR).unwrap();
     sim.run();
     assert_eq!(state(&mut sim.st[0], c), TCPS_FIN_WAIT_2);
@@ -175,7 +160,7 @@ fn simultaneous_close_goes_through_closing() {
     for st in sim.st.iter_mut() {
         st.tcp.tcp_msl = 2;
     }
-    let (l, c, s) = connection(&mut sim, 80);
+    let (l, c, s) = sim.connection(80);
     soclose(&mut sim.st[1], l);
     // Both FINs cross on the wire.
     sim.impair.delay = 1;
@@ -216,7 +201,7 @@ fn simultaneous_open_goes_through_syn_received() {
 #[test]
 fn zero_linger_close_resets() {
     let mut sim = Sim::new(1500, 6);
-    let (_l, c, s) = connection(&mut sim, 80);
+    let (_l, c, s) = sim.connection(80);
     let so = sim.st[0].so(c);
     so.so_options |= SO_LINGER;
     so.so_linger = 0;
@@ -244,7 +229,7 @@ fn a_full_listen_queue_drops_syns_and_counts_them() {
 #[test]
 fn tcp_nodelay_and_maxseg_options() {
     let mut sim = Sim::new(1500, 8);
-    let (_l, c, _s) = connection(&mut sim, 80);
+    let (_l, c, _s) = sim.connection(80);
     let st = &mut sim.st[0];
     let mut out = [0u8; 4];
     assert_eq!(sogetopt(st, c, IPPROTO_TCP_LEVEL, TCP_NODELAY, &mut out), Ok(4));
@@ -281,7 +266,7 @@ proptest! {
         for st in sim.st.iter_mut() {
             st.tcp.tcp_msl = 2;
         }
-        let (l, c, s) = connection(&mut sim, 80);
+        let (l, c, s) = sim.connection(80);
         sim.impair = Impair { loss, dup, reorder, delay: 1 };
         let (x, y) = (pattern(na, 3), pattern(nb, 4));
         let (got_b, got_a) = exchange(&mut sim, c, s, &x, &y, 20_000);
@@ -315,7 +300,7 @@ fn congestion_window_through_slow_start_fast_retransmit_and_recovery() {
         st.tcp.tcp_sendspace = 65536;
         st.tcp.tcp_recvspace = 65536;
     }
-    let (_l, c, s) = connection(&mut sim, 80);
+    let (_l, c, s) = sim.connection(80);
     sim.st[0].so(c).so_options |= SO_DEBUG;
     let tp = sototcpcb(&mut sim.st[0], c).unwrap();
     let maxseg = u32::from(sim.st[0].tp(tp).t_maxseg);

@@ -698,32 +698,6 @@ fn pattern(n: usize, seed: u8) -> Vec<u8> {
     (0..n).map(|i| (i as u8).wrapping_mul(13).wrapping_add(seed) ^ (i >> 8) as u8).collect()
 }
 
-/// A connection from station 0 to a listener on station 1, accepted:
-/// (listener, client, server).
-fn connection(sim: &mut Sim, port: u16) -> (usize, usize, usize) {
-    let l = tcp_listen(&mut sim.st[1], port, 5);
-    let c = tcp_connect(&mut sim.st[0], addr(1), port);
-    assert!(sim.until(100, |s| s.st[1].so(l).so_qlen() > 0), "no connection");
-    let s = tcp_accept(&mut sim.st[1], l).unwrap();
-    sim.run();
-    (l, c, s)
-}
-
-/// Sends `data` from `x` on station 0 to `y` on station 1; what `y` read.
-fn transfer(sim: &mut Sim, x: usize, y: usize, data: &[u8], limit: u64) -> Vec<u8> {
-    let (mut sent, mut got) = (0, Vec::new());
-    for _ in 0..limit {
-        sent += tcp_send(&mut sim.st[0], x, &data[sent..]);
-        sim.run();
-        got.extend(tcp_recv(&mut sim.st[1], y).unwrap_or_default());
-        if got.len() == data.len() {
-            break;
-        }
-        sim.tick();
-    }
-    got
-}
-
 fn shut_down(sim: &mut Sim, socks: &[(usize, usize)]) {
     for &(i, so) in socks {
         let s = sim.st[i].so(so);
@@ -741,9 +715,9 @@ fn shut_down(sim: &mut Sim, socks: &[(usize, usize)]) {
 #[test]
 fn bulk_data_takes_the_header_prediction_paths() {
     let mut sim = Sim::new(1500, 11);
-    let (l, c, s) = connection(&mut sim, 80);
+    let (l, c, s) = sim.connection(80);
     let x = pattern(200_000, 1);
-    assert_eq!(transfer(&mut sim, c, s, &x, 5000), x);
+    assert_eq!(sim.transfer(c, s, &x, 5000), x);
     // The receiver saw data in order, the sender pure ACKs.
     assert!(sim.st[1].tcpstat.tcps_preddat > 50, "{:?}", sim.st[1].tcpstat);
     assert!(sim.st[0].tcpstat.tcps_predack > 20, "{:?}", sim.st[0].tcpstat);
@@ -754,10 +728,10 @@ fn bulk_data_takes_the_header_prediction_paths() {
 #[test]
 fn a_lost_segment_is_fast_retransmitted() {
     let mut sim = Sim::new(1500, 12);
-    let (l, c, s) = connection(&mut sim, 80);
+    let (l, c, s) = sim.connection(80);
     // Open the congestion window first.
     let warm = pattern(60_000, 2);
-    assert_eq!(transfer(&mut sim, c, s, &warm, 2000), warm);
+    assert_eq!(sim.transfer(c, s, &warm, 2000), warm);
     // Lose the first data segment of what follows, once.
     let mut lost = false;
     sim.drop_if = Some(Box::new(move |from, b| {
@@ -769,7 +743,7 @@ fn a_lost_segment_is_fast_retransmitted() {
     }));
     let x = pattern(60_000, 3);
     let before = sim.st[0].tcpstat.tcps_rexmttimeo;
-    assert_eq!(transfer(&mut sim, c, s, &x, 2000), x);
+    assert_eq!(sim.transfer(c, s, &x, 2000), x);
     let st = &sim.st[0].tcpstat;
     assert_eq!(st.tcps_sndrexmitfast, 1, "{st:?}");
     assert_eq!(st.tcps_rexmttimeo, before, "recovered without a timeout");
@@ -781,7 +755,7 @@ fn a_lost_segment_is_fast_retransmitted() {
 #[test]
 fn urgent_data_goes_out_of_band() {
     let mut sim = Sim::new(1500, 13);
-    let (l, c, s) = connection(&mut sim, 80);
+    let (l, c, s) = sim.connection(80);
     tcp_send(&mut sim.st[0], c, b"abc");
     let (n, r) = send_some(&mut sim.st[0], c, b"XYZ!", MSG_OOB);
     assert_eq!((n, r), (4, Ok(())));
@@ -825,7 +799,7 @@ fn window_scaling_is_agreed_when_both_ask() {
             st.tcp.tcp_recvspace = 200_000;
             st.tcp.tcp_sendspace = 200_000;
         }
-        let (l, c, s) = connection(&mut sim, 80);
+        let (l, c, s) = sim.connection(80);
         for (i, so) in [(0, c), (1, s)] {
             let st = &mut sim.st[i];
             let tp = sototcpcb(st, so).unwrap();
@@ -835,7 +809,7 @@ fn window_scaling_is_agreed_when_both_ask() {
             assert_eq!(t.t_flags & TF_RCVD_TSTMP != 0, rfc1323);
         }
         let x = pattern(300_000, 4);
-        assert_eq!(transfer(&mut sim, c, s, &x, 5000), x);
+        assert_eq!(sim.transfer(c, s, &x, 5000), x);
         if rfc1323 {
             // The peer's window, unscaled, is more than 16 bits hold.
             let tp = sototcpcb(&mut sim.st[0], c).unwrap();
@@ -848,7 +822,7 @@ fn window_scaling_is_agreed_when_both_ask() {
 #[test]
 fn a_new_syn_ends_time_wait() {
     let mut sim = Sim::new(1500, 16);
-    let (l, c, s) = connection(&mut sim, 80);
+    let (l, c, s) = sim.connection(80);
     let inp = sim.st[0].so(c).so_pcb.unwrap();
     let port = sim.st[0].pcb(inp).inp_lport;
     // The server closes first and waits in TIME_WAIT.
@@ -882,7 +856,7 @@ fn a_new_syn_ends_time_wait() {
 #[test]
 fn a_reset_while_established_reports_econnreset() {
     let mut sim = Sim::new(1500, 17);
-    let (l, c, s) = connection(&mut sim, 80);
+    let (l, c, s) = sim.connection(80);
     let ts0 = sim.st[1].tcpstat.tcps_drops;
     let st = &mut sim.st[0];
     let so = st.so(c);

@@ -30,39 +30,10 @@ fn pattern(n: usize) -> Vec<u8> {
     (0..n).map(|i| (i as u8).wrapping_mul(13) ^ (i >> 8) as u8).collect()
 }
 
-/// A connection from station 0 to a listener on station 1: (listener,
-/// client, server).
-fn connection(sim: &mut Sim, port: u16) -> (usize, usize, usize) {
-    let l = tcp_listen(&mut sim.st[1], port, 5);
-    let c = tcp_connect(&mut sim.st[0], addr(1), port);
-    assert!(sim.until(100, |s| s.st[1].so(l).so_qlen() > 0), "no connection");
-    let s = tcp_accept(&mut sim.st[1], l).unwrap();
-    sim.run();
-    (l, c, s)
-}
-
-/// Sends all of `data` from `x` (station 0) to `y` (station 1), reading
-/// at `y`; what `y` read.
-fn transfer(sim: &mut Sim, x: usize, y: usize, data: &[u8], limit: u64) -> Vec<u8> {
-    let (mut sent, mut got) = (0, Vec::new());
-    for _ in 0..limit {
-        sent += tcp_send(&mut sim.st[0], x, &data[sent..]);
-        sim.run();
-        if let Ok(d) = tcp_recv(&mut sim.st[1], y) {
-            got.extend_from_slice(&d);
-        }
-        if got.len() == data.len() {
-            break;
-        }
-        sim.tick();
-    }
-    got
-}
-
 #[test]
 fn a_lost_segment_is_retransmitted() {
     let mut sim = Sim::new(1500, 3);
-    let (_l, c, s) = connection(&mut sim, 80);
+    let (_l, c, s) = sim.connection(80);
     // Lose the first data segment, once; a single segment in flight
     // gets no duplicate ACKs, so the retransmission timer resends it.
     let lost = Rc::new(Cell::new(false));
@@ -76,7 +47,7 @@ fn a_lost_segment_is_retransmitted() {
         false
     }));
     let data = pattern(300);
-    let got = transfer(&mut sim, c, s, &data, 200);
+    let got = sim.transfer(c, s, &data, 200);
     assert_eq!(got, data);
     assert!(lost.get());
     let ts = &sim.st[0].tcpstat;
@@ -98,7 +69,7 @@ fn a_lost_segment_is_retransmitted() {
 #[test]
 fn a_dead_link_times_out_with_backoff() {
     let mut sim = Sim::new(1500, 4);
-    let (_l, c, _s) = connection(&mut sim, 80);
+    let (_l, c, _s) = sim.connection(80);
     sim.impair.loss = 1000;
     tcp_send(&mut sim.st[0], c, &pattern(100));
     sim.run();
@@ -126,7 +97,7 @@ fn a_dead_link_times_out_with_backoff() {
 #[test]
 fn persist_probes_a_closed_window_until_it_opens() {
     let mut sim = Sim::new(1500, 5);
-    let (_l, c, s) = connection(&mut sim, 80);
+    let (_l, c, s) = sim.connection(80);
     // The server does not read: 8 KB fill its buffer, the rest waits.
     let data = pattern(30_000);
     let mut sent = 0;
@@ -176,7 +147,7 @@ fn keepalive_drops_a_dead_peer() {
     sim.st[0].tcp.tcp_keepidle = 20;
     sim.st[0].tcp.tcp_keepintvl = 4;
     sim.st[0].tcp.tcp_keepcnt = 3;
-    let (_l, c, s) = connection(&mut sim, 80);
+    let (_l, c, s) = sim.connection(80);
     sim.st[0].so(c).so_options |= SO_KEEPALIVE;
     // The handshake left the connection-establishment timer (75 s)
     // running on the client; the first segment it gets in ESTABLISHED
@@ -224,7 +195,7 @@ fn time_wait_lasts_twice_the_msl() {
     for st in sim.st.iter_mut() {
         st.tcp.tcp_msl = 10; // 5 s
     }
-    let (l, c, s) = connection(&mut sim, 80);
+    let (l, c, s) = sim.connection(80);
     soclose(&mut sim.st[0], c);
     sim.run();
     soclose(&mut sim.st[1], s);
@@ -244,7 +215,7 @@ fn time_wait_lasts_twice_the_msl() {
 #[test]
 fn a_small_segment_is_acknowledged_late() {
     let mut sim = Sim::new(1500, 9);
-    let (_l, c, s) = connection(&mut sim, 80);
+    let (_l, c, s) = sim.connection(80);
     let acks_before = sim.segments(1).len();
     tcp_send(&mut sim.st[0], c, b"hello");
     sim.run();
@@ -262,10 +233,10 @@ fn a_small_segment_is_acknowledged_late() {
 fn a_closed_connection_leaves_its_rtt_in_the_route() {
     let mut sim = Sim::new(1500, 10);
     sim.impair.delay = 3;
-    let (_l, c, s) = connection(&mut sim, 80);
+    let (_l, c, s) = sim.connection(80);
     // More than 16 send buffers: enough samples to keep.
     let data = pattern(20 * 8192);
-    let got = transfer(&mut sim, c, s, &data, 5000);
+    let got = sim.transfer(c, s, &data, 5000);
     assert_eq!(got.len(), data.len());
     let (srtt, rttvar) = {
         let tp = sototcpcb(&mut sim.st[0], c).unwrap();

@@ -207,6 +207,35 @@ impl Sim {
     }
 }
 
+impl Sim {
+    /// A connection from station 0 to a new listener on station 1 at
+    /// `port`, accepted: (listener, client, server).
+    pub fn connection(&mut self, port: u16) -> (usize, usize, usize) {
+        let l = tcp_listen(&mut self.st[1], port, 5);
+        let c = tcp_connect(&mut self.st[0], addr(1), port);
+        assert!(self.until(100, |s| s.st[1].so(l).so_qlen() > 0), "no connection");
+        let s = tcp_accept(&mut self.st[1], l).unwrap();
+        self.run();
+        (l, c, s)
+    }
+
+    /// Sends all of `data` from `x` (station 0) to `y` (station 1),
+    /// reading at `y`, for at most `limit` ticks; what `y` read.
+    pub fn transfer(&mut self, x: usize, y: usize, data: &[u8], limit: u64) -> Vec<u8> {
+        let (mut sent, mut got) = (0, Vec::new());
+        for _ in 0..limit {
+            sent += tcp_send(&mut self.st[0], x, &data[sent..]);
+            self.run();
+            got.extend(tcp_recv(&mut self.st[1], y).unwrap_or_default());
+            if got.len() == data.len() {
+                break;
+            }
+            self.tick();
+        }
+        got
+    }
+}
+
 /// The TCP header and data length of IP datagram `b`, if it is TCP.
 pub fn tcp_of(b: &[u8]) -> Option<(Tcphdr, usize)> {
     if b.len() < 20 || b[9] != 6 {
