@@ -22,3 +22,15 @@ waitfor() { # waitfor SECONDS COMMAND...: until the command succeeds
 		sleep 0.1
 	done
 }
+
+# For tests with background jobs: `bg CMD...` starts one and notes its
+# pid in jobs_, for cleanup to end with killtree.
+bg() { "$@" & jobs_+=($!); }
+# killtree PID: the process and what it started (bg's shell functions
+# run in a subshell whose child the subshell's end would leave behind).
+killtree() {
+	local c
+	for c in $(pgrep -P "$1"); do killtree "$c"; done
+	kill "$1" 2>/dev/null
+}
+sha() { sha256sum <"$1" | cut -c1-64; } # the sha256 of file $1

@@ -32,13 +32,6 @@ sysctls="msl keepidle keepintvl keepcnt keepinit rexmtmin rexmtmax sendspace rec
 declare -A saved
 for s in $sysctls; do saved[$s]=$(cat /proc/sys/net/bsdinet/tcp/$s); done
 jobs_=()
-# killtree PID: the process and what it started (bg's shell functions
-# run in a subshell whose child the subshell's end would leave behind).
-killtree() {
-	local c
-	for c in $(pgrep -P "$1"); do killtree "$c"; done
-	kill "$1" 2>/dev/null
-}
 cleanup() {
 	for p in "${jobs_[@]}"; do killtree "$p"; done
 	for s in $sysctls; do echo "${saved[$s]}" >/proc/sys/net/bsdinet/tcp/$s; done
@@ -49,9 +42,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-bg() { "$@" & jobs_+=($!); }
 pre() { LD_PRELOAD=$lib "$@"; }
-sha() { sha256sum <"$1" | cut -c1-64; }
 tcpstat() { counter tcp "$1"; }
 # listening HOW PORT: a listener on PORT, in bsdinet ("bsd": its pcb
 # file) or in the namespace ("linux": ss).
@@ -171,7 +162,7 @@ check "trpt -p $tcb: the live SO_DEBUG connection's segments" eval \
 	 grep -qE '^[0-9]{3} ESTABLISHED:input [0-9a-f]+@[0-9a-f]+.*<ACK>.* -> ESTABLISHED$' <<<\"\$out\""
 out=$("$tools/trpt" -j)
 check "trpt -j lists it ($(tr '\n' ' ' <<<"$out"))" grep -qx "$tcb" <<<"$out"
-for p in "${jobs_[@]}"; do kill "$p" 2>/dev/null; done
+for p in "${jobs_[@]}"; do killtree "$p"; done
 jobs_=()
 # A short one from its start: the handshake, the data and the FINs.
 bg $N socat -u TCP4-LISTEN:5010,bind=10.66.0.2,reuseaddr /dev/null
@@ -184,7 +175,7 @@ check "trpt -a: a whole SO_DEBUG connection (SYN, SYN+ACK, data, FIN)" eval \
 	 grep -qE 'SYN_SENT:input .*<SYN,ACK>.* -> ESTABLISHED$' <<<\"\$out\" &&
 	 grep -qE 'ESTABLISHED:output .*\[[0-9a-f]+\.\.[0-9a-f]+\)@' <<<\"\$out\" &&
 	 grep -qE ':output .*<ACK,FIN>' <<<\"\$out\""
-for p in "${jobs_[@]}"; do kill "$p" 2>/dev/null; done
+for p in "${jobs_[@]}"; do killtree "$p"; done
 jobs_=()
 
 # ---- ECONNREFUSED: Linux answers a SYN to a closed port with a RST.
@@ -287,7 +278,7 @@ $N ip addr add 10.66.0.2/24 dev be1
 for s in keepidle keepintvl keepcnt keepinit rexmtmin rexmtmax; do
 	echo "${saved[$s]}" >/proc/sys/net/bsdinet/tcp/$s
 done
-for p in "${jobs_[@]}"; do kill "$p" 2>/dev/null; done
+for p in "${jobs_[@]}"; do killtree "$p"; done
 jobs_=()
 
 # ---- A bad network: two tun devices joined by impair (netem's figures).

@@ -24,14 +24,13 @@ L="ip netns exec bsdpl"
 tmp=$(mktemp -d /tmp/bsdinet-peers.XXXXXX)
 jobs_=()
 cleanup() {
-	for p in "${jobs_[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${jobs_[@]}"; do killtree "$p"; done
 	for n in bsdpa bsdpb bsdpl; do ip netns del $n 2>/dev/null; done
 	ip link del bq0 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 pre() { LD_PRELOAD=$lib "$@"; }
-sha() { sha256sum <"$1" | cut -c1-64; }
 # serve OUT CMD...: starts a server whose first line says it listens
 serve() {
 	local out=$1

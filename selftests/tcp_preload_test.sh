@@ -21,13 +21,6 @@ N="ip netns exec $ns"
 tmp=$(mktemp -d /tmp/bsdinet-pre.XXXXXX)
 chmod 755 "$tmp"
 jobs_=()
-# killtree PID: the process and what it started (bg's shell functions
-# run in a subshell whose child the subshell's end would leave behind).
-killtree() {
-	local c
-	for c in $(pgrep -P "$1"); do killtree "$c"; done
-	kill "$1" 2>/dev/null
-}
 cleanup() {
 	for p in "${jobs_[@]}"; do killtree "$p"; done
 	ip link del bp0 2>/dev/null
@@ -35,9 +28,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-bg() { "$@" & jobs_+=($!); }
 pre() { LD_PRELOAD=$lib "$@"; }
-sha() { sha256sum <"$1" | cut -c1-64; }
 have() { command -v "$1" >/dev/null; }
 listening() { # listening bsd|linux PORT
 	if [ "$1" = bsd ]; then
