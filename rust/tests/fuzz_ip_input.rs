@@ -39,9 +39,9 @@
 //! failure prints the seed, the round and the inputs in hex.
 
 mod common;
+use common::fuzz::*;
 use common::*;
 
-use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -69,75 +69,8 @@ use bsdinet::bsd::sys::sockio::*;
 // ---------------------------------------------------------------------
 // Randomness, time and reporting.
 
-/// SplitMix64: small, fast, and the same sequence on every platform and
-/// version, so that a seed reproduces a failure. A `Cell`, so that one
-/// call's arguments may draw numbers too.
-struct Rng(Cell<u64>);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(Cell::new(seed))
-    }
-    fn next(&self) -> u64 {
-        let s = self.0.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
-        self.0.set(s);
-        let mut z = s;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// 0..n (0 when n is 0).
-    fn below(&self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-    /// lo..=hi.
-    fn range(&self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi - lo + 1)
-    }
-    fn one_in(&self, n: usize) -> bool {
-        self.below(n) == 0
-    }
-    fn u8(&self) -> u8 {
-        self.next() as u8
-    }
-    fn u16(&self) -> u16 {
-        self.next() as u16
-    }
-    fn u32(&self) -> u32 {
-        self.next() as u32
-    }
-    fn pick<T: Copy>(&self, v: &[T]) -> T {
-        v[self.below(v.len())]
-    }
-    fn bytes(&self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.u8()).collect()
-    }
-    fn shuffle<T>(&self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            v.swap(i, self.below(i + 1));
-        }
-    }
-}
-
 /// "BSDINET4".
 const DEFAULT_SEED: u64 = 0x4253_4449_4e45_5434;
-
-fn env_u64(name: &str) -> Option<u64> {
-    let v = std::env::var(name).ok()?;
-    let v = v.trim();
-    match v.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16).ok(),
-        None => v.parse().ok(),
-    }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
 
 /// Runs `round` with a fresh generator per round until this test's share
 /// of `BSDINET_FUZZ_SECS` is spent (at least one round). `round` logs

@@ -31,10 +31,10 @@
 //! `BSDINET_FUZZ_ROUND` as in `fuzz_ip_input`.
 
 mod common;
+use common::fuzz::{env_u64, hex, Rng};
 use common::tcpsim::*;
 use common::*;
 
-use std::cell::Cell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
@@ -51,57 +51,8 @@ use bsdinet::bsd::stack::Stack;
 use bsdinet::bsd::sys::errno::ECONNABORTED;
 use bsdinet::bsd::sys::socket::*;
 
-/// SplitMix64, as in `fuzz_ip_input`.
-struct Rng(Cell<u64>);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(Cell::new(seed))
-    }
-    fn next(&self) -> u64 {
-        let s = self.0.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
-        self.0.set(s);
-        let mut z = s;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-    fn one_in(&self, n: usize) -> bool {
-        self.below(n) == 0
-    }
-    fn u32(&self) -> u32 {
-        self.next() as u32
-    }
-    fn pick<T: Copy>(&self, v: &[T]) -> T {
-        v[self.below(v.len())]
-    }
-    fn bytes(&self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
-
 /// "BSDTCPIN".
 const DEFAULT_SEED: u64 = 0x4253_4454_4350_494e;
-
-fn env_u64(name: &str) -> Option<u64> {
-    let v = std::env::var(name).ok()?;
-    let v = v.trim();
-    match v.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16).ok(),
-        None => v.parse().ok(),
-    }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
 
 // ---------------------------------------------------------------------
 // Segments.

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod fuzz;
 pub mod tcpsim;
 
 use bsdinet::bsd::kern::uipc_socket::*;

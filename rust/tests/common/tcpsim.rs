@@ -9,6 +9,7 @@
 //! carries what is due; `run` carries until the network is quiet
 //! without moving the clock (frames with a delay wait for their tick).
 
+use super::fuzz::Rng;
 use super::*;
 use bsdinet::bsd::kern::uipc_mbuf::{m_copydata, m_devget};
 use bsdinet::bsd::net::if_::if_up;
@@ -21,26 +22,6 @@ use bsdinet::bsd::sys::sockio::*;
 /// The address of station `i`.
 pub fn addr(i: usize) -> u32 {
     0x0a00_0001 + i as u32
-}
-
-/// A small deterministic generator (xorshift64*), so that a seed names
-/// one run.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        let mut x = self.0.max(1);
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// True with probability `permille`/1000.
-    pub fn chance(&mut self, permille: u32) -> bool {
-        permille > 0 && (self.next() % 1000) < u64::from(permille)
-    }
 }
 
 /// What the link does to datagrams, in thousandths and ticks.
@@ -103,7 +84,7 @@ impl Sim {
             ifp: [ia, ib],
             now: 0,
             impair: Impair::default(),
-            rng: Rng(seed),
+            rng: Rng::new(seed),
             flight: Vec::new(),
             wire: Vec::new(),
             drop_if: None,
