@@ -23,16 +23,9 @@
 #include <linux/bsdinet.h>
 
 #include "kselftest_harness.h"
+#include "bsdinet_test.h"
 
 #define SYSCTL "/proc/sys/net/bsdinet/"
-
-static struct sockaddr_in lo(unsigned short port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_BSDINET, .sin_port = htons(port) };
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return sin;
-}
 
 static int udp(void)
 {

@@ -32,20 +32,13 @@
 #include <linux/sockios.h>
 
 #include "kselftest_harness.h"
+#include "bsdinet_test.h"
 
 #define SYSCTL "/proc/sys/net/bsdinet/"
 #ifndef TCP_NODELAY
 #define TCP_NODELAY 1
 #define TCP_MAXSEG 2
 #endif
-
-static struct sockaddr_in lo(unsigned short port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_BSDINET, .sin_port = htons(port) };
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return sin;
-}
 
 static void timeouts(int s, int secs)
 {
@@ -106,24 +99,6 @@ static int connect_accept(int l, int *c, int *a)
 		return -errno;
 	timeouts(*a, 10);
 	return 0;
-}
-
-/* A counter of /proc/bsdinet/<file> (lines "name value"); -1 if absent. */
-static long long bsd_stat(const char *file, const char *name)
-{
-	char path[64], key[64];
-	long long v, found = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/bsdinet/%s", file);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (!strcmp(key, name))
-			found = v;
-	fclose(f);
-	return found;
 }
 
 /* Reads a sysctl (-1 if absent), and sets it if val >= 0. */

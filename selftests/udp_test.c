@@ -19,38 +19,13 @@
 #include <linux/bsdinet.h>
 
 #include "kselftest_harness.h"
+#include "bsdinet_test.h"
 
 #define MAXDGRAM 65507
-
-static struct sockaddr_in lo(unsigned short port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_BSDINET, .sin_port = htons(port) };
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return sin;
-}
 
 static int udp(void)
 {
 	return socket(AF_BSDINET, SOCK_DGRAM, 0);
-}
-
-/* A counter of /proc/bsdinet/<file> (lines "name value"); -1 if absent. */
-static long long bsd_stat(const char *file, const char *name)
-{
-	char path[64], key[64];
-	long long v, found = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/bsdinet/%s", file);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (!strcmp(key, name))
-			found = v;
-	fclose(f);
-	return found;
 }
 
 static unsigned short port_of(int s)
