@@ -41,6 +41,7 @@ run: module tools selftests
 
 host-test:
 	cd rust && cargo test --quiet
+	cd tools/drill && python3 -m unittest test_drill
 
 vm-test: selftests tools
 	@scripts/vm.sh test
