@@ -841,6 +841,7 @@ class Flow:
     def __init__(self):
         self.lport = LOCAL_PORT
         self.rport = PEER_PORT
+        self.bound = False
         self.local_isn = None
         self.ts = {}  # the script's TS val -> the stack's
         self.last_ts = None
@@ -856,6 +857,10 @@ class Runner:
         self.pending = []  # blocking calls still running: (event, thread, box, due)
         self.t0 = None
         self.last = 0.0  # script time of the previous event
+        self.trace = []  # what happened, for DRILL_DEBUG
+
+    def note(self, text):
+        self.trace.append(f"{self.now():8.3f} {text}")
 
     # -- time ------------------------------------------------------------
     def now(self):
@@ -881,7 +886,10 @@ class Runner:
         except BlockingIOError:
             return None
         w = Wire(raw)
-        return w if w.ok else None  # IPv6 and the like: not ours to judge
+        if not w.ok:
+            return None  # IPv6 and the like: not ours to judge
+        self.note(f"> {describe(w, self.flow)}")
+        return w
 
     # -- values ----------------------------------------------------------
     def value(self, v, line):
@@ -947,7 +955,7 @@ class Runner:
             sa, ip, port = self.sockaddr(a[1], line, ("0.0.0.0", LOCAL_PORT))
             r = libc.bind(self.fd(a[0], line), ctypes.byref(sa), ctypes.sizeof(sa))
             if r == 0:
-                self.flow.lport = port
+                self.flow.lport, self.flow.bound = port, True
         elif n == "listen":
             r = libc.listen(self.fd(a[0], line), self.value(a[1], line))
         elif n == "accept":
@@ -956,7 +964,9 @@ class Runner:
             r = libc.accept(self.fd(a[0], line), ctypes.byref(sa), ctypes.byref(ln))
         elif n == "connect":
             sa, ip, port = self.sockaddr(a[1], line, (REMOTE_IP, REMOTE_PORT))
-            self.flow.rport, self.flow.lport = port, None
+            if not self.flow.bound and self.flow.rport != port:
+                self.flow.lport = None  # an ephemeral port: learned from the SYN
+            self.flow.rport = port
             r = libc.connect(self.fd(a[0], line), ctypes.byref(sa), ctypes.sizeof(sa))
         elif n in ("write", "send", "sendto"):
             count = self.value(a[2], line)
@@ -1107,6 +1117,8 @@ class Runner:
         if "f" in box:
             raise box["f"]
         t = box["t"]
+        self.trace.append(f"{t:8.3f} line {ev.line}: {ev.body.name} = {box['r'][0]}"
+                          f"{' errno ' + str(box['r'][1]) if box['r'][0] < 0 else ''}")
         if t < due[0] - self.tol:
             raise Failure(ev.line, f"{ev.body.name} returned at {t:.3f} s, expected at {due[0]:.3f} s")
         self.check_result(ev, *box["r"])
@@ -1316,6 +1328,7 @@ class Runner:
             self.wait_until(start, ev.line)
             issued = self.now()
             if ev.kind == "in":
+                self.note(f"< line {ev.line}: {ev.text}")
                 os.write(self.tun, self.build(ev.body, ev.line))
             elif ev.kind == "cmd":
                 r = subprocess.run(ev.body, shell=True, capture_output=True, text=True)
@@ -1344,10 +1357,11 @@ class Runner:
             end = (start + t.end) if t.end_rel else t.end
             th, box = self.start_call(ev, start)
             self.pending.append((ev, th, box, (end, end)))
+            self.note(f"line {ev.line}: {ev.body.name} starts")
             return
         th, box = self.start_call(ev, start)
         # A call that is not marked blocking must return at once.
-        th.join(max(self.tol, 0.2))
+        th.join(max(self.tol, 2.0))
         if th.is_alive():
             raise Failure(ev.line, f"{ev.body.name} blocked (a blocking call is written start...end)")
         self.finish_call(ev, box, (start, start))
@@ -1386,19 +1400,26 @@ def run_one(path, stack, tolerance):
     """In a forked child: returns None on success or the failure text."""
     script = load(path)
     fd = setup(stack)
+    runner = Runner(script, stack, fd, tolerance)
     try:
-        Runner(script, stack, fd, tolerance).execute()
+        runner.execute()
     except Failure as f:
-        return str(f) + debug_dump(stack)
+        return str(f) + debug_dump(stack, runner)
     return None
 
 
-def debug_dump(stack):
-    """With DRILL_DEBUG=1: the namespace's bsdinet counters that are not 0
-    and its TCP connections, to say what the stack did."""
-    if stack != "bsd" or not os.environ.get("DRILL_DEBUG"):
+def debug_dump(stack, runner):
+    """With DRILL_DEBUG=1: what happened (and came in the second after),
+    and bsdinet's counters that are not 0 and its connections."""
+    if not os.environ.get("DRILL_DEBUG"):
         return ""
-    out = []
+    end = time.monotonic() + 1
+    while time.monotonic() < end:
+        if select.select([runner.tun], [], [], 0.1)[0]:
+            runner.read_packet()
+    out = ["trace: " + t for t in runner.trace]
+    if stack != "bsd":
+        return "\n" + "\n".join(out)
     for name in ("tcp", "pcb"):
         try:
             with open(f"/proc/net/bsdinet/{name}") as f:
