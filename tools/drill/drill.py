@@ -376,6 +376,8 @@ class Packet:
 
 def parse_options(tk):
     opts = []
+    if tk.take(">"):  # <>: no options at all
+        return opts
     if tk.take("..."):
         tk.expect(">")
         return None

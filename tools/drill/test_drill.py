@@ -45,7 +45,8 @@ class Good(unittest.TestCase):
             "+0 < icmp unreachable frag_needed mtu 576 [1:1461(1460)]\n"
             "+0 > icmp echo_reply id 7 seq 1 (56) ttl 64\n"
             "+0 < R 1:1(0) win 0\n"
-            "+0 < . 1:1(0) ack 1 <sack 5:10 20:30,nop,nop>\n")
+            "+0 < . 1:1(0) ack 1 <sack 5:10 20:30,nop,nop>\n"
+            "+0 > . 1:1(0) ack 1 <>\n")
         p = [e.body for e in s.events]
         self.assertEqual(p[0].flags, 0x12)
         self.assertEqual(p[0].options, [("mss", [1460]), ("sackOK", []), ("TS", [100, 7]),
@@ -57,6 +58,7 @@ class Good(unittest.TestCase):
         self.assertEqual((p[5].icmp_type, p[5].icmp_id, p[5].icmp_len, p[5].ttl), (0, 7, 56, 64))
         self.assertEqual(p[6].flags, 0x04)
         self.assertEqual(p[7].options[0], ("sack", [5, 10, 20, 30]))
+        self.assertEqual(p[8].options, [])
         opts = drill.tcp_options_bytes(p[0].options)
         self.assertEqual(len(opts) % 4, 0)
         self.assertEqual(drill.parse_tcp_options(opts)[:5], p[0].options)
