@@ -975,8 +975,6 @@ class Runner:
             buf = ctypes.create_string_buffer(max(count, 1))
             flags = self.value(a[3], line) if n != "write" else 0
             if n == "sendto":
-                if a[4] is ELLIPSIS and self.flow.lport is not None and self.flow.lport != LOCAL_PORT:
-                    pass
                 sa, ip, port = self.sockaddr(a[4], line, (REMOTE_IP, REMOTE_PORT))
                 self.flow.rport = port
                 r = libc.sendto(self.fd(a[0], line), buf, count, flags, ctypes.byref(sa), ctypes.sizeof(sa))
