@@ -1441,7 +1441,7 @@ def main(argv):
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--stack", choices=STACKS, default="bsd")
-    ap.add_argument("--tolerance_usecs", type=int, default=int(os.environ.get("DRILL_TOLERANCE_USECS", 300000)))
+    ap.add_argument("--tolerance_usecs", type=int, default=int(os.environ.get("DRILL_TOLERANCE_USECS", 500000)))
     ap.add_argument("-j", "--jobs", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds a script may take")
     ap.add_argument("--parse-only", action="store_true", help="read the scripts, run nothing")
