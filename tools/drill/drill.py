@@ -370,6 +370,14 @@ class Packet:
         self.embedded = None
         self.src = self.dst = self.sport = self.dport = None
         self.ttl = self.tos = None
+        # IP-level fields (Documentation/conformance.rst, "IP fields"):
+        self.ipid = None  # identification
+        self.frag = None  # (start, end): this fragment's bytes of the IP payload
+        self.ipopt = None  # list of IP options: ("rr", slots, [addrs]), ("nop",), ("eol",), ("raw", [bytes])
+        self.ipver = self.iphl = self.iplen = self.ipproto = None  # header overrides (inbound)
+        self.ipcsum = None  # "bad" (inbound)
+        self.ulen = None  # the UDP length field, when not the datagram's (inbound)
+        self.ptr = None  # a parameter problem's pointer (outbound)
         self.df = None
         self.csum = None  # "bad", "zero" (inbound)
 
@@ -440,6 +448,21 @@ def parse_extras(tk, pkt):
             setattr(pkt, key, tk.number())
         elif key == "df":
             pkt.df = True
+        elif key in ("ipid", "ipver", "iphl", "iplen", "ipproto", "ulen"):
+            setattr(pkt, key, tk.number())
+        elif key == "ipcsum":
+            if tk.word("bad") != "bad":
+                tk.err("ipcsum bad")
+            pkt.ipcsum = "bad"
+        elif key == "frag":
+            start = tk.number("a fragment's first byte")
+            tk.expect(":")
+            end = tk.number("a fragment's end")
+            if start % 8 or end <= start:
+                tk.err("frag start:end: start a multiple of 8, end after it")
+            pkt.frag = (start, end)
+        elif key == "ipopt":
+            pkt.ipopt = parse_ipopts(tk)
         elif key == "csum":
             v = tk.word("bad or zero")
             if v not in ("bad", "zero"):
@@ -447,6 +470,102 @@ def parse_extras(tk, pkt):
             pkt.csum = v
         else:
             tk.err(f"unknown packet field {key!r}")
+
+
+def parse_ipopts(tk):
+    """ipopt [rr N a.b.c.d ..., nop, eol, 0x07 ...]: record route with N
+    slots and the addresses already in it, NOP, EOL, or raw bytes."""
+    tk.expect("[")
+    opts = []
+    if tk.take("]"):
+        return opts
+    while True:
+        kind, v = tk.peek()
+        if v == "rr":
+            tk.next()
+            slots = tk.number("the record route's slots")
+            if not 1 <= slots <= 9:
+                tk.err("a record route option has 1 to 9 slots")
+            addrs = []
+            while tk.peek()[0] == "addr":
+                addrs.append(tk.next()[1])
+            if len(addrs) > slots:
+                tk.err("more addresses than slots")
+            opts.append(("rr", slots, addrs))
+        elif v in ("nop", "eol"):
+            tk.next()
+            opts.append((v,))
+        elif kind == "num":
+            raw = []
+            while tk.peek()[0] == "num":
+                b = tk.number()
+                if not 0 <= b <= 255:
+                    tk.err("an option byte is 0 to 255")
+                raw.append(b)
+            if opts and opts[-1][0] == "raw":  # 7, 7, 4 is one run of bytes
+                opts[-1][1].extend(raw)
+            else:
+                opts.append(("raw", raw))
+        else:
+            tk.err(f"unknown IP option {v!r} (rr N, nop, eol or bytes)")
+        if tk.take("]"):
+            return opts
+        tk.expect(",")
+
+
+def ipopt_bytes(opts):
+    """IP options as bytes, padded with EOL to whole words."""
+    out = b""
+    for o in opts:
+        if o[0] == "rr":
+            _, slots, addrs = o
+            out += struct.pack("!BBB", 7, 3 + 4 * slots, 4 + 4 * len(addrs))
+            out += b"".join(socket.inet_aton(a) for a in addrs) + bytes(4 * (slots - len(addrs)))
+        elif o[0] == "nop":
+            out += b"\x01"
+        elif o[0] == "eol":
+            out += b"\x00"
+        else:
+            out += bytes(o[1])
+    return out + b"\0" * (-len(out) % 4)
+
+
+def parse_ipopts_wire(data):
+    """A header's options as parse_ipopts gives them; other options as
+    raw bytes, padding EOLs dropped."""
+    opts, i = [], 0
+    while i < len(data):
+        kind = data[i]
+        if kind == 0:
+            break
+        if kind == 1:
+            opts.append(("nop",))
+            i += 1
+            continue
+        ln = data[i + 1] if i + 1 < len(data) else 0
+        if ln < 2 or i + ln > len(data):
+            opts.append(("raw", list(data[i:])))
+            break
+        body = data[i:i + ln]
+        if kind == 7 and ln >= 3 and (ln - 3) % 4 == 0 and 4 <= body[2]:
+            n = min((body[2] - 4) // 4, (ln - 3) // 4)
+            opts.append(("rr", (ln - 3) // 4, [socket.inet_ntoa(body[3 + 4 * j:7 + 4 * j]) for j in range(n)]))
+        else:
+            opts.append(("raw", list(body)))
+        i += ln
+    return opts
+
+
+def format_ipopts(opts):
+    out = []
+    for o in opts:
+        if o[0] == "rr":
+            out.append(" ".join(["rr", str(o[1])] + o[2]))
+        elif o[0] == "raw":
+            out.append(" ".join(f"{b:#04x}" for b in o[1]))
+        else:
+            out.append(o[0])
+    return "[" + ", ".join(out) + "]"
 
 
 def parse_packet(text, err, embedded=False):
@@ -475,6 +594,8 @@ def parse_packet(text, err, embedded=False):
                 pkt.icmp_id = tk.number()
             elif tk.take("seq"):
                 pkt.icmp_seq = tk.number()
+            elif tk.take("ptr"):
+                pkt.ptr = tk.number()
             elif tk.peek()[1] == "(":
                 tk.next()
                 pkt.icmp_len = tk.number()
@@ -638,6 +759,33 @@ def ip_header(src, dst, proto, payload_len, ttl=64, tos=0, df=False, ident=0):
     return h[:10] + struct.pack("!H", cksum(h)) + h[12:]
 
 
+def ip_rewrite(raw, pkt):
+    """An inbound packet's IP header redone with the line's IP fields:
+    options, identification, a fragment of the payload, and header fields
+    made wrong on purpose (version, header length, total length, protocol,
+    checksum)."""
+    hdr, payload = bytearray(raw[:20]), raw[20:]
+    opts = ipopt_bytes(pkt.ipopt or [])
+    frag = struct.unpack("!H", hdr[6:8])[0] & 0x4000  # DF
+    if pkt.frag is not None:
+        start, end = pkt.frag
+        if end < len(payload):
+            frag |= 0x2000  # MF: more of the datagram follows
+        payload = payload[start:end]
+        frag |= start // 8
+    hl = (20 + len(opts)) // 4 if pkt.iphl is None else pkt.iphl
+    hdr[0] = ((4 if pkt.ipver is None else pkt.ipver) << 4) | (hl & 0xF)
+    total = 20 + len(opts) + len(payload) if pkt.iplen is None else pkt.iplen
+    struct.pack_into("!HHH", hdr, 2, total, pkt.ipid or 0, frag)
+    if pkt.ipproto is not None:
+        hdr[9] = pkt.ipproto
+    h = bytes(hdr[:10]) + b"\0\0" + bytes(hdr[12:]) + opts
+    c = cksum(h)
+    if pkt.ipcsum == "bad":
+        c ^= 0x5A5A
+    return h[:10] + struct.pack("!H", c) + h[12:] + payload
+
+
 def pseudo(src, dst, proto, length):
     return socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, proto, length)
 
@@ -726,6 +874,8 @@ class Wire:
         self.dst = socket.inet_ntoa(raw[16:20])
         self.ip_ok = cksum(raw[:hl]) == 0
         self.frag = frag & 0x3FFF
+        self.ident = struct.unpack("!H", raw[4:6])[0]
+        self.ipopts = parse_ipopts_wire(raw[20:hl])
         body = raw[hl:self.total]
         self.body = body
         self.l4_ok = True
@@ -984,6 +1134,18 @@ class Runner:
             count = self.value(a[2], line)
             buf = ctypes.create_string_buffer(max(count, 1))
             flags = self.value(a[3], line) if n != "read" else 0
+            if n == "recvfrom" and isinstance(a[4], dict):
+                # The sender's address is checked: {sin_addr=..., sin_port=...}.
+                sa = SockaddrIn()
+                ln = ctypes.c_uint(ctypes.sizeof(sa))
+                r = libc.recvfrom(self.fd(a[0], line), buf, count, flags, ctypes.byref(sa), ctypes.byref(ln))
+                e = ctypes.get_errno()
+                if r >= 0:
+                    got_ip = socket.inet_ntoa(struct.pack("=I", sa.addr))
+                    _, ip, port = self.sockaddr(a[4], line, None)
+                    if (got_ip, socket.ntohs(sa.port)) != (ip, port):
+                        raise Failure(line, f"recvfrom: expected from {ip}:{port}, got {got_ip}:{socket.ntohs(sa.port)}")
+                return r, e if r < 0 else 0
             r = libc.recv(self.fd(a[0], line), buf, count, flags)
         elif n == "setsockopt":
             lvl, opt = self.value(a[1], line), self.value(a[2], line)
@@ -1158,7 +1320,11 @@ class Runner:
             sport = pkt.sport if pkt.sport is not None else f.rport
             dport = pkt.dport if pkt.dport is not None else lport
             body = struct.pack("!HHHH", sport, dport, 8 + pkt.udp_len, 0) + b"\0" * pkt.udp_len
-            c = cksum(pseudo(src, dst, 17, len(body)) + body) or 0xFFFF
+            if pkt.ulen is not None:  # a length field that is not the datagram's
+                body = body[:4] + struct.pack("!H", pkt.ulen) + body[6:]
+                c = cksum(pseudo(src, dst, 17, pkt.ulen) + body[:pkt.ulen]) or 0xFFFF
+            else:
+                c = cksum(pseudo(src, dst, 17, len(body)) + body) or 0xFFFF
             proto = 17
             body = body[:6] + struct.pack("!H", self.mangle(c, pkt)) + body[8:]
         else:
@@ -1169,10 +1335,16 @@ class Runner:
             else:
                 rest = struct.pack("!HH", pkt.icmp_id or 0, pkt.icmp_seq or 0)
                 data = b"\0" * (pkt.icmp_len or 0)
+            if pkt.ptr is not None:
+                rest = struct.pack("!BBH", pkt.ptr, 0, 0)
             body = struct.pack("!BBH", pkt.icmp_type, pkt.icmp_code or 0, 0) + rest + data
             body = body[:2] + struct.pack("!H", self.mangle(cksum(body), pkt)) + body[4:]
-        return ip_header(src, dst, proto, len(body), ttl=64 if pkt.ttl is None else pkt.ttl,
-                         tos=pkt.tos or 0, df=bool(pkt.df)) + body
+        raw = ip_header(src, dst, proto, len(body), ttl=64 if pkt.ttl is None else pkt.ttl,
+                        tos=pkt.tos or 0, df=bool(pkt.df)) + body
+        if any(v is not None for v in (pkt.ipid, pkt.frag, pkt.ipopt, pkt.ipver, pkt.iphl,
+                                       pkt.iplen, pkt.ipproto, pkt.ipcsum)):
+            raw = ip_rewrite(raw, pkt)
+        return raw
 
     @staticmethod
     def mangle(c, pkt):
@@ -1221,6 +1393,23 @@ class Runner:
         if w.dst != (pkt.dst or REMOTE_IP):
             bad("destination address", pkt.dst or REMOTE_IP, w.dst)
         want = {"tcp": 6, "udp": 17, "icmp": 1}[pkt.proto]
+        if pkt.ipopt is not None and w.ipopts != pkt.ipopt:
+            bad("IP options", format_ipopts(pkt.ipopt), format_ipopts(w.ipopts))
+        if pkt.frag is not None:
+            # One fragment of the datagram the line describes: its place and
+            # size, and MF unless it ends the datagram.
+            if w.proto != ("frag", want):
+                bad("fragment", f"a fragment of a {pkt.proto} datagram", what)
+            start, end = pkt.frag
+            whole = {"udp": 8 + (pkt.udp_len or 0)}.get(pkt.proto, end)
+            got = ((w.frag & 0x1FFF) * 8, (w.frag & 0x1FFF) * 8 + len(w.body))
+            if got != (start, end):
+                bad("fragment", f"{start}:{end}", f"{got[0]}:{got[1]}")
+            if bool(w.frag & 0x2000) != (end < whole):
+                bad("MF", "set" if end < whole else "clear", "set" if w.frag & 0x2000 else "clear")
+            if pkt.ipid is not None and w.ident != pkt.ipid:
+                bad("IP id", pkt.ipid, w.ident)
+            return
         if w.proto != want:
             bad("protocol", pkt.proto, what)
         if not w.l4_ok:
@@ -1250,6 +1439,8 @@ class Runner:
                 bad("ICMP data length", pkt.icmp_len, len(w.payload))
             if pkt.mtu is not None and sq != pkt.mtu:
                 bad("ICMP next-hop MTU", pkt.mtu, sq)
+            if pkt.ptr is not None and w.icmp_rest[0] != pkt.ptr:
+                bad("ICMP pointer", pkt.ptr, w.icmp_rest[0])
             if pkt.embedded is not None:
                 self.match_quoted(pkt.embedded, w, line, bad)
             return
@@ -1306,6 +1497,9 @@ class Runner:
             bad("quoted source port", e.sport, sport)
         if e.dport is not None and dport != e.dport:
             bad("quoted destination port", e.dport, dport)
+        qlen = struct.unpack("!H", q[2:4])[0]
+        if e.proto == "udp" and e.udp_len is not None and qlen != hl + 8 + e.udp_len:
+            bad("quoted IP length", hl + 8 + e.udp_len, qlen)
 
     # -- the script ------------------------------------------------------
     def due(self, ev):

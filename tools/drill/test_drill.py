@@ -80,6 +80,47 @@ class Good(unittest.TestCase):
         self.assertEqual(c[5].args[1]["sin_port"].name, "htons")
         self.assertEqual((s.events[6].stack, s.events[6].kind), ("bsd", "cmd"))
 
+    def test_ip_fields(self):
+        s = drill.parse_script(
+            "0 < icmp echo_request id 1 seq 1 (8) ipopt [rr 9]\n"
+            "+0 > icmp echo_reply id 1 seq 1 (8) ipopt [rr 9 192.168.0.1, nop]\n"
+            "+0 < udp (2000) ipid 7 frag 0:1480\n"
+            "+0 > udp (2000) frag 1480:2008\n"
+            "+0 < udp (10) ipver 6 iphl 4 iplen 200 ipproto 99 ipcsum bad ulen 30\n"
+            "+0 < udp (10) ipopt [7, 7, 3, 0, 0, 0, 0, 0]\n"
+            "+0 > icmp parameter_problem ptr 22 [udp (10)]\n"
+            "+0 recvfrom(3, ..., 10, 0, {sin_addr=inet_addr(\"192.168.0.2\"), sin_port=htons(40000)}, ...) = 10\n")
+        p = [e.body for e in s.events]
+        self.assertEqual(p[0].ipopt, [("rr", 9, [])])
+        self.assertEqual(p[1].ipopt, [("rr", 9, ["192.168.0.1"]), ("nop",)])
+        self.assertEqual((p[2].ipid, p[2].frag), (7, (0, 1480)))
+        self.assertEqual(p[3].frag, (1480, 2008))
+        self.assertEqual((p[4].ipver, p[4].iphl, p[4].iplen, p[4].ipproto, p[4].ipcsum, p[4].ulen),
+                         (6, 4, 200, 99, "bad", 30))
+        self.assertEqual(p[5].ipopt, [("raw", [7, 7, 3, 0, 0, 0, 0, 0])])
+        self.assertEqual(p[6].ptr, 22)
+        self.assertEqual(p[7].args[4]["sin_port"].name, "htons")
+        # The options on the wire read back as they were written.
+        opts = drill.ipopt_bytes(p[1].ipopt)
+        self.assertEqual(len(opts) % 4, 0)
+        self.assertEqual(drill.parse_ipopts_wire(opts), p[1].ipopt)
+
+    def test_ip_rewrite(self):
+        pkt = drill.parse_packet("udp (2000) ipid 7 frag 8:1488 ipopt [rr 2]", None)
+        whole = drill.ip_header("192.168.0.2", "192.168.0.1", 17, 2008) + bytes(range(256)) * 8
+        raw = drill.ip_rewrite(whole[:20 + 2008], pkt)
+        w = drill.Wire(raw)
+        self.assertTrue(w.ip_ok)
+        self.assertEqual((w.ident, w.frag & 0x1FFF, bool(w.frag & 0x2000)), (7, 1, True))
+        self.assertEqual(len(w.body), 1480)
+        self.assertEqual(w.body, whole[20 + 8:20 + 1488])
+        self.assertEqual(w.ipopts, [("rr", 2, [])])
+        self.assertEqual(w.proto, ("frag", 17))
+        last = drill.ip_rewrite(whole[:20 + 2008], drill.parse_packet("udp (2000) frag 1488:2008", None))
+        self.assertFalse(drill.Wire(last).frag & 0x2000)
+        bad = drill.ip_rewrite(whole[:48], drill.parse_packet("udp (20) ipcsum bad iphl 4", None))
+        self.assertFalse(drill.Wire(bad).ip_ok)
+
     def test_options_and_comments(self):
         s = drill.parse_script("--tolerance_usecs=100000\n--stacks=bsd\n/* a\n comment */\n"
                                "0 close(3) = 0 // trailing\n")
@@ -124,6 +165,12 @@ BAD = [
     ("0 close(3) = 0 extra\n", 1, "after the result"),
     ("0 poll([{fd=4 events=1}], 1, 0) = 1\n", 1, "expected ','"),
     ("0 close(3) = 0\n0 < S 0:0(0) $$\n", 2, "cannot read"),
+    ("0 < udp (10) frag 3:10\n", 1, "multiple of 8"),
+    ("0 < udp (10) ipopt [rr 10]\n", 1, "1 to 9 slots"),
+    ("0 < udp (10) ipopt [rr 1 1.2.3.4 5.6.7.8]\n", 1, "more addresses"),
+    ("0 < udp (10) ipopt [lsrr]\n", 1, "unknown IP option"),
+    ("0 < udp (10) ipopt [300]\n", 1, "0 to 255"),
+    ("0 < udp (10) ipcsum good\n", 1, "ipcsum bad"),
 ]
 
 
