@@ -581,10 +581,15 @@ def parse_packet(text, err, embedded=False):
     elif v == "icmp":
         tk.next()
         pkt.proto = "icmp"
-        t = tk.word("an ICMP type")
-        if t not in ICMP_TYPES:
-            err(f"unknown ICMP type {t!r}")
-        pkt.icmp_type = ICMP_TYPES[t]
+        if tk.peek()[0] == "num":  # a type by number: icmp 15 (information request)
+            pkt.icmp_type = tk.number()
+            if not 0 <= pkt.icmp_type <= 255:
+                err("an ICMP type is 0 to 255")
+        else:
+            t = tk.word("an ICMP type")
+            if t not in ICMP_TYPES:
+                err(f"unknown ICMP type {t!r}")
+            pkt.icmp_type = ICMP_TYPES[t]
         if tk.peek()[1] in ICMP_CODES:
             pkt.icmp_code = ICMP_CODES[tk.next()[1]]
         while True:
