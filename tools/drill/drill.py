@@ -464,9 +464,9 @@ def parse_extras(tk, pkt):
         elif key == "ipopt":
             pkt.ipopt = parse_ipopts(tk)
         elif key == "csum":
-            v = tk.word("bad or zero")
-            if v not in ("bad", "zero"):
-                tk.err("csum bad or csum zero")
+            v = tk.word("bad, zero or nonzero")
+            if v not in ("bad", "zero", "nonzero"):
+                tk.err("csum bad, csum zero or csum nonzero")
             pkt.csum = v
         else:
             tk.err(f"unknown packet field {key!r}")
@@ -893,6 +893,7 @@ class Wire:
             self.l4_ok = cksum(pseudo(self.src, self.dst, 6, len(body)) + body) == 0
         elif self.proto == 17 and len(body) >= 8 and not self.frag:
             self.sport, self.dport, self.ulen, c = struct.unpack("!HHHH", body[:8])
+            self.csum = c
             self.payload = body[8:]
             self.l4_ok = c == 0 or cksum(pseudo(self.src, self.dst, 17, len(body)) + body) == 0
         elif self.proto == 1 and len(body) >= 8:
@@ -1419,6 +1420,10 @@ class Runner:
             bad("protocol", pkt.proto, what)
         if not w.l4_ok:
             bad(f"{pkt.proto} checksum", "valid", "bad")
+        # Outbound UDP: csum zero, the sender computed none; csum nonzero,
+        # it computed one (a zero field is otherwise taken as valid).
+        if pkt.proto == "udp" and pkt.csum in ("zero", "nonzero") and (w.csum == 0) != (pkt.csum == "zero"):
+            bad("UDP checksum field", "0" if pkt.csum == "zero" else "computed", w.csum)
         if pkt.proto in ("tcp", "udp"):
             if f.lport is None:
                 f.lport = w.sport

@@ -102,6 +102,7 @@ class Good(unittest.TestCase):
         self.assertEqual(p[6].ptr, 22)
         self.assertEqual(p[7].args[4]["sin_port"].name, "htons")
         self.assertEqual(drill.parse_packet("icmp 15 id 1 seq 2 (0)", None).icmp_type, 15)
+        self.assertEqual(drill.parse_packet("udp (10) csum nonzero", None).csum, "nonzero")
         # The options on the wire read back as they were written.
         opts = drill.ipopt_bytes(p[1].ipopt)
         self.assertEqual(len(opts) % 4, 0)
@@ -202,6 +203,7 @@ BAD = [
     ("0 < udp (10) ipopt [lsrr]\n", 1, "unknown IP option"),
     ("0 < udp (10) ipopt [300]\n", 1, "0 to 255"),
     ("0 < udp (10) ipcsum good\n", 1, "ipcsum bad"),
+    ("0 < udp (10) csum good\n", 1, "csum bad, csum zero or csum nonzero"),
     ("0 < icmp 256\n", 1, "0 to 255"),
 ]
 
