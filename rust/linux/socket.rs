@@ -48,8 +48,9 @@ const FIONREAD: u32 = 0x541b;
 /// SIOCATMARK: whether the reader is at the out-of-band mark.
 const SIOCATMARK: u32 = 0x8905;
 
-/// The most user data copied in or out per hold of the stack lock: no
-/// socket buffer is larger (`sb_max`), so a datagram always fits.
+/// The most user data copied in or out per hold of the stack lock: the
+/// default `sb_max`, so a datagram (64 KiB at most) always fits; a stream
+/// through a larger buffer (net.bsdinet.socket.maxsockbuf) goes in pieces.
 const STAGE_MAX: usize = SB_MAX;
 
 // bindgen gives opaque kernel structs no fields, which this lint dislikes;

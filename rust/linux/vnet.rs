@@ -16,6 +16,7 @@ use kernel::prelude::*;
 use kernel::sync::Mutex;
 
 use crate::bsd::kern::uipc_socket::SOMAXCONN_DEFAULT;
+use crate::bsd::kern::uipc_socket2::{SB_MAX, SB_MAX_LIMIT, SB_MAX_MIN};
 use crate::bsd::netinet::tcp_timer::PR_SLOWHZ;
 use crate::bsd::netinet::tcp_var::TcpVars;
 use crate::bsd::stack::Stack;
@@ -32,6 +33,7 @@ struct Sysctl {
     udp_checksum: c_int,
     socket_send_clears_error: c_int,
     socket_somaxconn: c_int,
+    socket_maxsockbuf: c_int,
     tcp_rfc1323: c_int,
     tcp_mssdflt: c_int,
     tcp_sendspace: c_int,
@@ -78,6 +80,7 @@ unsafe extern "C" fn bsdinet_sysctl_defaults(s: *mut Sysctl) {
     let d = TcpVars::default();
     let int = |v: usize| c_int::try_from(v).unwrap_or(c_int::MAX);
     s.socket_somaxconn = SOMAXCONN_DEFAULT;
+    s.socket_maxsockbuf = int(SB_MAX);
     s.tcp_rfc1323 = c_int::from(d.tcp_do_rfc1323);
     s.tcp_mssdflt = c_int::from(d.tcp_mssdflt);
     s.tcp_sendspace = int(d.tcp_sendspace);
@@ -192,6 +195,8 @@ impl Vnet {
             st.udpcksum = v(core::ptr::addr_of!((*s).udp_checksum)) != 0;
             st.sosend_clears_error = v(core::ptr::addr_of!((*s).socket_send_clears_error)) != 0;
             st.somaxconn = v(core::ptr::addr_of!((*s).socket_somaxconn)).max(1);
+            st.sb_max = (v(core::ptr::addr_of!((*s).socket_maxsockbuf)).max(0) as usize)
+                .clamp(SB_MAX_MIN, SB_MAX_LIMIT);
             // procfs.c keeps each within its range; the clamps only
             // guard the conversions.
             let t = &mut st.tcp;

@@ -105,7 +105,7 @@ impl Conn {
         let mut st = tun_stack();
         st.tcp.tcp_iss_random = false;
         let so = st.sockets.insert(Socket::new(&INETSW[2], Cred::ROOT, 0)).unwrap();
-        soreserve(st.so(so), 8192, 8192).unwrap();
+        soreserve(&mut st, so, 8192, 8192).unwrap();
         let inp = in_pcballoc(&mut st, so, InpHead::Tcp).unwrap();
         in_pcbbind(&mut st, inp, Some(&sin(LOCAL, LPORT))).unwrap();
         in_pcbconnect(&mut st, inp, &sin(PEER, PPORT)).unwrap();
