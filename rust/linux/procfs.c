@@ -78,6 +78,7 @@ static const struct ctl_table bsdinet_tcp_table[] = {
 	BSDINET_INT("persmax", tcp_persmax, SYSCTL_ONE, &bsdinet_hour_ms),
 	BSDINET_BOOL("iss_rfc6528", tcp_iss_rfc6528),
 	BSDINET_BOOL("rfc5961", tcp_rfc5961),
+	BSDINET_BOOL("timer_walk", tcp_timer_walk),
 };
 
 static const struct {

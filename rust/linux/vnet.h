@@ -39,6 +39,7 @@ struct bsdinet_sysctl {
 	int tcp_persmax;
 	int tcp_iss_rfc6528;
 	int tcp_rfc5961;
+	int tcp_timer_walk;
 };
 
 #define BSDINET_SYSCTL_DIRS 5	/* ip, icmp, udp, socket, tcp */

@@ -49,6 +49,7 @@ struct Sysctl {
     tcp_persmax: c_int,
     tcp_iss_rfc6528: c_int,
     tcp_rfc5961: c_int,
+    tcp_timer_walk: c_int,
 }
 
 /// Milliseconds in a slow tick (500: `PR_SLOWHZ` ticks a second).
@@ -96,6 +97,7 @@ unsafe extern "C" fn bsdinet_sysctl_defaults(s: *mut Sysctl) {
     s.tcp_persmax = slow_to_ms(d.tcp_persmax);
     s.tcp_iss_rfc6528 = c_int::from(d.tcp_iss_random);
     s.tcp_rfc5961 = c_int::from(d.tcp_challenge_ack);
+    s.tcp_timer_walk = c_int::from(d.tcp_timer_walk);
 }
 
 /// The first fields of `struct bsdinet_vnet` (vnet.h), which the rest of
@@ -215,6 +217,7 @@ impl Vnet {
             t.tcp_persmax = ms_to_slow(v(core::ptr::addr_of!((*s).tcp_persmax)));
             t.tcp_iss_random = v(core::ptr::addr_of!((*s).tcp_iss_rfc6528)) != 0;
             t.tcp_challenge_ack = v(core::ptr::addr_of!((*s).tcp_rfc5961)) != 0;
+            t.tcp_timer_walk = v(core::ptr::addr_of!((*s).tcp_timer_walk)) != 0;
         }
     }
 }

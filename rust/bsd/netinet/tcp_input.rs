@@ -568,7 +568,7 @@ fn header_prediction(st: &mut Stack, c: &mut Ctx, s: &Seg, tp: usize) -> Option<
             rcv_deliver(st, tp, so, s.seq, s.len, m);
         }
         sorwakeup(st, so);
-        st.tp(tp).t_flags |= TF_DELACK;
+        tcp_delack(st, tp);
         trace_input(st, c, s);
         return Some(Exit::Done);
     }
@@ -1179,8 +1179,8 @@ fn step6(st: &mut Stack, c: &mut Ctx, s: &mut Seg) -> Exit {
         // socket, with a delayed ACK; else through the queue, ACKed now.
         let inorder = s.seq == t.rcv_nxt && t.t_segq.is_empty() && t.t_state == TCPS_ESTABLISHED;
         if inorder && rcv_ready(st, so) {
+            tcp_delack(st, tp);
             let t = st.tp(tp);
-            t.t_flags |= TF_DELACK;
             t.rcv_nxt = t.rcv_nxt.wrapping_add(s.len);
             st.tcpstat.tcps_rcvpack += 1;
             st.tcpstat.tcps_rcvbyte += u64::from(s.len);
