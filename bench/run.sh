@@ -15,7 +15,8 @@
 #   -p  profile WORKLOAD on bsdinet instead (perf record -e cpu-clock -a -g;
 #       prints the top of perf report)
 # Workloads (default all): udp_rr_1 udp_rr_1400 udp_bulk udp_bulk_eq
-#   tcp_bulk_lo tcp_bulk_lo_eq tcp_bulk_veth tcp_rr tcp_crr tcp_hold tcp_max
+#   tcp_bulk_lo tcp_bulk_lo_eq tcp_bulk_lo_tuned tcp_bulk_veth tcp_bulk_veth_tuned tcp_rr tcp_crr
+#   tcp_hold (tcp_max runs after the rounds, see -m)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -35,7 +36,7 @@ while getopts r:t:n:m:o:p: o; do
 	esac
 done
 shift $((OPTIND - 1))
-workloads=${*:-udp_rr_1 udp_rr_1400 udp_bulk udp_bulk_eq tcp_bulk_lo tcp_bulk_lo_eq tcp_bulk_veth tcp_rr tcp_crr tcp_hold}
+workloads=${*:-udp_rr_1 udp_rr_1400 udp_bulk udp_bulk_eq tcp_bulk_lo tcp_bulk_lo_eq tcp_bulk_lo_tuned tcp_bulk_veth tcp_bulk_veth_tuned tcp_rr tcp_crr tcp_hold}
 
 results=$(mktemp /tmp/bench.XXXXXX)
 ulimit -n 1048576 2>/dev/null || ulimit -n 65536
@@ -83,6 +84,19 @@ nbv() { # netbench, value only
 
 fam() { [ "$1" = bsd ] && echo bsd || echo inet; }
 
+# bsdinet's tuning for bulk transfer, in the root namespace and in a.
+tuned() {
+	local space=8192 mtu=1536 ns
+	[ "$1" = on ] && space=245760 mtu=16384
+	for ns in "" a; do
+		local x=()
+		[ -n "$ns" ] && x=(ip netns exec "$ns")
+		[ -n "$ns" ] && ! ip netns list | grep -qw "$ns" && continue
+		"${x[@]}" sysctl -qw net.bsdinet.tcp.sendspace=$space net.bsdinet.tcp.recvspace=$space
+		"${x[@]}" "$ifconfig" lo0 mtu $mtu
+	done
+}
+
 # One measurement of WORKLOAD on STACK (bsd or linux), one number on stdout
 # (unit in the table); tcp_hold prints three ("mem slab cpu").
 measure() {
@@ -102,6 +116,18 @@ measure() {
 	tcp_bulk_veth)
 		if [ "$s" = bsd ]; then iperf bsd b a 10.78.0.2 5201; else iperf linux b a 10.79.0.2 5201; fi
 		;;
+	# bsdinet tuned (Documentation/performance.rst): socket buffers of
+	# 240 KiB and lo0's MTU 16384 (FreeBSD's LOMTU); Linux at its defaults.
+	tcp_bulk_lo_tuned)
+		[ "$s" = bsd ] && tuned on
+		iperf "$s" "" "" 127.0.0.1 5201
+		[ "$s" = bsd ] && tuned off
+		;;
+	tcp_bulk_veth_tuned)
+		[ "$s" = bsd ] && tuned on
+		if [ "$s" = bsd ]; then iperf bsd b a 10.78.0.2 5201; else iperf linux b a 10.79.0.2 5201; fi
+		[ "$s" = bsd ] && tuned off
+		;;
 	tcp_rr) nbv -f "$f" -s 1 tcp_rr ;;
 	tcp_crr) nbv -f "$f" -s 1 -p $((9200 + RANDOM % 100)) tcp_crr ;;
 	tcp_hold)
@@ -114,19 +140,23 @@ measure() {
 
 if [ -n "$profile" ]; then
 	setup_veth
-	echo "== profile of $profile on bsdinet (perf record -e cpu-clock -a -g, ${secs}s)"
-	perf record -q -e cpu-clock -F 2000 -a -g -o /tmp/perf.data -- bash -c "$(declare -f iperf nbv fam measure); \
-		nb=$nb preload=$preload secs=$secs conns=$conns measure $profile bsd" 2>/dev/null
-	perf report -i /tmp/perf.data --no-children --sort sym --stdio -g none --percent-limit 0.7 2>/dev/null |
-		grep -v '^#' | grep -v '^$' | head -n 45
-	echo "== by module/dso"
-	perf report -i /tmp/perf.data --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 8
+	for w in ${profile//,/ }; do
+		echo "== profile of $w on bsdinet (perf record -e cpu-clock -a -g, ${secs}s)"
+		perf record -q -e cpu-clock -F 2000 -a -g -o /tmp/perf.data -- bash -c "$(declare -f iperf nbv fam tuned measure); \
+			nb=$nb preload=$preload ifconfig=$ifconfig secs=$secs conns=$conns measure $w bsd" 2>/dev/null
+		perf report -i /tmp/perf.data --no-children --sort sym --stdio -g none --percent-limit 0.7 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | head -n 45
+		echo "== $w by command"
+		perf report -i /tmp/perf.data --no-children --sort comm --stdio -g none 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | head -n 8
+		[ -n "$out" ] && perf report -i /tmp/perf.data --children --stdio -G 2>/dev/null >"$out.$w"
+	done
 	exit 0
 fi
 
 echo "== bench: $(nproc) CPU in the guest ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)), $(uname -r)"
 echo "== $rounds rounds of ${secs}s, bsdinet and Linux interleaved; workloads: $workloads"
-case " $workloads " in *" tcp_bulk_veth "*) setup_veth || echo "bench: no veth set-up" >&2 ;; esac
+case " $workloads " in *" tcp_bulk_veth"*) setup_veth || echo "bench: no veth set-up" >&2 ;; esac
 start=$(date +%s)
 for r in $(seq 1 "$rounds"); do
 	for w in $workloads; do

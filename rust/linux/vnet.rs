@@ -150,9 +150,10 @@ impl Vnet {
     }
 
     /// Runs `f` on the stack under its lock; then, still under it, IP
-    /// input of what was queued, the interfaces' output and the wakeups
-    /// it asked for (every socket named is alive while the lock is held);
-    /// then, with the lock dropped, the frames for Linux devices go out.
+    /// input of what was queued, the interfaces' output, and a reference
+    /// on each sock to wake (every socket named is alive while the lock is
+    /// held); then, with the lock dropped, the wakeups and the frames for
+    /// Linux devices go out.
     pub(crate) fn with_stack<R>(self, f: impl FnOnce(&mut Stack) -> R) -> R {
         // SAFETY: per the type invariant, the stack is alive; it is set
         // before the namespace is usable and cleared after its last user.
@@ -164,10 +165,11 @@ impl Vnet {
         st.softint();
         crate::linux::netdev::if_start(&mut st);
         crate::linux::slip::if_start(&mut st);
-        crate::linux::socket::deliver_wakeups(&mut st);
+        let wakeups = crate::linux::socket::deliver_wakeups(&mut st);
         crate::linux::bpf::deliver_wakeups(&mut st);
         let broke = st.invariant_failures != failures;
         drop(st);
+        wakeups.deliver();
         if broke {
             // SAFETY: a NUL-terminated literal.
             unsafe { bsdinet_warn(b"a stack invariant failed (see the log above)\0".as_ptr()) };
