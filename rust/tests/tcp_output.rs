@@ -688,8 +688,9 @@ fn window_update_and_ack_counters() {
     // is not worth a segment.
     c.t().rcv_adv = c.t().rcv_nxt.wrapping_add(8192 - 1000);
     assert!(c.output().is_empty());
-    // A delayed ACK goes at the fast timeout.
-    c.t().t_flags |= TF_DELACK;
+    // A delayed ACK goes at the fast timeout (tcp_delack marks it, as
+    // tcp_input does).
+    tcp_delack(&mut c.st, c.tp);
     tcp_fasttimo(&mut c.st);
     let segs = c.out();
     assert_eq!(segs.len(), 1);
