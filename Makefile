@@ -22,7 +22,7 @@ BINDGEN = $(word 3,$(versions))
 KMAKE = $(MAKE) -C $$kdir M=$(CURDIR) LLVM=-$(LLVM_VERSION) RUSTC=$(RUSTC) \
 	HOSTRUSTC=$(RUSTC) BINDGEN=$(BINDGEN)
 
-.PHONY: all module deps run test host-test vm-test selftests tools bench clean
+.PHONY: all module deps run test host-test vm-test conformance selftests tools bench clean
 
 all: module
 
@@ -43,9 +43,14 @@ run: module tools selftests
 
 host-test:
 	cd rust && cargo test --quiet
+	cd tools/drill && python3 -m unittest test_drill
 
 vm-test: selftests tools
 	@scripts/vm.sh test
+
+# The packet-script suite alone, both stacks (STACKS=bsd for one).
+conformance: module tools selftests
+	@scripts/vm.sh run -- env CONFORMANCE_STACKS='$(or $(STACKS),bsd linux)' selftests/conformance_test.sh
 
 test: selftests tools
 	@scripts/test.sh

@@ -17,6 +17,17 @@ while read -r p f i; do
 done < <(sed -n 's/^test result: .*\. \([0-9]*\) passed; \([0-9]*\) failed; \([0-9]*\) ignored.*/\1 \2 \3/p' "$log")
 grep -q '^test result:' "$log" || { echo "bsdinet: cargo test ran no test" >&2; status=1; }
 
+echo "== host tests (drill's script reader: python3 -m unittest)"
+(cd "$top/tools/drill" && python3 -m unittest test_drill 2>&1) | tee "$log"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+ran=$(sed -n 's/^Ran \([0-9]*\) tests\{0,1\} in .*/\1/p' "$log")
+bad=$(sed -n 's/^FAILED (\(.*\))$/\1/p' "$log" | tr ',' '\n' | awk -F= '{ n += $2 } END { print n + 0 }')
+if [ -z "$ran" ]; then
+	echo "bsdinet: drill's tests ran no test" >&2; fail=$((fail + 1)) status=1
+else
+	fail=$((fail + ${bad:-0})) pass=$((pass + ran - ${bad:-0}))
+fi
+
 # `make run` as the README tells a newcomer to start: no CMD, and here no
 # terminal (so no shell). It must show the module, its family and the
 # protocol table, on a VM with two CPUs, and exit 0.

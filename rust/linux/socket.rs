@@ -1263,7 +1263,10 @@ unsafe extern "C" fn bsdinet_recvmsg(
                     }
                 }
             }
-            Err(e) if e == errno::EWOULDBLOCK => match sbwait(&mut wait, timeo) {
+            // Out-of-band data not there yet: EWOULDBLOCK even on a
+            // blocking socket (the book's soreceive returns PRU_RCVOOB's
+            // error at once).
+            Err(e) if e == errno::EWOULDBLOCK && flags & MSG_OOB == 0 => match sbwait(&mut wait, timeo) {
                 Ok(t) => timeo = t,
                 Err(c) => break Err(c),
             },

@@ -29,13 +29,27 @@ void bsdinet_warn(const char *what)
 	WARN(1, "bsdinet: %s\n", what);
 }
 
+/*
+ * The stack's clock: a tick for every 100 ms gone, as the book's clock
+ * interrupt gives them. A work item that runs late (a busy machine) makes
+ * up the ticks it missed, up to a second's worth, rather than slowing the
+ * stack's timers down; the next one is due a period after the last due.
+ */
 static void bsdinet_tick_fn(struct work_struct *work)
 {
 	struct bsdinet_vnet *vn = container_of(to_delayed_work(work), struct bsdinet_vnet, tick);
+	unsigned long period = msecs_to_jiffies(100), now;
+	int n;
 
-	bsdinet_tick(vn);
+	for (n = 0; n < 10 && time_after_eq(jiffies, vn->next_tick); n++) {
+		bsdinet_tick(vn);
+		vn->next_tick += period;
+	}
+	if (time_after_eq(jiffies, vn->next_tick))
+		vn->next_tick = jiffies + period;
+	now = jiffies;
 	if (READ_ONCE(vn->ticking))
-		schedule_delayed_work(&vn->tick, msecs_to_jiffies(100));
+		schedule_delayed_work(&vn->tick, time_after(vn->next_tick, now) ? vn->next_tick - now : 0);
 }
 
 static int __net_init bsdinet_net_init(struct net *net)
@@ -68,6 +82,7 @@ static int __net_init bsdinet_net_init(struct net *net)
 		return err;
 	}
 	WRITE_ONCE(vn->ticking, true);
+	vn->next_tick = jiffies + msecs_to_jiffies(100);
 	schedule_delayed_work(&vn->tick, msecs_to_jiffies(100));
 	return 0;
 }

@@ -54,6 +54,7 @@ struct bsdinet_vnet {
 	struct bsdinet_sysctl sysctl;	/* written by sysctl, read under the stack lock */
 	struct net *net;
 	struct delayed_work tick;	/* the stack's clock, every 100 ms */
+	unsigned long next_tick;	/* jiffies the next tick is due at */
 	bool ticking;
 	struct sk_buff_head txq;	/* frames to send once the stack lock is free */
 	struct proc_dir_entry *proc;	/* /proc/net/bsdinet */

@@ -481,6 +481,30 @@ fn rst_in_window_but_not_next_gets_a_challenge_ack() {
 }
 
 #[test]
+fn an_old_duplicate_syn_gets_a_challenge_ack_only_by_rfc_5961() {
+    for challenge in [true, false] {
+        let mut sim = station();
+        sim.st[1].tcp.tcp_challenge_ack = challenge;
+        let (l, seq, _ack) = handshake(&mut sim, Vec::new());
+        let so = tcp_accept(&mut sim.st[1], l).unwrap();
+        // The SYN that opened the connection, again: left of the window.
+        let out = inject(&mut sim, &Seg::new(80, seq.wrapping_sub(1), 0, TH_SYN).bytes());
+        if challenge {
+            assert_eq!(out.len(), 1);
+            let (th, _) = tcp_of(&out[0]).unwrap();
+            assert_eq!((th.th_flags & (TH_ACK | TH_RST), th.th_ack), (TH_ACK, seq));
+            assert_eq!(sim.st[1].tcpstat.tcps_challengeack, 1);
+        } else {
+            // The book: trimmed to nothing and, without ACK, dropped.
+            assert!(out.is_empty());
+            assert_eq!(sim.st[1].tcpstat.tcps_rcvbadflags, 1);
+        }
+        assert!(sototcpcb(&mut sim.st[1], so).is_some());
+        close_all(&mut sim);
+    }
+}
+
+#[test]
 fn a_rst_outside_the_window_is_dropped() {
     let mut sim = station();
     let (l, seq, _ack) = handshake(&mut sim, Vec::new());

@@ -13,6 +13,7 @@ use bsdinet::bsd::net::route::rtalloc1;
 use bsdinet::bsd::netinet::in_::InAddr;
 use bsdinet::bsd::netinet::tcp::*;
 use bsdinet::bsd::netinet::tcp_fsm::*;
+use bsdinet::bsd::netinet::tcp_timer::TCPT_KEEP;
 use bsdinet::bsd::netinet::tcp_var::sototcpcb;
 use bsdinet::bsd::stack::Stack;
 use bsdinet::bsd::sys::errno::*;
@@ -149,9 +150,13 @@ fn keepalive_drops_a_dead_peer() {
     sim.st[0].tcp.tcp_keepcnt = 3;
     let (_l, c, s) = sim.connection(80);
     sim.st[0].so(c).so_options |= SO_KEEPALIVE;
-    // The handshake left the connection-establishment timer (75 s)
-    // running on the client; the first segment it gets in ESTABLISHED
-    // sets the keepalive timer (figure 28.9).
+    // Both ends left the connection-establishment timer (75 s) for the
+    // keepalive one when they got to ESTABLISHED, with no segment since.
+    for (i, so) in [(0, c), (1, s)] {
+        let tp = sototcpcb(&mut sim.st[i], so).unwrap();
+        let keep = sim.st[i].tp(tp).t_timer[TCPT_KEEP];
+        assert!(keep > 0 && keep <= sim.st[i].tcp.tcp_keepidle, "{i}: {keep}");
+    }
     tcp_send(&mut sim.st[1], s, b"x");
     sim.ticks(2);
     // The peer answers the probes: nothing happens for a long time.

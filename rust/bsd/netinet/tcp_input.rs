@@ -17,8 +17,10 @@
 //!   (p. 960, as 4.4BSD-Lite2 has it), and a RST found left of the
 //!   window is dropped as in figure 28.25;
 //! - with `tcp_challenge_ack` (the default), RFC 5961: a RST in the
-//!   window but not at `rcv_nxt`, and a SYN in a synchronized state, get
-//!   a challenge ACK (`tcps_challengeack`) instead of closing;
+//!   window but not at `rcv_nxt`, and a SYN in a synchronized state
+//!   whatever its sequence number (but one above a TIME_WAIT
+//!   connection's, a new incarnation), get a challenge ACK
+//!   (`tcps_challengeack`) instead of closing or being dropped;
 //! - a RST is never sent to a broadcast or multicast source either, as
 //!   FreeBSD checks;
 //! - an RTT sample from a timestamp echo is taken only when the echo is
@@ -709,8 +711,12 @@ fn tcp_syn_sent(st: &mut Stack, c: &mut Ctx, s: &mut Seg, tp: usize) -> Option<E
     if s.flags & TH_ACK != 0 && seq_gt(t.snd_una, t.iss) {
         st.tcpstat.tcps_connects += 1;
         soisconnected(st, c.so);
+        let keepidle = st.tcp.tcp_keepidle;
         let t = st.tp(tp);
         t.t_state = TCPS_ESTABLISHED;
+        // The connection-establishment timer gives way to keepalive's
+        // (the segment that got here did not reset it: see above).
+        t.t_timer[TCPT_KEEP] = keepidle;
         // Window scaling when both asked for it.
         if t.t_flags & (TF_RCVD_SCALE | TF_REQ_SCALE) == (TF_RCVD_SCALE | TF_REQ_SCALE) {
             t.snd_scale = t.requested_s_scale;
@@ -767,6 +773,20 @@ fn tcp_synchronized(st: &mut Stack, c: &mut Ctx, s: &mut Seg, tp: usize) -> Opti
             st.tcpstat.tcps_pawsdrop += 1;
             return Some(Exit::DropAfterAck);
         }
+    }
+
+    // RFC 5961 4.2: a SYN in a synchronized state gets a challenge ACK
+    // whatever its sequence number (the book trims an old one as a
+    // duplicate and, without ACK, drops it unanswered). A SYN above a
+    // TIME_WAIT connection's sequence space starts a new one (below).
+    let challenge = st.tcp.tcp_challenge_ack;
+    let t = st.tp(tp);
+    if s.flags & (TH_SYN | TH_RST) == TH_SYN
+        && challenge
+        && tcps_haveestablished(t.t_state)
+        && !(t.t_state == TCPS_TIME_WAIT && seq_gt(s.seq, t.rcv_nxt))
+    {
+        return Some(challenge_ack(st, c, tp));
     }
 
     // Data before rcv_nxt is a duplicate (figures 28.24-28.25 with the
@@ -950,8 +970,10 @@ fn tcp_ack(st: &mut Stack, c: &mut Ctx, s: &mut Seg, tp: usize) -> Option<Exit> 
         }
         st.tcpstat.tcps_connects += 1;
         soisconnected(st, so);
+        let keepidle = st.tcp.tcp_keepidle;
         let t = st.tp(tp);
         t.t_state = TCPS_ESTABLISHED;
+        t.t_timer[TCPT_KEEP] = keepidle;
         if t.t_flags & (TF_RCVD_SCALE | TF_REQ_SCALE) == (TF_RCVD_SCALE | TF_REQ_SCALE) {
             t.snd_scale = t.requested_s_scale;
             t.rcv_scale = t.request_r_scale;
