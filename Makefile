@@ -6,9 +6,11 @@
 #   make test       host tests (cargo test) and the VM selftests
 #   make host-test  host tests only
 #   make vm-test    VM selftests only
+#   make bench      bsdinet side by side with Linux's stack on the bench kernel (not part of test)
 #   make clean
 #
-# The kernel build (scripts/kernel.sh) is cached in ~/.cache/bsdinet.
+# The kernel builds (scripts/kernel.sh: the test kernel, and the bench kernel
+# without debugging options) are cached in ~/.cache/bsdinet.
 
 versions = $(shell . scripts/versions.sh && echo $$LLVM_VERSION $$RUSTC $$BINDGEN)
 LLVM_VERSION = $(word 1,$(versions))
@@ -20,7 +22,7 @@ BINDGEN = $(word 3,$(versions))
 KMAKE = $(MAKE) -C $$kdir M=$(CURDIR) LLVM=-$(LLVM_VERSION) RUSTC=$(RUSTC) \
 	HOSTRUSTC=$(RUSTC) BINDGEN=$(BINDGEN)
 
-.PHONY: all module deps run test host-test vm-test conformance selftests tools clean
+.PHONY: all module deps run test host-test vm-test conformance selftests tools bench clean
 
 all: module
 
@@ -53,10 +55,25 @@ conformance: module tools selftests
 test: selftests tools
 	@scripts/test.sh
 
+# The bench kernel is another kernel, and Kbuild 6.12 builds an external
+# module in its source directory: bsdinet.ko for it is built from a copy of
+# the module's sources in bench/out/module, so the test build stays as it is.
+BENCH_MOD = $(CURDIR)/bench/out/module
+bench: deps tools
+	@+kdir=$$(scripts/kernel.sh bench) && mkdir -p $(BENCH_MOD) && \
+	tar --exclude='*.o' --exclude='.*' --exclude='*.ko' --exclude='*.mod*' --exclude='*.rmeta' --exclude='*.d' \
+		-cf - Kbuild include rust/bsdinet.rs rust/bsd rust/linux | tar -C $(BENCH_MOD) -xf - && \
+	$(MAKE) -s -C $$kdir M=$(BENCH_MOD) LLVM=-$(LLVM_VERSION) RUSTC=$(RUSTC) HOSTRUSTC=$(RUSTC) \
+		BINDGEN=$(BINDGEN) modules && \
+	$(MAKE) -s -C bench
+	@BSDINET_KERNEL=bench BSDINET_MODULE=$(BENCH_MOD)/bsdinet.ko BSDINET_VM_TIMEOUT=3600 \
+		scripts/vm.sh run -- bench/run.sh $(BENCH_ARGS)
+
 clean:
 	find . -path ./rust/target -prune -o \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
 		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '*.rmeta' -o -name '*.d' \) -print0 | xargs -0 rm -f
 	rm -f Module.symvers modules.order
 	@+$(MAKE) -s -C selftests clean
 	@+$(MAKE) -s -C tools clean
+	rm -rf bench/out
 	rm -rf rust/target

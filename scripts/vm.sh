@@ -7,11 +7,13 @@
 #   scripts/vm.sh run -- CMD ARGS...  run CMD in the current directory; its exit status is ours
 #   scripts/vm.sh test                run selftests/run.sh; fails on any failed test or kernel report
 #
-# Environment: BSDINET_VM_TIMEOUT (seconds, default 3600), BSDINET_VM_MEM (default 1G).
+# Environment: BSDINET_VM_TIMEOUT (seconds, default 3600), BSDINET_VM_MEM (default 1G),
+# BSDINET_KERNEL (test or bench: which kernel of scripts/kernel.sh boots, default test),
+# BSDINET_MODULE (the bsdinet.ko to load, a path under the repository; default ./bsdinet.ko).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
-kdir=$("$here/kernel.sh")
+kdir=$("$here/kernel.sh" "${BSDINET_KERNEL:-test}")
 mode=${1:?usage: vm.sh run [-- CMD...] | test}
 shift
 [ "${1:-}" = "--" ] && shift
@@ -22,6 +24,7 @@ trap 'rm -rf "$out"' EXIT
 	printf 'BSDINET_TOP=%q\n' "$top"
 	printf 'BSDINET_CWD=%q\n' "$PWD"
 	printf 'BSDINET_MODE=%q\n' "$mode"
+	printf 'BSDINET_MODULE=%q\n' "$(realpath "${BSDINET_MODULE:-$top/bsdinet.ko}")"
 	[ -t 0 ] && [ -t 1 ] && echo "BSDINET_TTY=1"
 	# printf '%q ' with no argument prints '': an empty command, not none.
 	printf 'BSDINET_CMD=('

@@ -87,6 +87,45 @@ TEST_F(raw, buffer_sizes)
 	EXPECT_EQ(65536, v);
 }
 
+static int maxsockbuf(int val)
+{
+	const char *path = "/proc/sys/net/bsdinet/socket/maxsockbuf";
+	FILE *f = fopen(path, "r");
+	int old = -1;
+
+	if (!f || fscanf(f, "%d", &old) != 1)
+		old = -1;
+	if (f)
+		fclose(f);
+	if (val >= 0) {
+		f = fopen(path, "w");
+		if (!f || fprintf(f, "%d\n", val) < 0 || fclose(f))
+			return -1;
+	}
+	return old;
+}
+
+/* net.bsdinet.socket.maxsockbuf is the book's sb_max (FreeBSD's
+ * kern.ipc.maxsockbuf): 256 KiB by default, where 1 MiB is ENOBUFS; raised
+ * to 2 MiB, 1 MiB fits; out of its range (64 KiB-16 MiB) it is EINVAL. */
+TEST_F(raw, maxsockbuf_sysctl)
+{
+	int v, old = maxsockbuf(-1);
+
+	ASSERT_EQ(262144, old);
+	EXPECT_EQ(-1, seti(self->s, SOL_SOCKET, SO_RCVBUF, 1 << 20));
+	EXPECT_EQ(ENOBUFS, errno);
+	ASSERT_EQ(old, maxsockbuf(2 << 20));
+	EXPECT_EQ(0, seti(self->s, SOL_SOCKET, SO_RCVBUF, 1 << 20));
+	ASSERT_EQ(0, geti(self->s, SOL_SOCKET, SO_RCVBUF, &v));
+	EXPECT_EQ(1 << 20, v);
+	EXPECT_EQ(-1, maxsockbuf(1000));
+	EXPECT_EQ(-1, maxsockbuf(64 << 20));
+	EXPECT_EQ(2 << 20, maxsockbuf(old));
+	EXPECT_EQ(-1, seti(self->s, SOL_SOCKET, SO_SNDBUF, 1 << 20));
+	EXPECT_EQ(ENOBUFS, errno);
+}
+
 TEST_F(raw, flags)
 {
 	static const int names[] = {

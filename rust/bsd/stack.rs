@@ -109,6 +109,10 @@ pub struct Stack {
     /// The largest listen() backlog (`somaxconn`; the book's SOMAXCONN
     /// of 5 is bsdinet's only with `net.bsdinet.socket.somaxconn=5`).
     pub somaxconn: i32,
+    /// The largest socket buffer (the book's `sb_max`, a constant there;
+    /// FreeBSD's kern.ipc.maxsockbuf, `net.bsdinet.socket.maxsockbuf`
+    /// here): SO_SNDBUF/SO_RCVBUF above about 94% of it fail with ENOBUFS.
+    pub sb_max: usize,
     /// 100 ms ticks since the stack started.
     pub ticks: u64,
     /// Upcall arguments of sockets whose sleepers must be woken once the
@@ -198,6 +202,7 @@ impl Stack {
             tcp: TcpVars::default(),
             tcp_debug: TcpDebug::default(),
             somaxconn: SOMAXCONN_DEFAULT,
+            sb_max: crate::bsd::kern::uipc_socket2::SB_MAX,
             ticks: 0,
             wakeups: Vec::new(),
             sigurgs: Vec::new(),

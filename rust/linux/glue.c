@@ -217,6 +217,18 @@ void bsdinet_sk_wake(struct sock *sk)
 	rcu_read_unlock();
 }
 
+/* A reference that keeps @sk (not its socket) alive past the stack lock,
+ * for a wakeup delivered once the lock is dropped (vnet.rs's with_stack). */
+void bsdinet_sk_hold(struct sock *sk)
+{
+	sock_hold(sk);
+}
+
+void bsdinet_sk_put(struct sock *sk)
+{
+	sock_put(sk);
+}
+
 static void bsdinet_sk_flag(struct sock *sk, enum sock_flags flag, bool on)
 {
 	if (on)

@@ -56,6 +56,8 @@ int bsdinet_sk_net_bind_capable(struct socket *sock, int kern);
 int bsdinet_sk_net_admin_capable(struct socket *sock);
 struct net *bsdinet_sock_net(struct socket *sock);
 void bsdinet_sk_wake(struct sock *sk);
+void bsdinet_sk_hold(struct sock *sk);
+void bsdinet_sk_put(struct sock *sk);
 void bsdinet_sk_set_opts(struct sock *sk, const struct bsdinet_sk_opts *o);
 int bsdinet_sk_err_cmpxchg(struct sock *sk, int old, int new);
 int bsdinet_sk_err_shown(struct sock *sk, u32 *gen);

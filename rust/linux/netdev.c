@@ -284,6 +284,11 @@ void bsdinet_tx_flush(struct bsdinet_vnet *vn)
 {
 	struct sk_buff *skb;
 
+	/* Most requests queue nothing (lo0, sockets without a device): no
+	 * lock taken then. A frame queued meanwhile is another caller's to
+	 * flush, after its own request. */
+	if (skb_queue_empty_lockless(&vn->txq))
+		return;
 	while ((skb = skb_dequeue(&vn->txq))) {
 		struct bsdinet_netdev *nd = BSDINET_CB(skb)->nd;
 		int rc = dev_queue_xmit(skb);

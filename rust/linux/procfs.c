@@ -28,6 +28,8 @@ static int bsdinet_space_min = 512, bsdinet_space_max = 240 * 1024;
 static int bsdinet_hour_ms = 3600 * 1000, bsdinet_10days_ms = 10 * 24 * 3600 * 1000;
 static int bsdinet_keepcnt_max = 100;
 static int bsdinet_somaxconn_max = 65535;
+/* uipc_socket2.rs: SB_MAX_MIN, SB_MAX_LIMIT */
+static int bsdinet_maxsockbuf_min = 64 * 1024, bsdinet_maxsockbuf_max = 16 * 1024 * 1024;
 
 /* .data holds the field's offset in struct bsdinet_sysctl until rebased. */
 #define BSDINET_FIELD(field) ((void *)offsetof(struct bsdinet_sysctl, field))
@@ -57,6 +59,7 @@ static const struct ctl_table bsdinet_udp_table[] = {
 static const struct ctl_table bsdinet_socket_table[] = {
 	BSDINET_BOOL("send_clears_error", socket_send_clears_error),
 	BSDINET_INT("somaxconn", socket_somaxconn, SYSCTL_ONE, &bsdinet_somaxconn_max),
+	BSDINET_INT("maxsockbuf", socket_maxsockbuf, &bsdinet_maxsockbuf_min, &bsdinet_maxsockbuf_max),
 };
 /* The book's tunables by their BSD names, and two modern switches. */
 static const struct ctl_table bsdinet_tcp_table[] = {
@@ -75,6 +78,7 @@ static const struct ctl_table bsdinet_tcp_table[] = {
 	BSDINET_INT("persmax", tcp_persmax, SYSCTL_ONE, &bsdinet_hour_ms),
 	BSDINET_BOOL("iss_rfc6528", tcp_iss_rfc6528),
 	BSDINET_BOOL("rfc5961", tcp_rfc5961),
+	BSDINET_BOOL("timer_walk", tcp_timer_walk),
 };
 
 static const struct {

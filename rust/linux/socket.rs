@@ -48,8 +48,9 @@ const FIONREAD: u32 = 0x541b;
 /// SIOCATMARK: whether the reader is at the out-of-band mark.
 const SIOCATMARK: u32 = 0x8905;
 
-/// The most user data copied in or out per hold of the stack lock: no
-/// socket buffer is larger (`sb_max`), so a datagram always fits.
+/// The most user data copied in or out per hold of the stack lock: the
+/// default `sb_max`, so a datagram (64 KiB at most) always fits; a stream
+/// through a larger buffer (net.bsdinet.socket.maxsockbuf) goes in pieces.
 const STAGE_MAX: usize = SB_MAX;
 
 // bindgen gives opaque kernel structs no fields, which this lint dislikes;
@@ -85,6 +86,8 @@ extern "C" {
     fn bsdinet_sk_net_admin_capable(sock: *mut bindings::socket) -> c_int;
     fn bsdinet_sock_net(sock: *mut bindings::socket) -> *mut bindings::net;
     fn bsdinet_sk_wake(sk: *mut bindings::sock);
+    fn bsdinet_sk_hold(sk: *mut bindings::sock);
+    fn bsdinet_sk_put(sk: *mut bindings::sock);
     fn bsdinet_sk_set_opts(sk: *mut bindings::sock, o: *const SkOpts);
     fn bsdinet_sk_err_cmpxchg(sk: *mut bindings::sock, old: c_int, new: c_int) -> c_int;
     fn bsdinet_sk_err_shown(sk: *mut bindings::sock, gen: *mut u32) -> c_int;
@@ -140,25 +143,45 @@ const EPOLLWRNORM: c_uint = 0x0100;
 const EPOLLWRBAND: c_uint = 0x0200;
 const EPOLLRDHUP: c_uint = 0x2000;
 
-/// Delivers the wakeups a request asked for (`vnet::with_stack` calls
-/// this under the stack lock, so every socket named is alive). A socket
-/// woken may have a new `so_error`: its `sk_err` follows first.
-pub(crate) fn deliver_wakeups(st: &mut Stack) {
+/// Socks to wake once the stack lock is dropped, each holding a
+/// reference (`sock_hold`) so that it outlives the lock: a sleeper woken
+/// under the lock would only spin on it (on the emulated two-CPU guest
+/// of `make bench` that spin was half the time of a request/response).
+pub(crate) struct Wakeups {
+    few: [usize; 8],
+    n: usize,
+    more: crate::platform::Vec<usize>,
+}
+
+impl Wakeups {
+    /// Wakes each sock and drops its reference (no stack lock held).
+    pub(crate) fn deliver(self) {
+        for &sk in Iterator::chain(self.few[..self.n].iter(), self.more.iter()) {
+            wake(sk);
+            // SAFETY: `deliver_wakeups` took this reference.
+            unsafe { bsdinet_sk_put(sk as *mut bindings::sock) };
+        }
+    }
+}
+
+/// Collects the wakeups a request asked for (`vnet::with_stack` calls
+/// this under the stack lock, so every socket named is alive) and takes a
+/// reference on each sock, for `Wakeups::deliver` after the lock. A socket
+/// woken may have a new `so_error`: its `sk_err` follows first, here.
+pub(crate) fn deliver_wakeups(st: &mut Stack) -> Wakeups {
     // `take_wakeups` holds the stack: note the socks, then visit them.
-    let mut few = [0usize; 8];
-    let mut n = 0;
-    let mut more = crate::platform::Vec::new();
+    let mut w = Wakeups { few: [0; 8], n: 0, more: crate::platform::Vec::new() };
     st.take_wakeups(|sk| {
-        if let Some(slot) = few.get_mut(n) {
+        if let Some(slot) = w.few.get_mut(w.n) {
             *slot = sk;
-            n += 1;
-        } else if more.push(sk).is_err() {
+            w.n += 1;
+        } else if w.more.push(sk).is_err() {
             // No memory to note it: wake it now; its sk_err follows at
             // the socket's next call (`with_so`).
             wake(sk);
         }
     });
-    for &sk in Iterator::chain(few[..n].iter(), more.iter()) {
+    for &sk in Iterator::chain(w.few[..w.n].iter(), w.more.iter()) {
         let skp = sk as *mut bindings::sock;
         // SAFETY: as in `wake`, `sk` is a live sock.
         let so = unsafe { bsdinet_sk_so(skp) };
@@ -168,10 +191,12 @@ pub(crate) fn deliver_wakeups(st: &mut Stack) {
                 sync_so_error(s, skp);
             }
         }
-        wake(sk);
+        // SAFETY: a live sock (as above); `Wakeups::deliver` drops it.
+        unsafe { bsdinet_sk_hold(skp) };
     }
     // SAFETY: as in `wake`, upcall arguments are live socks.
     st.take_sigurgs(|sk| unsafe { bsdinet_sk_sigurg(sk as *mut bindings::sock) });
+    w
 }
 
 /// Wakes the sleepers of upcall argument `sk`.

@@ -22,6 +22,7 @@ struct bsdinet_sysctl {
 	int udp_checksum;
 	int socket_send_clears_error;
 	int socket_somaxconn;
+	int socket_maxsockbuf;
 	/* TCP: intervals in milliseconds (vnet.rs turns them into slow ticks). */
 	int tcp_rfc1323;
 	int tcp_mssdflt;
@@ -38,6 +39,7 @@ struct bsdinet_sysctl {
 	int tcp_persmax;
 	int tcp_iss_rfc6528;
 	int tcp_rfc5961;
+	int tcp_timer_walk;
 };
 
 #define BSDINET_SYSCTL_DIRS 5	/* ip, icmp, udp, socket, tcp */

@@ -16,6 +16,7 @@ use kernel::prelude::*;
 use kernel::sync::Mutex;
 
 use crate::bsd::kern::uipc_socket::SOMAXCONN_DEFAULT;
+use crate::bsd::kern::uipc_socket2::{SB_MAX, SB_MAX_LIMIT, SB_MAX_MIN};
 use crate::bsd::netinet::tcp_timer::PR_SLOWHZ;
 use crate::bsd::netinet::tcp_var::TcpVars;
 use crate::bsd::stack::Stack;
@@ -32,6 +33,7 @@ struct Sysctl {
     udp_checksum: c_int,
     socket_send_clears_error: c_int,
     socket_somaxconn: c_int,
+    socket_maxsockbuf: c_int,
     tcp_rfc1323: c_int,
     tcp_mssdflt: c_int,
     tcp_sendspace: c_int,
@@ -47,6 +49,7 @@ struct Sysctl {
     tcp_persmax: c_int,
     tcp_iss_rfc6528: c_int,
     tcp_rfc5961: c_int,
+    tcp_timer_walk: c_int,
 }
 
 /// Milliseconds in a slow tick (500: `PR_SLOWHZ` ticks a second).
@@ -78,6 +81,7 @@ unsafe extern "C" fn bsdinet_sysctl_defaults(s: *mut Sysctl) {
     let d = TcpVars::default();
     let int = |v: usize| c_int::try_from(v).unwrap_or(c_int::MAX);
     s.socket_somaxconn = SOMAXCONN_DEFAULT;
+    s.socket_maxsockbuf = int(SB_MAX);
     s.tcp_rfc1323 = c_int::from(d.tcp_do_rfc1323);
     s.tcp_mssdflt = c_int::from(d.tcp_mssdflt);
     s.tcp_sendspace = int(d.tcp_sendspace);
@@ -93,6 +97,7 @@ unsafe extern "C" fn bsdinet_sysctl_defaults(s: *mut Sysctl) {
     s.tcp_persmax = slow_to_ms(d.tcp_persmax);
     s.tcp_iss_rfc6528 = c_int::from(d.tcp_iss_random);
     s.tcp_rfc5961 = c_int::from(d.tcp_challenge_ack);
+    s.tcp_timer_walk = c_int::from(d.tcp_timer_walk);
 }
 
 /// The first fields of `struct bsdinet_vnet` (vnet.h), which the rest of
@@ -145,9 +150,10 @@ impl Vnet {
     }
 
     /// Runs `f` on the stack under its lock; then, still under it, IP
-    /// input of what was queued, the interfaces' output and the wakeups
-    /// it asked for (every socket named is alive while the lock is held);
-    /// then, with the lock dropped, the frames for Linux devices go out.
+    /// input of what was queued, the interfaces' output, and a reference
+    /// on each sock to wake (every socket named is alive while the lock is
+    /// held); then, with the lock dropped, the wakeups and the frames for
+    /// Linux devices go out.
     pub(crate) fn with_stack<R>(self, f: impl FnOnce(&mut Stack) -> R) -> R {
         // SAFETY: per the type invariant, the stack is alive; it is set
         // before the namespace is usable and cleared after its last user.
@@ -159,10 +165,11 @@ impl Vnet {
         st.softint();
         crate::linux::netdev::if_start(&mut st);
         crate::linux::slip::if_start(&mut st);
-        crate::linux::socket::deliver_wakeups(&mut st);
+        let wakeups = crate::linux::socket::deliver_wakeups(&mut st);
         crate::linux::bpf::deliver_wakeups(&mut st);
         let broke = st.invariant_failures != failures;
         drop(st);
+        wakeups.deliver();
         if broke {
             // SAFETY: a NUL-terminated literal.
             unsafe { bsdinet_warn(b"a stack invariant failed (see the log above)\0".as_ptr()) };
@@ -192,6 +199,8 @@ impl Vnet {
             st.udpcksum = v(core::ptr::addr_of!((*s).udp_checksum)) != 0;
             st.sosend_clears_error = v(core::ptr::addr_of!((*s).socket_send_clears_error)) != 0;
             st.somaxconn = v(core::ptr::addr_of!((*s).socket_somaxconn)).max(1);
+            st.sb_max = (v(core::ptr::addr_of!((*s).socket_maxsockbuf)).max(0) as usize)
+                .clamp(SB_MAX_MIN, SB_MAX_LIMIT);
             // procfs.c keeps each within its range; the clamps only
             // guard the conversions.
             let t = &mut st.tcp;
@@ -210,6 +219,7 @@ impl Vnet {
             t.tcp_persmax = ms_to_slow(v(core::ptr::addr_of!((*s).tcp_persmax)));
             t.tcp_iss_random = v(core::ptr::addr_of!((*s).tcp_iss_rfc6528)) != 0;
             t.tcp_challenge_ack = v(core::ptr::addr_of!((*s).tcp_rfc5961)) != 0;
+            t.tcp_timer_walk = v(core::ptr::addr_of!((*s).tcp_timer_walk)) != 0;
         }
     }
 }

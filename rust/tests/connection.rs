@@ -192,7 +192,7 @@ mod pipe {
         match req {
             Pru::Attach { .. } => {
                 if st.so(so).so_snd.sb_hiwat == 0 {
-                    soreserve(st.so(so), SPACE, SPACE)?;
+                    soreserve(st, so, SPACE, SPACE)?;
                 }
                 st.so(so).so_pcb = Some(NOPEER);
                 set_oob(so, Oob::default());

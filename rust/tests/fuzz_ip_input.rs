@@ -50,6 +50,7 @@ use std::time::{Duration, Instant};
 
 use bsdinet::bsd::kern::uipc_mbuf::*;
 use bsdinet::bsd::kern::uipc_socket::*;
+use bsdinet::bsd::kern::uipc_socket2::SB_MAX;
 use bsdinet::bsd::net::if_::*;
 use bsdinet::bsd::net::if_loop::looutput;
 use bsdinet::bsd::net::route::*;
@@ -1093,13 +1094,13 @@ impl Net {
             }
             if rng.one_in(4) {
                 // Small: a full buffer drops.
-                st.so(so).so_rcv.sbreserve(rng.range(1, 2000)).unwrap();
+                st.so(so).so_rcv.sbreserve(rng.range(1, 2000), SB_MAX).unwrap();
             }
             udp.push(so);
         }
         let oracle_udp = udp_socket(&mut st);
         sobind(&mut st, oracle_udp, &sin(0, ORACLE_PORT)).unwrap();
-        st.so(oracle_udp).so_rcv.sbreserve(240_000).unwrap();
+        st.so(oracle_udp).so_rcv.sbreserve(240_000, SB_MAX).unwrap();
 
         let mut raw = Vec::new();
         for p in [0u8, IPPROTO_IGMP_U8, IPPROTO_TCP_U8, 99, IPPROTO_ICMP_U8] {
@@ -1113,14 +1114,14 @@ impl Net {
                 _ => {}
             }
             if rng.one_in(4) {
-                st.so(so).so_rcv.sbreserve(rng.range(1, 3000)).unwrap();
+                st.so(so).so_rcv.sbreserve(rng.range(1, 3000), SB_MAX).unwrap();
             } else {
-                st.so(so).so_rcv.sbreserve(100_000).unwrap();
+                st.so(so).so_rcv.sbreserve(100_000, SB_MAX).unwrap();
             }
             raw.push((so, p));
         }
         let oracle_raw = common::raw(&mut st, i32::from(IPPROTO_ICMP_U8));
-        st.so(oracle_raw).so_rcv.sbreserve(240_000).unwrap();
+        st.so(oracle_raw).so_rcv.sbreserve(240_000, SB_MAX).unwrap();
 
         let tight = rng.one_in(8);
         let base = (st.mbpool.mbstat.m_mbufs, st.mbpool.mbstat.m_clusters);

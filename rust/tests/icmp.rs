@@ -5,6 +5,7 @@ mod common;
 use common::*;
 
 use bsdinet::bsd::kern::uipc_socket::*;
+use bsdinet::bsd::kern::uipc_socket2::SB_MAX;
 use bsdinet::bsd::netinet::in_::*;
 use bsdinet::bsd::netinet::ip_icmp::*;
 
@@ -43,8 +44,8 @@ fn ping_localhost() {
 fn large_ping_is_fragmented_and_reassembled() {
     let mut st = stack();
     let so = raw(&mut st, IPPROTO_ICMP);
-    st.so(so).so_rcv.sbreserve(70_000).unwrap();
-    st.so(so).so_snd.sbreserve(70_000).unwrap();
+    st.so(so).so_rcv.sbreserve(70_000, SB_MAX).unwrap();
+    st.so(so).so_snd.sbreserve(70_000, SB_MAX).unwrap();
     let data: Vec<u8> = (0..5000u32).map(|i| (i * 7) as u8).collect();
     let req = icmp_msg(ICMP_ECHO, 7, 2, &data);
     send(&mut st, so, Some(&sin(LOCALHOST, 0)), &req).unwrap();

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use bsdinet::bsd::kern::kern_stats::*;
 use bsdinet::bsd::kern::uipc_socket::*;
+use bsdinet::bsd::kern::uipc_socket2::SB_MAX;
 use bsdinet::bsd::net::if_::ifioctl;
 use bsdinet::bsd::netinet::in_::*;
 use bsdinet::bsd::netinet::in_pcb::{in_pcballoc, InpHead};
@@ -250,7 +251,7 @@ fn full_receive_buffer_counts_drops() {
     let mut st = stack();
     let (a, b) = (udp(&mut st), udp(&mut st));
     sobind(&mut st, b, &sin(LOCALHOST, 9999)).unwrap();
-    st.so(b).so_rcv.sbreserve(100).unwrap();
+    st.so(b).so_rcv.sbreserve(100, SB_MAX).unwrap();
     for _ in 0..3 {
         send(&mut st, a, Some(&sin(LOCALHOST, 9999)), &[7; 80]).unwrap();
     }

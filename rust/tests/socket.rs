@@ -150,7 +150,7 @@ mod testproto {
     fn usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
         match req {
             Pru::Attach { .. } => {
-                soreserve(st.so(so), 1000, 1000)?;
+                soreserve(st, so, 1000, 1000)?;
                 st.so(so).so_pcb = Some(usize::MAX);
             }
             Pru::Detach => {

@@ -135,6 +135,18 @@ fn buffer_sizes() {
     let max: i32 = 256 * 1024 * 2048 / (2048 + 128);
     set(&mut st, so, SOL_SOCKET, SO_RCVBUF, &int(max)).unwrap();
     assert_eq!(set(&mut st, so, SOL_SOCKET, SO_RCVBUF, &int(max + 1)), Err(ENOBUFS));
+    // The stack's sb_max (net.bsdinet.socket.maxsockbuf) moves the limit:
+    // 1 MiB is ENOBUFS at the book's 256 KiB and fits at 2 MiB, with the
+    // storage limit (sb_mbmax) twice the size, up to sb_max.
+    st.sb_max = 2 << 20;
+    set(&mut st, so, SOL_SOCKET, SO_RCVBUF, &int(1 << 20)).unwrap();
+    assert_eq!(st.so(so).so_rcv.sb_hiwat, 1 << 20);
+    assert_eq!(st.so(so).so_rcv.sb_mbmax, 2 << 20);
+    let max2 = ((2usize << 20) * 2048 / (2048 + 128)) as i32;
+    set(&mut st, so, SOL_SOCKET, SO_SNDBUF, &int(max2)).unwrap();
+    assert_eq!(set(&mut st, so, SOL_SOCKET, SO_SNDBUF, &int(max2 + 1)), Err(ENOBUFS));
+    st.sb_max = 256 * 1024;
+    set(&mut st, so, SOL_SOCKET, SO_RCVBUF, &int(max)).unwrap();
     // A bigger buffer takes a bigger datagram.
     let so2 = raw(&mut st, 253);
     let big = vec![7u8; 9000];
@@ -447,7 +459,7 @@ mod testproto {
     fn usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
         match req {
             Pru::Attach { .. } => {
-                soreserve(st.so(so), 1000, 1000)?;
+                soreserve(st, so, 1000, 1000)?;
                 st.so(so).so_pcb = Some(usize::MAX);
             }
             Pru::Detach => st.so(so).so_pcb = None,

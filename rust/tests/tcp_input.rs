@@ -10,6 +10,7 @@ use common::*;
 
 use bsdinet::bsd::kern::uipc_mbuf::*;
 use bsdinet::bsd::kern::uipc_socket::*;
+use bsdinet::bsd::kern::uipc_socket2::SB_MAX;
 use bsdinet::bsd::net::if_tun::tuninput;
 use bsdinet::bsd::netinet::in_proto::INETDOMAIN;
 use bsdinet::bsd::netinet::tcp::*;
@@ -624,7 +625,7 @@ fn tcp_mss_from_the_interface_mtu() {
 fn reass_stream(base: u32, n: usize, pieces: &[(usize, usize)]) -> (Vec<u8>, bool) {
     let mut st = stack();
     let (so, tp) = fake_tcpcb(&mut st);
-    st.so(so).so_rcv.sbreserve(200_000).unwrap();
+    st.so(so).so_rcv.sbreserve(200_000, SB_MAX).unwrap();
     st.tp(tp).rcv_nxt = base;
     let data: Vec<u8> = (0..n).map(|i| (i * 7 + i / 251) as u8).collect();
     let mut fins = 0;

@@ -105,7 +105,7 @@ impl Conn {
         let mut st = tun_stack();
         st.tcp.tcp_iss_random = false;
         let so = st.sockets.insert(Socket::new(&INETSW[2], Cred::ROOT, 0)).unwrap();
-        soreserve(st.so(so), 8192, 8192).unwrap();
+        soreserve(&mut st, so, 8192, 8192).unwrap();
         let inp = in_pcballoc(&mut st, so, InpHead::Tcp).unwrap();
         in_pcbbind(&mut st, inp, Some(&sin(LOCAL, LPORT))).unwrap();
         in_pcbconnect(&mut st, inp, &sin(PEER, PPORT)).unwrap();
@@ -688,8 +688,9 @@ fn window_update_and_ack_counters() {
     // is not worth a segment.
     c.t().rcv_adv = c.t().rcv_nxt.wrapping_add(8192 - 1000);
     assert!(c.output().is_empty());
-    // A delayed ACK goes at the fast timeout.
-    c.t().t_flags |= TF_DELACK;
+    // A delayed ACK goes at the fast timeout (tcp_delack marks it, as
+    // tcp_input does).
+    tcp_delack(&mut c.st, c.tp);
     tcp_fasttimo(&mut c.st);
     let segs = c.out();
     assert_eq!(segs.len(), 1);

@@ -256,3 +256,56 @@ fn a_closed_connection_leaves_its_rtt_in_the_route() {
     assert_eq!(rmx.rmx_rtt, srtt as u32 * 62_500);
     assert_eq!(rmx.rmx_rttvar, rttvar as u32 * 125_000);
 }
+
+/// One run of a lossy, reordering link: three connections, data each
+/// way, a delayed ACK, keepalives and TIME_WAIT; every datagram on the
+/// wire and both stations' statistics, to compare the timeouts' two ways
+/// of visiting the connections.
+fn timer_run(walk: bool, seed: u64) -> (Vec<(usize, Vec<u8>)>, String) {
+    let mut sim = Sim::new(1500, seed);
+    for st in sim.st.iter_mut() {
+        st.tcp.tcp_timer_walk = walk;
+        st.tcp.tcp_iss_secret = [1, 2, 3, 4];
+        st.tcp.tcp_keepidle = 20;
+        st.tcp.tcp_keepintvl = 4;
+    }
+    let conns: Vec<_> = (0..3).map(|k| sim.connection(80 + k)).collect();
+    sim.impair.loss = 150;
+    sim.impair.reorder = 100;
+    sim.impair.delay = 2;
+    for (k, &(_, c, s)) in conns.iter().enumerate() {
+        let data = pattern(3000 + 1000 * k);
+        assert_eq!(sim.transfer(c, s, &data, 3000), data);
+    }
+    let (_, c, s) = conns[1];
+    sim.st[0].so(c).so_options |= SO_KEEPALIVE;
+    tcp_send(&mut sim.st[1], s, b"x");
+    sim.ticks(100);
+    soclose(&mut sim.st[0], conns[0].1);
+    soclose(&mut sim.st[1], conns[0].2);
+    sim.ticks(700);
+    let stats = format!("{:?} {:?}", sim.st[0].tcpstat, sim.st[1].tcpstat);
+    (std::mem::take(&mut sim.wire), stats)
+}
+
+/// `net.bsdinet.tcp.timer_walk`: the book's walk of every control block
+/// and the default (a delayed-ACK list, a tight counting pass) send the
+/// same segments at the same ticks.
+#[test]
+fn timeouts_act_the_same_with_and_without_the_books_walk() {
+    for seed in 1..4 {
+        let (w1, s1) = timer_run(true, seed);
+        let (w0, s0) = timer_run(false, seed);
+        assert_eq!(s1, s0, "seed {seed}");
+        assert!(w1 == w0, "seed {seed}: the wires differ");
+        // The run exercised delayed ACKs, retransmissions and keepalive
+        // probes (the client's statistics come first).
+        let client = s1.split("} Tcpstat").next().unwrap_or_default();
+        for busy in ["tcps_delack", "tcps_rexmttimeo", "tcps_keepprobe"] {
+            assert!(
+                !s1.contains(&format!("{busy}: 0,")) || !client.contains(&format!("{busy}: 0,")),
+                "{busy}: {s1}"
+            );
+        }
+    }
+}

@@ -4,6 +4,7 @@ mod common;
 use common::*;
 
 use bsdinet::bsd::kern::uipc_socket::*;
+use bsdinet::bsd::kern::uipc_socket2::SB_MAX;
 use bsdinet::bsd::netinet::in_::*;
 use bsdinet::bsd::netinet::in_proto::INETDOMAIN;
 use bsdinet::bsd::stack::Stack;
@@ -25,8 +26,8 @@ fn echo_every_size_class() {
     let mut st = stack();
     let (a, b) = (udp(&mut st), udp(&mut st));
     for so in [a, b] {
-        st.so(so).so_snd.sbreserve(65535).unwrap();
-        st.so(so).so_rcv.sbreserve(140_000).unwrap();
+        st.so(so).so_snd.sbreserve(65535, SB_MAX).unwrap();
+        st.so(so).so_rcv.sbreserve(140_000, SB_MAX).unwrap();
     }
     sobind(&mut st, b, &sin(LOCALHOST, 7777)).unwrap();
     for len in [0usize, 1, 7, 8, 1000, 1508, 1509, 1510, 3000, 9216, 30_000, 65_507] {

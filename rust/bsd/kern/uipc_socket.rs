@@ -1275,6 +1275,7 @@ pub fn sosetopt(st: &mut Stack, so: usize, level: i32, name: i32, val: &[u8]) ->
             None => Err(ENOPROTOOPT),
         };
     }
+    let sb_max = st.sb_max;
     let s = st.so(so);
     if let Some(bit) = so_bit(name) {
         let on = sooptint(val)? != 0;
@@ -1294,8 +1295,8 @@ pub fn sosetopt(st: &mut Stack, so: usize, level: i32, name: i32, val: &[u8]) ->
             SO_SNDBUF | SO_RCVBUF | SO_SNDLOWAT | SO_RCVLOWAT => {
                 let v = usize::try_from(sooptint(val)?).ok().filter(|&v| v >= 1).ok_or(EINVAL)?;
                 match name {
-                    SO_SNDBUF => s.so_snd.sbreserve(v)?,
-                    SO_RCVBUF => s.so_rcv.sbreserve(v)?,
+                    SO_SNDBUF => s.so_snd.sbreserve(v, sb_max)?,
+                    SO_RCVBUF => s.so_rcv.sbreserve(v, sb_max)?,
                     SO_SNDLOWAT => s.so_snd.sb_lowat = v.min(s.so_snd.sb_hiwat),
                     _ => s.so_rcv.sb_lowat = v.min(s.so_rcv.sb_hiwat),
                 }

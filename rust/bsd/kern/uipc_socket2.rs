@@ -10,8 +10,13 @@ use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::{Result, ECONNREFUSED, EINVAL, ENOBUFS};
 use crate::platform::Vec;
 
-/// Largest socket buffer (`sb_max`).
+/// Largest socket buffer by default: the book's `sb_max`, the default of
+/// the stack's `sb_max` (`net.bsdinet.socket.maxsockbuf`, FreeBSD's
+/// kern.ipc.maxsockbuf).
 pub const SB_MAX: usize = 256 * 1024;
+/// The range of `net.bsdinet.socket.maxsockbuf`.
+pub const SB_MAX_MIN: usize = 64 * 1024;
+pub const SB_MAX_LIMIT: usize = 16 * 1024 * 1024;
 
 /// One record of a socket buffer: a datagram with its sender's address
 /// and control data, or the single record of a stream socket. The book
@@ -73,14 +78,14 @@ impl Sockbuf {
         self.sb_hiwat.saturating_sub(self.sb_cc).min(self.sb_mbmax.saturating_sub(self.sb_mbcnt))
     }
 
-    /// Sets the buffer's size (`sbreserve`).
-    pub fn sbreserve(&mut self, cc: usize) -> Result {
+    /// Sets the buffer's size (`sbreserve`); `sb_max` is the stack's.
+    pub fn sbreserve(&mut self, cc: usize, sb_max: usize) -> Result {
         // The book's test: the size plus its mbuf overhead must fit sb_max.
-        if cc == 0 || cc > SB_MAX * MCLBYTES / (MCLBYTES + MSIZE) {
+        if cc == 0 || cc > sb_max * MCLBYTES / (MCLBYTES + MSIZE) {
             return Err(ENOBUFS);
         }
         self.sb_hiwat = cc;
-        self.sb_mbmax = (cc * SB_MBMAX_FACTOR).min(SB_MAX);
+        self.sb_mbmax = (cc * SB_MBMAX_FACTOR).min(sb_max);
         self.sb_lowat = self.sb_lowat.min(self.sb_hiwat);
         Ok(())
     }
@@ -345,10 +350,13 @@ pub fn free_record(mp: &mut MbufPool, r: Record) {
 /// `sb_mbmax` to `min(cc * 2, sb_max)`.
 const SB_MBMAX_FACTOR: usize = 2;
 
-/// Sizes both buffers of a socket (`soreserve`).
-pub fn soreserve(so: &mut Socket, sndcc: usize, rcvcc: usize) -> Result {
-    so.so_snd.sbreserve(sndcc)?;
-    so.so_rcv.sbreserve(rcvcc)?;
+/// Sizes both buffers of socket `so` (`soreserve`), within the stack's
+/// `sb_max`.
+pub fn soreserve(st: &mut Stack, so: usize, sndcc: usize, rcvcc: usize) -> Result {
+    let sb_max = st.sb_max;
+    let so = st.so(so);
+    so.so_snd.sbreserve(sndcc, sb_max)?;
+    so.so_rcv.sbreserve(rcvcc, sb_max)?;
     if so.so_rcv.sb_lowat == 0 {
         so.so_rcv.sb_lowat = 1;
     }
@@ -463,7 +471,7 @@ pub fn sonewconn(st: &mut Stack, head: usize, connstatus: u16) -> Result<usize> 
     let so = st.sockets.insert(new)?;
     // As in the book, a listener without buffers leaves the protocol to
     // size them at attach.
-    let _ = soreserve(st.so(so), sndcc, rcvcc);
+    let _ = soreserve(st, so, sndcc, rcvcc);
     // Cannot fail: room was reserved above.
     let _ = soqinsque(st, head, so, q);
     if let Err(e) = usrreq(st, so, Pru::Attach { proto }) {

@@ -42,7 +42,7 @@ pub struct Rawcb {
 /// socket (`raw_attach`): `family` is the domain's, `proto` socket()'s
 /// protocol.
 pub fn raw_attach(st: &mut Stack, so: usize, family: u16, proto: u16) -> Result {
-    soreserve(st.so(so), RAW_SENDSPACE, RAW_RECVSPACE)?;
+    soreserve(st, so, RAW_SENDSPACE, RAW_RECVSPACE)?;
     let rp =
         Rawcb { rcb_socket: so, rcb_proto: SockProto { sp_family: family, sp_protocol: proto } };
     let rp = st.rawcb.insert(rp)?;

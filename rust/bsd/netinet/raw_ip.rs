@@ -162,7 +162,7 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
             if st.so(so).so_state & SS_PRIV == 0 {
                 return Err(EACCES);
             }
-            soreserve(st.so(so), RIP_SENDSPACE, RIP_RECVSPACE)?;
+            soreserve(st, so, RIP_SENDSPACE, RIP_RECVSPACE)?;
             let inp = in_pcballoc(st, so, InpHead::Raw)?;
             // socket() accepted only 0..=255 (checked by the platform).
             st.pcb(inp).inp_ip_p = proto as u8;

@@ -570,7 +570,7 @@ fn header_prediction(st: &mut Stack, c: &mut Ctx, s: &Seg, tp: usize) -> Option<
             rcv_deliver(st, tp, so, s.seq, s.len, m);
         }
         sorwakeup(st, so);
-        st.tp(tp).t_flags |= TF_DELACK;
+        tcp_delack(st, tp);
         trace_input(st, c, s);
         return Some(Exit::Done);
     }
@@ -1156,7 +1156,7 @@ fn step6(st: &mut Stack, c: &mut Ctx, s: &mut Seg) -> Exit {
     let mut dodata = true;
     if s.flags & TH_URG != 0 && s.urp != 0 && !tcps_havercvdfin(st.tp(tp).t_state) {
         let cc = st.so(so).so_rcv.sb_cc;
-        if (s.urp as usize).saturating_add(cc) > SB_MAX {
+        if (s.urp as usize).saturating_add(cc) > st.sb_max {
             // An absurd urgent pointer is ignored (the book's kludge).
             s.urp = 0;
             s.flags &= !TH_URG;
@@ -1201,8 +1201,8 @@ fn step6(st: &mut Stack, c: &mut Ctx, s: &mut Seg) -> Exit {
         // socket, with a delayed ACK; else through the queue, ACKed now.
         let inorder = s.seq == t.rcv_nxt && t.t_segq.is_empty() && t.t_state == TCPS_ESTABLISHED;
         if inorder && rcv_ready(st, so) {
+            tcp_delack(st, tp);
             let t = st.tp(tp);
-            t.t_flags |= TF_DELACK;
             t.rcv_nxt = t.rcv_nxt.wrapping_add(s.len);
             st.tcpstat.tcps_rcvpack += 1;
             st.tcpstat.tcps_rcvbyte += u64::from(s.len);
@@ -1686,20 +1686,21 @@ pub fn tcp_mss(st: &mut Stack, tp: usize, offer: u16) -> u16 {
         // The buffers, to multiples of the MSS (a pipe size from the
         // route if it has one); an MSS larger than the send buffer
         // shrinks to it.
+        let sb_max = st.sb_max;
         let sock = st.so(so);
         let sndbuf =
             if rmx.rmx_sendpipe != 0 { rmx.rmx_sendpipe as usize } else { sock.so_snd.sb_hiwat };
         if sndbuf < mss as usize {
             mss = (sndbuf as u32).max(32);
         } else {
-            let b = sndbuf.div_ceil(mss as usize).saturating_mul(mss as usize).min(SB_MAX);
-            let _ = sock.so_snd.sbreserve(b);
+            let b = sndbuf.div_ceil(mss as usize).saturating_mul(mss as usize).min(sb_max);
+            let _ = sock.so_snd.sbreserve(b, sb_max);
         }
         let rcvbuf =
             if rmx.rmx_recvpipe != 0 { rmx.rmx_recvpipe as usize } else { sock.so_rcv.sb_hiwat };
         if rcvbuf > mss as usize {
-            let b = rcvbuf.div_ceil(mss as usize).saturating_mul(mss as usize).min(SB_MAX);
-            let _ = sock.so_rcv.sbreserve(b);
+            let b = rcvbuf.div_ceil(mss as usize).saturating_mul(mss as usize).min(sb_max);
+            let _ = sock.so_rcv.sbreserve(b, sb_max);
         }
         st.tp(tp).t_maxseg = mss as u16;
     }

@@ -221,7 +221,7 @@ pub fn tcp_attach(st: &mut Stack, so: usize) -> Result {
     let (snd, rcv) = (st.tcp.tcp_sendspace, st.tcp.tcp_recvspace);
     let s = st.so(so);
     if s.so_snd.sb_hiwat == 0 || s.so_rcv.sb_hiwat == 0 {
-        soreserve(s, snd, rcv)?;
+        soreserve(st, so, snd, rcv)?;
     }
     let inp = in_pcballoc(st, so, InpHead::Tcp)?;
     if let Err(e) = tcp_newtcpcb(st, inp) {

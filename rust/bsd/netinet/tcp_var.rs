@@ -430,6 +430,39 @@ pub struct TcpVars {
     pub tcp_now: u32,
     /// The one-entry PCB cache of `tcp_input` (`tcp_last_inpcb`).
     pub tcp_last_inpcb: Option<usize>,
+    /// Whether the timeouts walk every control block as the book does
+    /// (`net.bsdinet.tcp.timer_walk=1`); off (the default), the fast
+    /// timeout visits only the connections in `tcp_delacks` and the slow
+    /// one counts down in a tight pass before it calls `tcp_timers`. The
+    /// same ACKs and timeouts come at the same ticks either way.
+    pub tcp_timer_walk: bool,
+    /// Control blocks whose `TF_DELACK` was set since the last fast
+    /// timeout (`tcp_delack`); stale or repeated entries are harmless.
+    pub tcp_delacks: Vec<usize>,
+    /// An entry could not be added to `tcp_delacks` (no memory, or more
+    /// than `TCP_DELACKS_MAX`): the next fast timeout walks them all.
+    pub tcp_delacks_lost: bool,
+    /// The slow timeout's expired timers, (control block, timer), kept
+    /// between ticks so that a tick does not allocate.
+    pub tcp_expired: Vec<(usize, usize)>,
+}
+
+/// Most entries `tcp_delacks` takes before the next fast timeout walks
+/// every connection instead.
+pub const TCP_DELACKS_MAX: usize = 4096;
+
+/// Marks control block `tp` for a delayed ACK (`tp->t_flags |= TF_DELACK`
+/// in the book), remembering it for the fast timeout.
+pub fn tcp_delack(st: &mut Stack, tp: usize) {
+    let t = st.tp(tp);
+    if t.t_flags & TF_DELACK != 0 {
+        return;
+    }
+    t.t_flags |= TF_DELACK;
+    let l = &mut st.tcp;
+    if l.tcp_delacks.len() >= TCP_DELACKS_MAX || l.tcp_delacks.push(tp).is_err() {
+        l.tcp_delacks_lost = true;
+    }
 }
 
 impl Default for TcpVars {
@@ -454,6 +487,10 @@ impl Default for TcpVars {
             tcp_challenge_ack: true,
             tcp_now: 0,
             tcp_last_inpcb: None,
+            tcp_timer_walk: false,
+            tcp_delacks: Vec::new(),
+            tcp_delacks_lost: false,
+            tcp_expired: Vec::new(),
         }
     }
 }

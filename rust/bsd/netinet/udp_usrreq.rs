@@ -322,7 +322,7 @@ pub fn udp_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
     };
     match req {
         Pru::Attach { .. } => {
-            soreserve(st.so(so), UDP_SENDSPACE, UDP_RECVSPACE)?;
+            soreserve(st, so, UDP_SENDSPACE, UDP_RECVSPACE)?;
             in_pcballoc(st, so, InpHead::Udp)?;
         }
         Pru::Detach => in_pcbdetach(st, inp),
