@@ -18,7 +18,8 @@
 //! come in the order below, but readers should look counters up by name
 //! and ignore names they do not know: new counters may be added anywhere.
 //!
-//! Table files (`if`, `pcb`, `route`, `sl`, `tcp_debug`) start with one header line naming
+//! Table files (`if`, `pcb`, `route`, `sl`, `tcp_debug`, `mcast`,
+//! `ether_multi`) start with one header line naming
 //! the columns, then one row per line with as many fields as the header.
 //! Readers should find columns by their header names: new columns may be
 //! appended at the end of the rows.
@@ -45,6 +46,20 @@
 //!   (segments dropped for flags their state does not take); then `tcb.count` (TCP
 //!   control blocks in existence now) and `tcp_debug.entries` (entries in
 //!   the trace ring).
+//! - `igmp`: `struct igmpstat` (`netinet/igmp.rs`): the book's
+//!   `igps_rcv_total` ... `igps_snd_reports`, then bsdinet's
+//!   `igps_snd_leaves`, `igps_rcv_v2queries` and `igps_rcv_unknown`
+//!   (RFC 2236 leaves sent, v2 queries heard, messages of unknown type);
+//!   then `igmp_v2` (1 when v2 queriers are answered by RFC 2236).
+//! - `mcast`: columns `interface group refcount timer lastreporter`,
+//!   one row per group membership of an interface (`struct in_multi`,
+//!   `netinet/in_mcast.rs`): references held (sockets, addresses for
+//!   224.0.0.1, multicast routing), IGMP's report timer in 200 ms ticks
+//!   (0: none pending), and 1 when our report was the last one heard.
+//! - `ether_multi`: columns `interface addrlo addrhi refcount`, one row
+//!   per Ethernet multicast range an interface receives (`struct
+//!   ether_multi`); `addrlo` = `addrhi` for one group's address,
+//!   `01:00:5e:00:00:00`-`01:00:5e:7f:ff:ff` for all (a vif).
 //! - `arp`: FreeBSD's `struct arpstat` (`netinet/if_ether.rs`), with
 //!   `holddrops` (datagrams ARP's one-packet hold replaced).
 //! - `rtstat`: `struct rtstat` (`net/route.rs`), then `rtentries`
@@ -123,7 +138,7 @@ use crate::platform::Vec;
 
 /// The files, in the order of their numbers (`StatsFile as i32`), which
 /// the module uses to tell its `/proc` files apart.
-pub const STATS_FILES: [StatsFile; 12] = [
+pub const STATS_FILES: [StatsFile; 15] = [
     StatsFile::Ip,
     StatsFile::Icmp,
     StatsFile::Udp,
@@ -136,6 +151,9 @@ pub const STATS_FILES: [StatsFile; 12] = [
     StatsFile::Sl,
     StatsFile::Tcp,
     StatsFile::TcpDebug,
+    StatsFile::Igmp,
+    StatsFile::Mcast,
+    StatsFile::EtherMulti,
 ];
 
 /// One file of statistics or of a table.
@@ -153,6 +171,9 @@ pub enum StatsFile {
     Sl = 9,
     Tcp = 10,
     TcpDebug = 11,
+    Igmp = 12,
+    Mcast = 13,
+    EtherMulti = 14,
 }
 
 impl StatsFile {
@@ -171,6 +192,9 @@ impl StatsFile {
             StatsFile::Sl => "sl",
             StatsFile::Tcp => "tcp",
             StatsFile::TcpDebug => "tcp_debug",
+            StatsFile::Igmp => "igmp",
+            StatsFile::Mcast => "mcast",
+            StatsFile::EtherMulti => "ether_multi",
         }
     }
 
@@ -202,6 +226,9 @@ pub fn render(st: &Stack, which: StatsFile) -> Result<Vec<u8>> {
         StatsFile::Sl => sl_text(st, &mut out),
         StatsFile::Tcp => tcp_text(st, &mut out),
         StatsFile::TcpDebug => tcp_debug_text(st, &mut out),
+        StatsFile::Igmp => igmp_text(st, &mut out),
+        StatsFile::Mcast => mcast_text(st, &mut out),
+        StatsFile::EtherMulti => ether_multi_text(st, &mut out),
     };
     // Formatting only fails when the buffer cannot grow.
     r.map_err(|_| ENOBUFS)?;
@@ -325,6 +352,76 @@ fn udp_text(st: &Stack, w: &mut Out) -> fmt::Result {
         udpps_pcbcachemiss,
         udps_opackets,
     );
+    Ok(())
+}
+
+fn igmp_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    let s = &st.igmpstat;
+    counters!(
+        w,
+        s,
+        igps_rcv_total,
+        igps_rcv_tooshort,
+        igps_rcv_badsum,
+        igps_rcv_queries,
+        igps_rcv_badqueries,
+        igps_rcv_reports,
+        igps_rcv_badreports,
+        igps_rcv_ourreports,
+        igps_snd_reports,
+        igps_snd_leaves,
+        igps_rcv_v2queries,
+        igps_rcv_unknown,
+    );
+    writeln!(w, "igmp_v2 {}", u8::from(st.igmp_v2))
+}
+
+/// The name of interface `ifp`, `?` if it is gone.
+fn ifname(st: &Stack, ifp: usize) -> Name<'_> {
+    static NONE: IfName = IfName([0; crate::bsd::sys::sockio::IFNAMSIZ]);
+    Name(st.ifnet.get(ifp).map_or(&NONE, |i| &i.if_name))
+}
+
+fn mcast_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    writeln!(w, "interface group refcount timer lastreporter")?;
+    for (_, m) in st.in_multi.iter() {
+        writeln!(
+            w,
+            "{} {} {} {} {}",
+            ifname(st, m.inm_ifp),
+            Dotted(m.inm_addr),
+            m.inm_refcount,
+            m.inm_timer,
+            u8::from(m.inm_lastreporter)
+        )?;
+    }
+    Ok(())
+}
+
+/// An Ethernet address, colon-separated hex.
+struct Mac([u8; 6]);
+
+impl fmt::Display for Mac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0;
+        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", a[0], a[1], a[2], a[3], a[4], a[5])
+    }
+}
+
+fn ether_multi_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    writeln!(w, "interface addrlo addrhi refcount")?;
+    for (_, ifp) in st.ifnet.iter() {
+        for e in ifp.ac_multiaddrs.iter() {
+            writeln!(
+                w,
+                "{} {} {} {}",
+                Name(&ifp.if_name),
+                Mac(e.enm_addrlo),
+                Mac(e.enm_addrhi),
+                e.enm_refcount
+            )?;
+        }
+    }
     Ok(())
 }
 

@@ -97,6 +97,7 @@ pub fn rip_output(st: &mut Stack, m: Mbuf, so: usize, dst: InAddr) -> Result {
     let (flags, p, laddr, ttl, tos) =
         (pcb.inp_flags, pcb.inp_ip_p, pcb.inp_laddr, pcb.inp_ip_ttl, pcb.inp_ip_tos);
     let opts = pcb.inp_options;
+    let imo = pcb.inp_moptions;
     let mut ipflags = u32::from(st.so(so).so_options & (SO_DONTROUTE | SO_BROADCAST));
     let mut m = m;
     if flags & INP_HDRINCL == 0 {
@@ -116,7 +117,7 @@ pub fn rip_output(st: &mut Stack, m: Mbuf, so: usize, dst: InAddr) -> Result {
         h[9] = p;
         put_addr(h, IP_SRC_OFF, laddr);
         put_addr(h, IP_DST_OFF, dst);
-        return ip_output(st, m, opts.as_ref(), ipflags);
+        return ip_output(st, m, opts.as_ref(), ipflags, imo.as_ref());
     }
     // The user's header: it must hold together. Like Linux, bsdinet fills
     // in the total length, and the identifier when it is 0.
@@ -142,7 +143,7 @@ pub fn rip_output(st: &mut Stack, m: Mbuf, so: usize, dst: InAddr) -> Result {
     }
     ipflags |= IP_RAWOUTPUT;
     st.ipstat.ips_rawout += 1;
-    ip_output(st, m, None, ipflags)
+    ip_output(st, m, None, ipflags, imo.as_ref())
 }
 
 /// The user requests of raw IP sockets.
