@@ -87,7 +87,9 @@ static int do_recv(char **av)
 
 		if (wait_in(s, 200) <= 0)
 			continue;
-		r = recvfrom(s, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fl);
+		r = recvfrom(s, buf, sizeof(buf) - 1, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		if (r < 0 && errno == EAGAIN)
+			continue;
 		if (r < 0)
 			die("recvfrom");
 		buf[r] = 0;
@@ -125,8 +127,10 @@ static int do_send(char **av)
 	while (wait_in(s, 500) > 0) {
 		char buf[64];
 
-		if (recv(s, buf, sizeof(buf), 0) > 0)
+		if (recv(s, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 			looped++;
+		else if (errno != EAGAIN)
+			die("recv");
 	}
 	printf("looped %d\n", looped);
 	if (getsockopt(s, IPPROTO_IP, IP_MULTICAST_TTL, &v, &l))

@@ -47,6 +47,7 @@ struct Sysctl {
     tcp_persmax: c_int,
     tcp_iss_rfc6528: c_int,
     tcp_rfc5961: c_int,
+    igmp_v2: c_int,
 }
 
 /// Milliseconds in a slow tick (500: `PR_SLOWHZ` ticks a second).
@@ -190,6 +191,7 @@ impl Vnet {
             st.ipport_randomized = v(core::ptr::addr_of!((*s).ip_portrange_randomized)) != 0;
             st.icmpmaskrepl = v(core::ptr::addr_of!((*s).icmp_maskrepl)) != 0;
             st.udpcksum = v(core::ptr::addr_of!((*s).udp_checksum)) != 0;
+            st.igmp_v2 = v(core::ptr::addr_of!((*s).igmp_v2)) != 0;
             st.sosend_clears_error = v(core::ptr::addr_of!((*s).socket_send_clears_error)) != 0;
             st.somaxconn = v(core::ptr::addr_of!((*s).socket_somaxconn)).max(1);
             // procfs.c keeps each within its range; the clamps only

@@ -111,7 +111,10 @@ fn file_names_and_numbers() {
             "tcp_debug",
             "igmp",
             "mcast",
-            "ether_multi"
+            "ether_multi",
+            "mrt",
+            "vif",
+            "mfc"
         ]
     );
     assert_eq!(StatsFile::from_index(-1), None);

@@ -18,6 +18,7 @@ use bsdinet::bsd::netinet::igmp::*;
 use bsdinet::bsd::netinet::in_::*;
 use bsdinet::bsd::netinet::in_mcast::*;
 use bsdinet::bsd::netinet::in_proto::INETDOMAIN;
+use bsdinet::bsd::netinet::ip_mroute::*;
 use bsdinet::bsd::netinet::ip_output::*;
 use bsdinet::bsd::stack::Stack;
 use bsdinet::bsd::sys::errno::*;
@@ -687,4 +688,294 @@ proptest! {
         prop_assert!(count.values().all(|&c| c == 0), "{:?}", count);
         assert_no_leaks(&net.st[1]);
     }
+}
+
+// ---- Multicast routing (chapter 14) ----
+
+/// A `struct vifctl`.
+fn vifctl(vifi: u16, flags: u8, threshold: u8, lcl: u32, rmt: u32) -> Vec<u8> {
+    let mut v = vifi.to_ne_bytes().to_vec();
+    v.extend_from_slice(&[flags, threshold]);
+    v.extend_from_slice(&lcl.to_be_bytes());
+    v.extend_from_slice(&rmt.to_be_bytes());
+    v
+}
+
+/// A `struct mfcctl`: origin, group, parent, (vif, threshold) pairs.
+fn mfcctl(origin: u32, group: u32, parent: u16, ttls: &[(usize, u8)]) -> Vec<u8> {
+    let mut v = origin.to_be_bytes().to_vec();
+    v.extend_from_slice(&group.to_be_bytes());
+    v.extend_from_slice(&parent.to_ne_bytes());
+    let mut t = [0u8; MAXVIFS];
+    for &(i, x) in ttls {
+        t[i] = x;
+    }
+    v.extend_from_slice(&t);
+    v.extend_from_slice(&[0, 0]);
+    v
+}
+
+fn mrt(st: &mut Stack, so: usize, name: i32, val: &[u8]) -> Result {
+    sosetopt(st, so, IPPROTO_IP, name, val)
+}
+
+const S: u32 = ip4(10, 0, 0, 2);
+const R0: u32 = ip4(10, 0, 0, 1);
+const R1: u32 = ip4(10, 1, 0, 1);
+const D: u32 = ip4(10, 1, 0, 2);
+
+/// A router R between segment 0 (with sender S) and segment 1 (with
+/// receiver D, in group G1 on port 5000), its daemon's socket open with
+/// a vif on each side; the sender sends with TTL 5.
+struct Routed {
+    net: Net,
+    daemon: usize,
+    rx: usize,
+    tx: usize,
+}
+
+fn routed() -> Routed {
+    let mut net = Net::default();
+    let (r, s, d) = (net.station(), net.station(), net.station());
+    net.port(r, 0, R0);
+    net.port(r, 1, R1);
+    net.port(s, 0, S);
+    net.port(d, 1, D);
+    let rx = udp(&mut net.st[d], 5000);
+    join(&mut net.st[d], rx, G1, D).unwrap();
+    let tx = udp(&mut net.st[s], 5001);
+    sosetopt(&mut net.st[s], tx, IPPROTO_IP, IP_MULTICAST_IF, &S.to_be_bytes()).unwrap();
+    sosetopt(&mut net.st[s], tx, IPPROTO_IP, IP_MULTICAST_TTL, &[5]).unwrap();
+    let st = &mut net.st[r];
+    let daemon = raw(st, IPPROTO_IGMP);
+    mrt(st, daemon, MRT_INIT, &1i32.to_ne_bytes()).unwrap();
+    mrt(st, daemon, MRT_ADD_VIF, &vifctl(0, 0, 1, R0, 0)).unwrap();
+    mrt(st, daemon, MRT_ADD_VIF, &vifctl(1, 0, 1, R1, 0)).unwrap();
+    net.run();
+    Routed { net, daemon, rx, tx }
+}
+
+/// The upcalls waiting on the daemon's socket: (type, vif, src, dst).
+fn upcalls(st: &mut Stack, so: usize) -> Vec<(u8, u8, u32, u32)> {
+    drain(st, so)
+        .into_iter()
+        .filter(|m| m.len() == 20 && m[9] == 0)
+        .map(|m| {
+            let a = |o: usize| u32::from_be_bytes([m[o], m[o + 1], m[o + 2], m[o + 3]]);
+            (m[8], m[10], a(12), a(16))
+        })
+        .collect()
+}
+
+#[test]
+fn mrouting_upcall_then_forwarding_with_ttl_threshold_and_rpf() {
+    let Routed { mut net, daemon, rx, tx } = routed();
+    // Every group on both interfaces.
+    for p in 0..2 {
+        let ifp = net.ports[p].ifp;
+        assert!(net.st[0].ifp(ifp).ac_multiaddrs.iter().any(|e| e.enm_addrlo != e.enm_addrhi));
+    }
+    assert!(net.filters.iter().any(|(s, r)| *s == 0 && r.op == McOp::AllmultiOn));
+    // No entry: the datagram waits, the daemon is asked.
+    send(&mut net.st[1], tx, Some(&sin(G1, 5000)), b"first").unwrap();
+    net.run();
+    assert!(drain(&mut net.st[2], rx).is_empty());
+    let st0 = &mut net.st[0];
+    let up = upcalls(st0, daemon);
+    // The daemon's socket also hears IGMP (D's report went nowhere near:
+    // it is on segment 1, but R is on it).
+    assert_eq!(up, vec![(IGMPMSG_NOCACHE, 0, S, G1)]);
+    assert_eq!(st0.mrt.mrtstat.mrts_upcalls, 1);
+    assert_eq!(st0.mrt.unres.len(), 1);
+    // The daemon answers: from vif 0 to vif 1 with threshold 1. The
+    // waiting datagram goes.
+    mrt(st0, daemon, MRT_ADD_MFC, &mfcctl(S, G1, 0, &[(1, 1)])).unwrap();
+    net.run();
+    assert_eq!(drain(&mut net.st[2], rx), vec![b"first".to_vec()]);
+    net.wire.clear();
+    send(&mut net.st[1], tx, Some(&sin(G1, 5000)), b"second").unwrap();
+    net.run();
+    assert_eq!(drain(&mut net.st[2], rx), vec![b"second".to_vec()]);
+    // On segment 1 with TTL 4.
+    let f = net.wire.iter().find(|(seg, f)| *seg == 1 && f[14 + 9] == 17).unwrap();
+    assert_eq!(f.1[14 + 8], 4);
+    let s = net.st[0].mrt.mrtstat;
+    assert_eq!((s.mrts_mfc_lookups, s.mrts_mfc_misses), (2, 1));
+    // A threshold of 5: TTL 5 does not pass it.
+    mrt(&mut net.st[0], daemon, MRT_ADD_MFC, &mfcctl(S, G1, 0, &[(1, 5)])).unwrap();
+    send(&mut net.st[1], tx, Some(&sin(G1, 5000)), b"third").unwrap();
+    net.run();
+    assert!(drain(&mut net.st[2], rx).is_empty());
+    assert_eq!(net.st[0].mrt.mrtstat.mrts_ttl_thresh, 1);
+    // The reverse-path check: S's datagram coming in on segment 1 is on
+    // the wrong vif; with MRT_ASSERT the daemon hears of it, once.
+    mrt(&mut net.st[0], daemon, MRT_ADD_MFC, &mfcctl(S, G1, 0, &[(1, 1)])).unwrap();
+    mrt(&mut net.st[0], daemon, MRT_ASSERT, &1i32.to_ne_bytes()).unwrap();
+    let mut udpmsg = vec![0x13, 0x89, 0x13, 0x88, 0, 9, 0, 0];
+    udpmsg.push(b'x');
+    let f = frame(S, G1, 17, 9, &udpmsg);
+    net.inject(1, &f);
+    net.inject(1, &f);
+    assert_eq!(net.st[0].mrt.mrtstat.mrts_wrong_if, 2);
+    assert_eq!(upcalls(&mut net.st[0], daemon), vec![(IGMPMSG_WRONGVIF, 1, S, G1)]);
+    let mut out = [0u8; 4];
+    assert_eq!(sogetopt(&mut net.st[0], daemon, IPPROTO_IP, MRT_VERSION, &mut out), Ok(4));
+    assert_eq!(i32::from_ne_bytes(out), 0x0305);
+    // Closing the daemon's socket ends it all: the interfaces leave the
+    // all-groups range.
+    net.filters.clear();
+    soclose(&mut net.st[0], daemon);
+    net.run();
+    let st = &mut net.st[0];
+    assert!(st.ip_mrouter.is_none() && st.mrt.mfctable.is_empty() && st.mrt.numvifs == 0);
+    assert_eq!(net.filters.iter().filter(|(_, r)| r.op == McOp::AllmultiOff).count(), 2);
+    for p in 0..2 {
+        let ifp = net.ports[p].ifp;
+        assert!(net.st[0].ifp(ifp).ac_multiaddrs.iter().all(|e| e.enm_addrlo == e.enm_addrhi));
+    }
+    assert_no_leaks(&net.st[0]);
+}
+
+#[test]
+fn mrouting_errors() {
+    let Routed { mut net, daemon, .. } = routed();
+    let st = &mut net.st[0];
+    // A second daemon; a socket that is not raw IGMP; no CAP_NET_ADMIN.
+    let other = raw(st, IPPROTO_IGMP);
+    assert_eq!(mrt(st, other, MRT_INIT, &1i32.to_ne_bytes()), Err(EADDRINUSE));
+    assert_eq!(mrt(st, other, MRT_ADD_VIF, &vifctl(2, 0, 1, R0, 0)), Err(EACCES));
+    let u = udp(st, 7000);
+    assert_eq!(mrt(st, u, MRT_INIT, &1i32.to_ne_bytes()), Err(ENOPROTOOPT));
+    let icmp = raw(st, IPPROTO_ICMP);
+    assert_eq!(mrt(st, icmp, MRT_INIT, &1i32.to_ne_bytes()), Err(EOPNOTSUPP));
+    soclose(st, icmp);
+    let weak = socreate(st, &INETDOMAIN, SOCK_RAW, IPPROTO_IGMP, Cred { net_admin: false, ..Cred::ROOT }, 1).unwrap();
+    assert_eq!(mrt(st, weak, MRT_INIT, &1i32.to_ne_bytes()), Err(EACCES));
+    // Vifs: taken, out of range, not our address, short.
+    assert_eq!(mrt(st, daemon, MRT_ADD_VIF, &vifctl(0, 0, 1, R0, 0)), Err(EADDRINUSE));
+    assert_eq!(mrt(st, daemon, MRT_ADD_VIF, &vifctl(32, 0, 1, R0, 0)), Err(EINVAL));
+    assert_eq!(mrt(st, daemon, MRT_ADD_VIF, &vifctl(2, 0, 1, S, 0)), Err(EADDRNOTAVAIL));
+    assert_eq!(mrt(st, daemon, MRT_ADD_VIF, &[0; 4]), Err(EINVAL));
+    assert_eq!(mrt(st, daemon, MRT_DEL_VIF, &vifctl(5, 0, 0, 0, 0)), Err(EINVAL));
+    // The cache: no such entry, bad parent.
+    assert_eq!(mrt(st, daemon, MRT_DEL_MFC, &mfcctl(S, G1, 0, &[])), Err(ESRCH));
+    assert_eq!(mrt(st, daemon, MRT_ADD_MFC, &mfcctl(S, G1, 40, &[])), Err(EINVAL));
+    mrt(st, daemon, MRT_ADD_MFC, &mfcctl(S, G1, 0, &[(1, 1)])).unwrap();
+    mrt(st, daemon, MRT_DEL_MFC, &mfcctl(S, G1, 0, &[])).unwrap();
+    mrt(st, daemon, MRT_DEL_VIF, &vifctl(1, 0, 0, 0, 0)).unwrap();
+    assert_eq!(mrt(st, daemon, MRT_DEL_VIF, &vifctl(1, 0, 0, 0, 0)), Err(EINVAL));
+    assert_eq!(mrt(st, daemon, MRT_DEL_VIF, &vifctl(1, 0, 0, 0, 0)), Err(EINVAL));
+    mrt(st, daemon, MRT_DONE, &[]).unwrap();
+    assert_eq!(mrt(st, daemon, MRT_ADD_VIF, &vifctl(0, 0, 1, R0, 0)), Err(EACCES));
+    for so in [daemon, other, u, weak] {
+        soclose(st, so);
+    }
+    net.run();
+    assert_no_leaks(&net.st[0]);
+}
+
+#[test]
+fn mrouting_unanswered_upcalls_expire_and_queues_overflow() {
+    let Routed { mut net, daemon, rx, tx } = routed();
+    for i in 0..5 {
+        send(&mut net.st[1], tx, Some(&sin(G1, 5000)), &[i]).unwrap();
+    }
+    net.run();
+    let s = net.st[0].mrt.mrtstat;
+    assert_eq!((s.mrts_upcalls, s.mrts_upq_ovflw), (1, 1));
+    assert_eq!(net.st[0].mrt.unres[0].pkts.len(), MAX_UPQ);
+    net.wait_ticks(UPCALL_EXPIRE + 6);
+    let s = net.st[0].mrt.mrtstat;
+    assert_eq!((s.mrts_cache_cleanups, s.mrts_no_route), (1, MAX_UPQ as u64));
+    assert!(net.st[0].mrt.unres.is_empty());
+    assert!(drain(&mut net.st[2], rx).is_empty());
+    // Local groups (224.0.0.x) and TTL 1 are never forwarded nor asked about.
+    sosetopt(&mut net.st[1], tx, IPPROTO_IP, IP_MULTICAST_TTL, &[1]).unwrap();
+    send(&mut net.st[1], tx, Some(&sin(G1, 5000)), b"ttl1").unwrap();
+    sosetopt(&mut net.st[1], tx, IPPROTO_IP, IP_MULTICAST_TTL, &[9]).unwrap();
+    send(&mut net.st[1], tx, Some(&sin(ip4(224, 0, 0, 9), 5000)), b"local").unwrap();
+    net.run();
+    assert_eq!(net.st[0].mrt.mrtstat.mrts_upcalls, 1);
+    let _ = upcalls(&mut net.st[0], daemon);
+    soclose(&mut net.st[0], daemon);
+    net.run();
+    assert_no_leaks(&net.st[0]);
+}
+
+#[test]
+fn mrouting_through_an_ipip_tunnel() {
+    // S - seg 0 - R1 = seg 1 (unicast, the tunnel) = R2 - seg 2 - D.
+    let mut net = Net::default();
+    let (r1, r2, s, d) = (net.station(), net.station(), net.station(), net.station());
+    net.port(r1, 0, R0);
+    net.port(r1, 1, R1);
+    net.port(r2, 1, ip4(10, 1, 0, 9));
+    net.port(r2, 2, ip4(10, 2, 0, 1));
+    net.port(s, 0, S);
+    net.port(d, 2, ip4(10, 2, 0, 2));
+    let rx = udp(&mut net.st[d], 5000);
+    join(&mut net.st[d], rx, G1, ip4(10, 2, 0, 2)).unwrap();
+    let tx = udp(&mut net.st[s], 5001);
+    sosetopt(&mut net.st[s], tx, IPPROTO_IP, IP_MULTICAST_IF, &S.to_be_bytes()).unwrap();
+    sosetopt(&mut net.st[s], tx, IPPROTO_IP, IP_MULTICAST_TTL, &[8]).unwrap();
+    let (d1, d2) = (raw(&mut net.st[r1], IPPROTO_IGMP), raw(&mut net.st[r2], IPPROTO_IGMP));
+    let st = &mut net.st[r1];
+    mrt(st, d1, MRT_INIT, &1i32.to_ne_bytes()).unwrap();
+    mrt(st, d1, MRT_ADD_VIF, &vifctl(0, 0, 1, R0, 0)).unwrap();
+    mrt(st, d1, MRT_ADD_VIF, &vifctl(1, VIFF_TUNNEL, 1, R1, ip4(10, 1, 0, 9))).unwrap();
+    mrt(st, d1, MRT_ADD_MFC, &mfcctl(S, G1, 0, &[(1, 1)])).unwrap();
+    let st = &mut net.st[r2];
+    mrt(st, d2, MRT_INIT, &1i32.to_ne_bytes()).unwrap();
+    mrt(st, d2, MRT_ADD_VIF, &vifctl(0, VIFF_TUNNEL, 1, ip4(10, 1, 0, 9), R1)).unwrap();
+    mrt(st, d2, MRT_ADD_VIF, &vifctl(1, 0, 1, ip4(10, 2, 0, 1), 0)).unwrap();
+    mrt(st, d2, MRT_ADD_MFC, &mfcctl(S, G1, 0, &[(1, 1)])).unwrap();
+    net.run();
+    net.wire.clear();
+    for m in [b"one", b"two"] {
+        send(&mut net.st[s], tx, Some(&sin(G1, 5000)), m).unwrap();
+        net.run();
+    }
+    assert_eq!(drain(&mut net.st[d], rx), vec![b"one".to_vec(), b"two".to_vec()]);
+    // Segment 1 carried them as IP-in-IP from R1 to R2.
+    let tun: Vec<_> = net.wire.iter().filter(|(seg, f)| *seg == 1 && f[12..14] == [8, 0] && f[14 + 9] == 4).collect();
+    assert!(tun.len() >= 1);
+    assert_eq!(tun[0].1[14 + 12..14 + 20], [R1.to_be_bytes(), ip4(10, 1, 0, 9).to_be_bytes()].concat()[..]);
+    // TTL 8 - 1 (R1) inside the envelope, - 1 again at R2.
+    let seg2 = net.wire.iter().find(|(seg, f)| *seg == 2 && f[14 + 9] == 17).unwrap();
+    assert_eq!(seg2.1[14 + 8], 6);
+    // IP-in-IP from no tunnel of ours is a bad tunnel.
+    let inner = frame(S, G1, 17, 9, &[0x13, 0x89, 0x13, 0x88, 0, 8, 0, 0]);
+    let f = frame(ip4(10, 1, 0, 77), ip4(10, 1, 0, 9), 4, 9, &inner[14..]);
+    let mut f = f;
+    f[..6].copy_from_slice(&[0x02, 0, 0, 0, r2 as u8, 0]);
+    net.inject(1, &f);
+    assert_eq!(net.st[r2].mrt.mrtstat.mrts_bad_tunnel, 1);
+    assert_eq!(net.st[r2].vif_pkts(0), (2, 0));
+    for (st, so) in [(r1, d1), (r2, d2)] {
+        soclose(&mut net.st[st], so);
+    }
+    net.run();
+}
+
+trait VifPkts {
+    fn vif_pkts(&self, i: usize) -> (u64, u64);
+}
+
+impl VifPkts for Stack {
+    fn vif_pkts(&self, i: usize) -> (u64, u64) {
+        self.mrt.viftable[i].map_or((0, 0), |v| (v.v_pkt_in, v.v_pkt_out))
+    }
+}
+
+#[test]
+fn mrouting_vif_goes_with_its_interface() {
+    let Routed { mut net, daemon, .. } = routed();
+    let eth1 = net.ports[1].ifp;
+    if_detach(&mut net.st[0], eth1);
+    let st = &mut net.st[0];
+    assert!(st.mrt.viftable[1].is_none() && st.mrt.numvifs == 1);
+    assert!(!st.in_multi.iter().any(|(_, m)| m.inm_ifp == eth1));
+    soclose(st, daemon);
+    net.run();
+    assert_no_leaks(&net.st[0]);
 }

@@ -19,7 +19,7 @@
 //! and ignore names they do not know: new counters may be added anywhere.
 //!
 //! Table files (`if`, `pcb`, `route`, `sl`, `tcp_debug`, `mcast`,
-//! `ether_multi`) start with one header line naming
+//! `ether_multi`, `vif`, `mfc`) start with one header line naming
 //! the columns, then one row per line with as many fields as the header.
 //! Readers should find columns by their header names: new columns may be
 //! appended at the end of the rows.
@@ -60,6 +60,21 @@
 //!   per Ethernet multicast range an interface receives (`struct
 //!   ether_multi`); `addrlo` = `addrhi` for one group's address,
 //!   `01:00:5e:00:00:00`-`01:00:5e:7f:ff:ff` for all (a vif).
+//! - `mrt`: `struct mrtstat` (`netinet/ip_mroute.rs`): the book's
+//!   `mrts_mfc_lookups` ... `mrts_upq_sockfull`, then bsdinet's
+//!   `mrts_ttl_thresh` (copies held back by a vif's TTL threshold); then
+//!   `ip_mrouter` (1 while a routing daemon holds MRT_INIT), `mfc.count`
+//!   (cache entries) and `unresolved.count` (entries waiting for the
+//!   daemon).
+//! - `vif`: columns `vif flags threshold rate_limit local remote
+//!   interface pkt_in pkt_out bytes_in bytes_out`, one row per virtual
+//!   interface in use (`viftable[]`); `flags` in hex (`0x1`: a tunnel,
+//!   whose `remote` is the other end), `rate_limit` always 0 (none).
+//! - `mfc`: columns `origin group parent pkt_cnt byte_cnt wrong_if
+//!   waiting ttls`, one row per forwarding cache entry, then one per
+//!   unresolved (origin, group) with `parent` `-` and `waiting` the
+//!   datagrams held for the daemon's answer; `ttls` lists `vif:threshold`
+//!   for each vif the group goes out of, comma-separated, or `-`.
 //! - `arp`: FreeBSD's `struct arpstat` (`netinet/if_ether.rs`), with
 //!   `holddrops` (datagrams ARP's one-packet hold replaced).
 //! - `rtstat`: `struct rtstat` (`net/route.rs`), then `rtentries`
@@ -138,7 +153,7 @@ use crate::platform::Vec;
 
 /// The files, in the order of their numbers (`StatsFile as i32`), which
 /// the module uses to tell its `/proc` files apart.
-pub const STATS_FILES: [StatsFile; 15] = [
+pub const STATS_FILES: [StatsFile; 18] = [
     StatsFile::Ip,
     StatsFile::Icmp,
     StatsFile::Udp,
@@ -154,6 +169,9 @@ pub const STATS_FILES: [StatsFile; 15] = [
     StatsFile::Igmp,
     StatsFile::Mcast,
     StatsFile::EtherMulti,
+    StatsFile::Mrt,
+    StatsFile::Vif,
+    StatsFile::Mfc,
 ];
 
 /// One file of statistics or of a table.
@@ -174,6 +192,9 @@ pub enum StatsFile {
     Igmp = 12,
     Mcast = 13,
     EtherMulti = 14,
+    Mrt = 15,
+    Vif = 16,
+    Mfc = 17,
 }
 
 impl StatsFile {
@@ -195,6 +216,9 @@ impl StatsFile {
             StatsFile::Igmp => "igmp",
             StatsFile::Mcast => "mcast",
             StatsFile::EtherMulti => "ether_multi",
+            StatsFile::Mrt => "mrt",
+            StatsFile::Vif => "vif",
+            StatsFile::Mfc => "mfc",
         }
     }
 
@@ -229,6 +253,9 @@ pub fn render(st: &Stack, which: StatsFile) -> Result<Vec<u8>> {
         StatsFile::Igmp => igmp_text(st, &mut out),
         StatsFile::Mcast => mcast_text(st, &mut out),
         StatsFile::EtherMulti => ether_multi_text(st, &mut out),
+        StatsFile::Mrt => mrt_text(st, &mut out),
+        StatsFile::Vif => vif_text(st, &mut out),
+        StatsFile::Mfc => mfc_text(st, &mut out),
     };
     // Formatting only fails when the buffer cannot grow.
     r.map_err(|_| ENOBUFS)?;
@@ -421,6 +448,78 @@ fn ether_multi_text(st: &Stack, w: &mut Out) -> fmt::Result {
                 e.enm_refcount
             )?;
         }
+    }
+    Ok(())
+}
+
+fn mrt_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    let s = &st.mrt.mrtstat;
+    counters!(
+        w,
+        s,
+        mrts_mfc_lookups,
+        mrts_mfc_misses,
+        mrts_upcalls,
+        mrts_no_route,
+        mrts_bad_tunnel,
+        mrts_cant_tunnel,
+        mrts_wrong_if,
+        mrts_upq_ovflw,
+        mrts_cache_cleanups,
+        mrts_drop_sel,
+        mrts_q_overflow,
+        mrts_pkt2large,
+        mrts_upq_sockfull,
+        mrts_ttl_thresh,
+    );
+    writeln!(w, "ip_mrouter {}", u8::from(st.ip_mrouter.is_some()))?;
+    writeln!(w, "mfc.count {}", st.mrt.mfctable.len())?;
+    writeln!(w, "unresolved.count {}", st.mrt.unres.len())
+}
+
+fn vif_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    writeln!(w, "vif flags threshold rate_limit local remote interface pkt_in pkt_out bytes_in bytes_out")?;
+    for (i, v) in st.mrt.viftable.iter().enumerate() {
+        let Some(v) = v else { continue };
+        writeln!(
+            w,
+            "{i} {:#x} {} 0 {} {} {} {} {} {} {}",
+            v.v_flags,
+            v.v_threshold,
+            Dotted(v.v_lcl_addr),
+            Dotted(v.v_rmt_addr),
+            ifname(st, v.v_ifp),
+            v.v_pkt_in,
+            v.v_pkt_out,
+            v.v_bytes_in,
+            v.v_bytes_out
+        )?;
+    }
+    Ok(())
+}
+
+fn mfc_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    writeln!(w, "origin group parent pkt_cnt byte_cnt wrong_if waiting ttls")?;
+    for m in st.mrt.mfctable.iter() {
+        write!(
+            w,
+            "{} {} {} {} {} {} 0 ",
+            Dotted(m.mfc_origin),
+            Dotted(m.mfc_mcastgrp),
+            m.mfc_parent,
+            m.mfc_pkt_cnt,
+            m.mfc_byte_cnt,
+            m.mfc_wrong_if
+        )?;
+        let mut sep = "";
+        for (i, &t) in m.mfc_ttls.iter().enumerate().filter(|(_, &t)| t > 0) {
+            write!(w, "{sep}{i}:{t}")?;
+            sep = ",";
+        }
+        writeln!(w, "{}", if sep.is_empty() { "-" } else { "" })?;
+    }
+    for u in st.mrt.unres.iter() {
+        writeln!(w, "{} {} - 0 0 0 {} -", Dotted(u.origin), Dotted(u.group), u.pkts.len())?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use crate::bsd::kern::uipc_domain::{
 };
 use crate::bsd::netinet::igmp::{igmp_fasttimo, igmp_input};
 use crate::bsd::netinet::in_::*;
+use crate::bsd::netinet::ip_mroute::{ipip_input, IPPROTO_IPIP};
 use crate::bsd::netinet::ip_icmp::icmp_input;
 use crate::bsd::netinet::ip_input::{ip_drain, ip_slowtimo};
 use crate::bsd::netinet::ip_output::ip_ctloutput;
@@ -33,7 +34,7 @@ const RAW: Protosw = Protosw {
 };
 
 /// `inetsw[]`.
-pub static INETSW: [Protosw; 7] = [
+pub static INETSW: [Protosw; 8] = [
     Protosw {
         pr_name: "ip",
         pr_slowtimo: Some(ip_slowtimo),
@@ -74,6 +75,13 @@ pub static INETSW: [Protosw; 7] = [
         pr_name: "igmp",
         pr_input: Some(igmp_input),
         pr_fasttimo: Some(igmp_fasttimo),
+        ..RAW
+    },
+    // IP-in-IP: multicast routing's tunnels (`ipip_input`), else raw.
+    Protosw {
+        pr_protocol: IPPROTO_IPIP as i32,
+        pr_name: "ipip",
+        pr_input: Some(ipip_input),
         ..RAW
     },
     // The raw wildcard: every other protocol number.

@@ -303,6 +303,7 @@ fn ip_forward(st: &mut Stack, mut m: Mbuf, srcrt: bool) {
 /// came gets ICMP time exceeded in reassembly (RFC 1122 3.3.2; the book
 /// sends nothing).
 pub fn ip_slowtimo(st: &mut Stack) {
+    crate::bsd::netinet::ip_mroute::mrt_slowtimo(st);
     let (ipq, mp, ipstat) = (&mut st.ipq, &mut st.mbpool, &mut st.ipstat);
     let mut expired = ipq.ip_slowtimo(mp, ipstat);
     while let Some(m) = expired.pop() {

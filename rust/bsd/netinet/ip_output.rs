@@ -417,6 +417,11 @@ pub const IP_DROP_MEMBERSHIP: i32 = 13;
 /// of every IPPROTO_IP option number Linux uses (1..52 IP_*, 64..131
 /// netfilter, 200..213 MRT_*, 1152.. IP_VS).
 pub const BSDINET_IP_RECVDSTADDR: i32 = 1000 + IP_RECVDSTADDR;
+/// `BSDINET_MRT_INIT` ... `BSDINET_MRT_ASSERT`: the multicast routing
+/// daemon's options, 1000 + the book's numbers (Linux's own MRT_* are
+/// 200 ... and take Linux's structures: the LD_PRELOAD library
+/// translates them).
+pub const BSDINET_MRT_BASE: i32 = 1000 + crate::bsd::netinet::ip_mroute::MRT_INIT;
 
 /// The book's name for Linux's IPPROTO_IP option number `name`
 /// (`linux/in.h`, the ABI bsdinet keeps), or `None` for an option
@@ -436,6 +441,7 @@ pub fn linux_ip_optname(name: i32) -> Option<i32> {
         35 => IP_ADD_MEMBERSHIP,
         36 => IP_DROP_MEMBERSHIP,
         BSDINET_IP_RECVDSTADDR => IP_RECVDSTADDR,
+        n if (BSDINET_MRT_BASE..=BSDINET_MRT_BASE + 7).contains(&n) => n - 1000,
         _ => return None,
     })
 }

@@ -168,7 +168,15 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
             // socket() accepted only 0..=255 (checked by the platform).
             st.pcb(inp).inp_ip_p = proto as u8;
         }
-        Pru::Detach => in_pcbdetach(st, inp),
+        Pru::Detach => {
+            // The routing daemon's socket closing ends multicast routing
+            // (the book's `rip_detach`: `if (so == ip_mrouter)
+            // ip_mrouter_done()`).
+            if st.ip_mrouter == Some(so) {
+                crate::bsd::netinet::ip_mroute::ip_mrouter_done(st);
+            }
+            in_pcbdetach(st, inp)
+        }
         Pru::Bind(nam) => {
             let sin = SockaddrIn::parse(nam)?;
             if st.ifnet.is_empty()
@@ -251,6 +259,7 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
 use crate::bsd::kern::uipc_domain::SockOpt;
 use crate::bsd::kern::uipc_socket::{sooptcopyout, sooptint};
 use crate::bsd::netinet::in_::IPPROTO_IP;
+use crate::bsd::netinet::ip_mroute::{ip_mrouter_ctl, MRT_ASSERT, MRT_INIT};
 
 /// Socket options of raw IP sockets (`rip_ctloutput`): IP_HDRINCL here,
 /// everything else in `ip_ctloutput`. IP_HDRINCL reads as 0 or 1, as
@@ -259,6 +268,9 @@ pub fn rip_ctloutput(st: &mut Stack, so: usize, op: SockOpt<'_>) -> Result<usize
     let (level, name) = match &op {
         SockOpt::Set { level, name, .. } | SockOpt::Get { level, name, .. } => (*level, *name),
     };
+    if level == IPPROTO_IP && (MRT_INIT..=MRT_ASSERT).contains(&name) {
+        return ip_mrouter_ctl(st, so, op);
+    }
     if level != IPPROTO_IP || name != IP_HDRINCL {
         return ip_ctloutput(st, so, op);
     }
