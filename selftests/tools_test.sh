@@ -35,8 +35,8 @@ check "sockprobe: raw, UDP and TCP sockets open" \
 check "/proc/bsdinet/ip has ips_total" grep -qE '^ips_total [0-9]+$' /proc/bsdinet/ip
 modes=$(stat -c '%n %a' /proc/bsdinet/* 2>&1)
 printf '%s\n' "$modes" | sed 's/^/# /'
-check "/proc/bsdinet has its 12 files, each read-only (0444)" \
-	test "$(grep -cE '/(ip|icmp|udp|mbuf|if|pcb|route|arp|rtstat|sl|tcp|tcp_debug) 444$' <<<"$modes") $(wc -l <<<"$modes")" = "12 12"
+check "/proc/bsdinet has its 18 files, each read-only (0444)" \
+	test "$(grep -cE '/(ip|icmp|udp|mbuf|if|pcb|route|arp|rtstat|sl|tcp|tcp_debug|igmp|mcast|ether_multi|mrt|vif|mfc) 444$' <<<"$modes") $(wc -l <<<"$modes")" = "18 18"
 check "/proc/bsdinet/tcp starts with tcps_connattempt and has tcps_listendrop" \
 	eval 'head -n 1 /proc/bsdinet/tcp | grep -qE "^tcps_connattempt [0-9]+$" && grep -qE "^tcps_listendrop [0-9]+$" /proc/bsdinet/tcp'
 check "/proc/bsdinet/tcp_debug has its header" \

@@ -849,7 +849,15 @@ fn mrouting_errors() {
     let icmp = raw(st, IPPROTO_ICMP);
     assert_eq!(mrt(st, icmp, MRT_INIT, &1i32.to_ne_bytes()), Err(EOPNOTSUPP));
     soclose(st, icmp);
-    let weak = socreate(st, &INETDOMAIN, SOCK_RAW, IPPROTO_IGMP, Cred { net_admin: false, ..Cred::ROOT }, 1).unwrap();
+    let weak = socreate(
+        st,
+        &INETDOMAIN,
+        SOCK_RAW,
+        IPPROTO_IGMP,
+        Cred { net_admin: false, ..Cred::ROOT },
+        1,
+    )
+    .unwrap();
     assert_eq!(mrt(st, weak, MRT_INIT, &1i32.to_ne_bytes()), Err(EACCES));
     // Vifs: taken, out of range, not our address, short.
     assert_eq!(mrt(st, daemon, MRT_ADD_VIF, &vifctl(0, 0, 1, R0, 0)), Err(EADDRINUSE));
@@ -937,9 +945,16 @@ fn mrouting_through_an_ipip_tunnel() {
     }
     assert_eq!(drain(&mut net.st[d], rx), vec![b"one".to_vec(), b"two".to_vec()]);
     // Segment 1 carried them as IP-in-IP from R1 to R2.
-    let tun: Vec<_> = net.wire.iter().filter(|(seg, f)| *seg == 1 && f[12..14] == [8, 0] && f[14 + 9] == 4).collect();
-    assert!(tun.len() >= 1);
-    assert_eq!(tun[0].1[14 + 12..14 + 20], [R1.to_be_bytes(), ip4(10, 1, 0, 9).to_be_bytes()].concat()[..]);
+    let tun: Vec<_> = net
+        .wire
+        .iter()
+        .filter(|(seg, f)| *seg == 1 && f[12..14] == [8, 0] && f[14 + 9] == 4)
+        .collect();
+    assert!(!tun.is_empty());
+    assert_eq!(
+        tun[0].1[14 + 12..14 + 20],
+        [R1.to_be_bytes(), ip4(10, 1, 0, 9).to_be_bytes()].concat()[..]
+    );
     // TTL 8 - 1 (R1) inside the envelope, - 1 again at R2.
     let seg2 = net.wire.iter().find(|(seg, f)| *seg == 2 && f[14 + 9] == 17).unwrap();
     assert_eq!(seg2.1[14 + 8], 6);

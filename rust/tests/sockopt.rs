@@ -520,14 +520,17 @@ proptest! {
     ) {
         let mut st = stack();
         let so = raw(&mut st, 253);
+        // The multicast options answer the book's errors too, and the
+        // MRT_* of chapter 14 theirs (this is not an IGMP socket).
         match set(&mut st, so, level, name, &val) {
             Ok(()) | Err(EINVAL) | Err(ENOPROTOOPT) | Err(ENOBUFS) => {}
+            Err(EADDRNOTAVAIL | EADDRINUSE | ETOOMANYREFS | EOPNOTSUPP) => {}
             Err(e) => prop_assert!(false, "set: {e:?}"),
         }
         let mut out = vec![0u8; cap];
         match sogetopt(&mut st, so, level, name, &mut out) {
             Ok(n) => prop_assert!(n <= cap),
-            Err(e) => prop_assert_eq!(e, ENOPROTOOPT),
+            Err(e) => prop_assert!(e == ENOPROTOOPT || e == EOPNOTSUPP, "get: {e:?}"),
         }
         // The socket still sends with whatever options it now has.
         let _ = send(&mut st, so, Some(&sin(LOCALHOST, 0)), b"x");

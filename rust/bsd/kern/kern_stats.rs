@@ -478,7 +478,10 @@ fn mrt_text(st: &Stack, w: &mut Out) -> fmt::Result {
 }
 
 fn vif_text(st: &Stack, w: &mut Out) -> fmt::Result {
-    writeln!(w, "vif flags threshold rate_limit local remote interface pkt_in pkt_out bytes_in bytes_out")?;
+    writeln!(
+        w,
+        "vif flags threshold rate_limit local remote interface pkt_in pkt_out bytes_in bytes_out"
+    )?;
     for (i, v) in st.mrt.viftable.iter().enumerate() {
         let Some(v) = v else { continue };
         writeln!(

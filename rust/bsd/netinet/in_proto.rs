@@ -11,9 +11,9 @@ use crate::bsd::kern::uipc_domain::{
 };
 use crate::bsd::netinet::igmp::{igmp_fasttimo, igmp_input};
 use crate::bsd::netinet::in_::*;
-use crate::bsd::netinet::ip_mroute::{ipip_input, IPPROTO_IPIP};
 use crate::bsd::netinet::ip_icmp::icmp_input;
 use crate::bsd::netinet::ip_input::{ip_drain, ip_slowtimo};
+use crate::bsd::netinet::ip_mroute::{ipip_input, IPPROTO_IPIP};
 use crate::bsd::netinet::ip_output::ip_ctloutput;
 use crate::bsd::netinet::raw_ip::{rip_ctloutput, rip_input, rip_usrreq};
 use crate::bsd::netinet::tcp_input::tcp_input;

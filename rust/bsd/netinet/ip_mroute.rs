@@ -331,7 +331,8 @@ fn del_vif(st: &mut Stack, vifi: usize) -> Result {
     if vif.v_flags & VIFF_TUNNEL == 0 {
         let _ = if_delmulti(st, vif.v_ifp, INADDR_ANY);
     }
-    st.mrt.numvifs = (0..MAXVIFS).rev().find(|&i| st.mrt.viftable[i].is_some()).map_or(0, |i| i + 1);
+    st.mrt.numvifs =
+        (0..MAXVIFS).rev().find(|&i| st.mrt.viftable[i].is_some()).map_or(0, |i| i + 1);
     Ok(())
 }
 
@@ -426,7 +427,8 @@ pub fn ip_mforward(st: &mut Stack, m: &Mbuf, ifp: Option<usize>) -> i32 {
 
 fn mforward(st: &mut Stack, m: &Mbuf, arrival: Arrival) {
     let h = m.mtod();
-    let (ttl, src, dst) = (h.get(IP_TTL_OFF).copied().unwrap_or(0), get_addr(h, IP_SRC_OFF), get_addr(h, IP_DST_OFF));
+    let (ttl, src, dst) =
+        (h.get(IP_TTL_OFF).copied().unwrap_or(0), get_addr(h, IP_SRC_OFF), get_addr(h, IP_DST_OFF));
     // Not past this link: TTL 0 or 1, or a link-local group.
     if ttl <= 1 || dst.0 <= INADDR_MAX_LOCAL_GROUP.0 {
         return;
@@ -522,10 +524,11 @@ fn mrt_upcall(st: &mut Stack, m: &Mbuf, ty: u8, vif: usize) {
 fn ip_mdq(st: &mut Stack, m: &Mbuf, arrival: Arrival, rt: usize) {
     let Some(e) = st.mrt.mfctable.get(rt).copied() else { return };
     let parent = usize::from(e.mfc_parent);
-    let from_parent = st.mrt.viftable.get(parent).copied().flatten().is_some_and(|v| match arrival {
-        Arrival::Ifp(i) => v.v_flags & VIFF_TUNNEL == 0 && v.v_ifp == i,
-        Arrival::Vif(n) => n == parent,
-    });
+    let from_parent =
+        st.mrt.viftable.get(parent).copied().flatten().is_some_and(|v| match arrival {
+            Arrival::Ifp(i) => v.v_flags & VIFF_TUNNEL == 0 && v.v_ifp == i,
+            Arrival::Vif(n) => n == parent,
+        });
     let len = m.m_pkthdr().map_or(0, |ph| ph.len) as u64;
     if !from_parent {
         st.mrt.mrtstat.mrts_wrong_if += 1;
