@@ -13,6 +13,9 @@
  *		many it heard back) and the options as getsockopt reads them
  *	mcast_peer hold GROUP IFADDR
  *		join and say "joined", then wait for stdin to close
+ *	mcast_peer lrecv GROUP IFADDR PORT N SECS
+ *		as recv, on Linux's own stack (AF_INET), printing each
+ *		datagram's TTL too ("got TEXT from ADDR ttl T")
  *
  * Joining a group from C, as the README shows.
  */
@@ -24,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/bsdinet.h>
@@ -45,13 +49,16 @@ static struct in_addr addr(const char *s)
 	return a;
 }
 
+/* The family of the sockets: bsdinet's, or Linux's for lrecv. */
+static int family = AF_BSDINET;
+
 /* A UDP socket on *.port that joined group on the interface of ifaddr. */
 static int member(const char *group, const char *ifaddr, int port)
 {
-	struct sockaddr_in sin = { .sin_family = AF_BSDINET, .sin_port = htons(port) };
+	struct sockaddr_in sin = { .sin_family = family, .sin_port = htons(port) };
 	struct ip_mreq mreq = { .imr_multiaddr = addr(group), .imr_interface = addr(ifaddr) };
 	int one = 1;
-	int s = socket(AF_BSDINET, SOCK_DGRAM, 0);
+	int s = socket(family, SOCK_DGRAM, 0);
 
 	if (s < 0)
 		die("socket(AF_BSDINET, SOCK_DGRAM)");
@@ -74,26 +81,36 @@ static int wait_in(int s, int ms)
 static int do_recv(char **av)
 {
 	int s = member(av[0], av[1], atoi(av[2]));
-	int n = atoi(av[3]), got = 0;
+	int n = atoi(av[3]), got = 0, one = 1;
 	time_t end = time(NULL) + atoi(av[4]);
 
+	if (family == AF_INET && setsockopt(s, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one)))
+		die("IP_RECVTTL");
 	printf("joined\n");
 	fflush(stdout);
 	while (got < n && time(NULL) < end) {
 		struct sockaddr_in from;
-		socklen_t fl = sizeof(from);
-		char buf[2048], a[INET_ADDRSTRLEN];
+		char buf[2048], a[INET_ADDRSTRLEN], cbuf[64];
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
+		struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from),
+				      .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c;
 		ssize_t r;
 
 		if (wait_in(s, 200) <= 0)
 			continue;
-		r = recvfrom(s, buf, sizeof(buf) - 1, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+		r = recvmsg(s, &msg, MSG_DONTWAIT);
 		if (r < 0 && errno == EAGAIN)
 			continue;
 		if (r < 0)
-			die("recvfrom");
+			die("recvmsg");
 		buf[r] = 0;
-		printf("got %s from %s\n", buf, inet_ntop(AF_INET, &from.sin_addr, a, sizeof(a)));
+		printf("got %s from %s", buf, inet_ntop(AF_INET, &from.sin_addr, a, sizeof(a)));
+		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL)
+				printf(" ttl %d", *(int *)CMSG_DATA(c));
+		printf("\n");
 		fflush(stdout);
 		got++;
 	}
@@ -167,7 +184,11 @@ int main(int ac, char **av)
 		return do_send(av + 2);
 	if (ac == 4 && !strcmp(av[1], "hold"))
 		return do_hold(av + 2);
+	if (ac == 7 && !strcmp(av[1], "lrecv")) {
+		family = AF_INET;
+		return do_recv(av + 2);
+	}
 	fprintf(stderr, "usage: mcast_peer recv GROUP IFADDR PORT N SECS | "
-		"send GROUP IFADDR PORT TTL LOOP N | hold GROUP IFADDR\n");
+		"send GROUP IFADDR PORT TTL LOOP N | hold GROUP IFADDR | lrecv ...\n");
 	return 2;
 }

@@ -35,11 +35,11 @@ trap cleanup EXIT
 G=239.2.2.2 G2=239.2.2.3 SRC=10.80.0.2
 mrt() { counter mrt "$1"; }
 allmulti() { ip link show dev "$1" | grep -c ALLMULTI; }
-# sendto GROUP TTL TEXT: one datagram from namespace A's 10.80.0.2
+# sendto GROUP TTL TEXT [PORT]: one datagram from namespace A's 10.80.0.2
 sendto() {
-	echo "$3" | $A socat -u - "UDP4-DATAGRAM:$1:6000,ip-multicast-if=$SRC,ip-multicast-ttl=$2"
+	printf %s "$3" | $A socat -u - "UDP4-DATAGRAM:$1:${4:-6000},ip-multicast-if=$SRC,ip-multicast-ttl=$2"
 }
-got() { grep -c "^$1 " "$tmp/rx"; } # got TEXT: how often B's receiver had it
+got() { cat "$tmp"/rx* | grep -c "^got $1 "; } # got TEXT: how often B's receivers had it
 
 ktap_print_header
 ktap_set_plan 15
@@ -55,30 +55,21 @@ $B ip addr add 10.81.0.2/24 dev mb1 && $B ip link set mb1 up && $B ip link set l
 	"$tools/ifconfig" mb0 attach 10.81.0.1 netmask 255.255.255.0 up || exit 1
 mbufs0=$(counter mbuf m_mbufs)
 
-# Linux's receiver in B: both groups on port 6000, with each TTL.
-$B /usr/bin/python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("", 6000))
-for g in ("'$G'", "'$G2'"):
-    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton(g) + socket.inet_aton("10.81.0.2"))
-s.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTTL, 1)
-print("ready", flush=True)
-while True:
-    d, anc, _, a = s.recvmsg(100, 100)
-    print(d.decode().strip(), a[0], "ttl", anc[0][2][0], flush=True)' >"$tmp/rx" 2>&1 &
-jobs_+=($!)
+# Linux's receivers in B (C, quicker to start than python3), with the
+# TTL of each datagram: G on port 6000, G2 on 6001.
+peer=$here/out/mcast_peer
+bg $B "$peer" lrecv $G 10.81.0.2 6000 100 600 >"$tmp/rx"
+bg $B "$peer" lrecv $G2 10.81.0.2 6001 100 600 >"$tmp/rx2"
 
 # The project's tool as the daemon.
-coproc MRT { "$tools/mrtctl" 'vif 0 10.80.0.1; vif 1 10.81.0.1' 2>&1; }
-exec 7>&"${MRT[1]}"
-( cat <&"${MRT[0]}" >"$tmp/mrt" ) &
+mkfifo "$tmp/in" "$tmp/in2"
+"$tools/mrtctl" 'vif 0 10.80.0.1; vif 1 10.81.0.1' <"$tmp/in" >"$tmp/mrt" 2>&1 &
 jobs_+=($!)
+exec 7>"$tmp/in"
 waitfor 30 test "$(grep -c '^ok' "$tmp/mrt")" = 2
 check "mrtctl: vifs 0 and 1 added" test "$(grep -c '^ok' "$tmp/mrt")" = 2
 check "the vifs put ma0 and mb0 in all-multicast mode" test "$(allmulti ma0)$(allmulti mb0)" = 11
-waitfor 30 grep -q ready "$tmp/rx"
+waitfor 60 eval 'grep -q joined "$tmp/rx" && grep -q joined "$tmp/rx2"'
 
 sendto $G 4 one
 waitfor 30 grep -q upcall "$tmp/mrt"
@@ -90,7 +81,7 @@ sendto $G 4 two
 waitfor 30 test "$(got two)" = 1
 sed 's/^/# /' "$tmp/rx"
 check "Linux in B received both: the held one and the next, TTL 4 - 1" \
-	test "$(grep -c "^one $SRC ttl 3$" "$tmp/rx")$(grep -c "^two $SRC ttl 3$" "$tmp/rx")" = 11
+	test "$(grep -c "^got one from $SRC ttl 3$" "$tmp/rx")$(grep -c "^got two from $SRC ttl 3$" "$tmp/rx")" = 11
 out=$("$tools/netstat" -g)
 printf '%s\n' "$out" | sed 's/^/# /'
 check "netstat -g shows the vifs and the entry" grep -qzE \
@@ -138,9 +129,10 @@ waitfor 60 grep -q "$G2" /proc/bsdinet/mfc
 sed 's/^/# /' /proc/bsdinet/vif /proc/bsdinet/mfc
 check "smcroute made two vifs and the ($SRC, $G2) entry" \
 	eval 'test "$(tail -n +2 /proc/bsdinet/vif | wc -l)" = 2 && grep -qE "^$SRC $G2 [0-9]+ .* [0-9]+:[0-9]+$" /proc/bsdinet/mfc'
-sendto $G2 8 five
+sendto $G2 8 five 6001
 waitfor 30 test "$(got five)" = 1
-check "through smcroute's entry: Linux in B received it with TTL 7" grep -q "^five $SRC ttl 7$" "$tmp/rx"
+sed 's/^/# /' "$tmp/rx2"
+check "through smcroute's entry: Linux in B received it with TTL 7" grep -q "^got five from $SRC ttl 7$" "$tmp/rx2"
 kill $smc
 wait $smc 2>/dev/null
 tail -n 5 "$tmp/smc.log" | sed 's/^/# smcrouted: /'
@@ -148,8 +140,9 @@ waitfor 30 test "$(mrt ip_mrouter)" = 0
 check "smcroute gone: no vif, no entry" test "$(tail -n +2 /proc/bsdinet/vif | wc -l)$(mrt mfc.count)" = 00
 
 # A vif on a device that goes.
-coproc MRT2 { "$tools/mrtctl" 'vif 0 10.80.0.1; vif 1 10.81.0.1' 2>&1; }
-exec 7>&"${MRT2[1]}"
+"$tools/mrtctl" 'vif 0 10.80.0.1; vif 1 10.81.0.1' <"$tmp/in2" >"$tmp/mrt2" 2>&1 &
+jobs_+=($!)
+exec 7>"$tmp/in2"
 waitfor 30 test "$(tail -n +2 /proc/bsdinet/vif | wc -l)" = 2
 "$tools/ifconfig" mb0 detach
 check "mb0 detached: its vif went, mb0 left all-multicast" \
