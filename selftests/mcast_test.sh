@@ -81,10 +81,12 @@ check "Linux received bsdinet's 4 datagrams with TTL 3 from 10.79.0.1" \
 	test "$(grep -c '^got bsd[01] from 10.79.0.1 ttl 3$' "$tmp/linux")" = 4
 
 # A member for the queries.
-coproc HOLD { "$peer" hold $G 10.79.0.1; }
-read -r -t 60 line <&"${HOLD[0]}"
-exec 7>&"${HOLD[1]}"
-check "a second member joined $G ($line)" test "$(members mc0 $G)" = 1
+mkfifo "$tmp/hold"
+"$peer" hold $G 10.79.0.1 <"$tmp/hold" >"$tmp/holdout" &
+holdpid=$!
+exec 7>"$tmp/hold"
+waitfor 60 grep -q joined "$tmp/holdout"
+check "a second member joined $G" test "$(members mc0 $G)" = 1
 reports0=$(counter igmp igps_snd_reports)
 # The querier: a v2 query (1 s to answer), then a v1 query (10 s), then
 # malformed IGMP: too short, a bad checksum, an unknown type.
@@ -94,7 +96,7 @@ logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import Ether, IP, Raw, sendp
 from scapy.contrib.igmp import IGMP
 e = Ether(src="02:00:00:00:01:01", dst="01:00:5e:00:00:01")
-ip = IP(src="10.79.0.2", dst="224.0.0.1", ttl=1)
+ip = IP(src="10.79.0.2", dst="224.0.0.1", ttl=1, proto=2)
 sendp(e / ip / IGMP(type=0x11, mrcode=10, gaddr="0.0.0.0"), iface="mc1", verbose=False)
 time.sleep(2)
 sendp(e / ip / IGMP(type=0x11, mrcode=0, gaddr="0.0.0.0"), iface="mc1", verbose=False)
@@ -116,7 +118,7 @@ check "IGMP counted 2 queries (1 v2), 1 short, 1 bad checksum, 1 unknown type ($
 check "detached with a member: no membership on mc0 left, $GMAC off its list" \
 	test "$(grep -c '^mc0 ' /proc/bsdinet/mcast)/$(maddr $GMAC)" = 0/0
 exec 7>&-
-wait "$HOLD_PID" 2>/dev/null
+timeout 60 tail --pid=$holdpid -f /dev/null
 check "the member closed: only lo0's 224.0.0.1 is left" \
 	test "$(tail -n +2 /proc/bsdinet/mcast | tr '\n' ' ')" = "lo0 224.0.0.1 1 0 0 "
 check "mbufs back to where they were ($mbufs0 -> $(counter mbuf m_mbufs))" \

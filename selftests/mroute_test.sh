@@ -68,7 +68,7 @@ jobs_+=($!)
 exec 7>"$tmp/in"
 waitfor 30 test "$(grep -c '^ok' "$tmp/mrt")" = 2
 check "mrtctl: vifs 0 and 1 added" test "$(grep -c '^ok' "$tmp/mrt")" = 2
-check "the vifs put ma0 and mb0 in all-multicast mode" test "$(allmulti ma0)$(allmulti mb0)" = 11
+check "the vifs put ma0 and mb0 in all-multicast mode" waitfor 30 test "$(allmulti ma0)$(allmulti mb0)" = 11
 waitfor 60 eval 'grep -q joined "$tmp/rx" && grep -q joined "$tmp/rx2"'
 
 sendto $G 4 one
@@ -112,7 +112,7 @@ check "netstat -gs counts lookups, misses, upcalls and the wrong interface" grep
 exec 7>&-
 waitfor 30 test "$(mrt ip_mrouter)" = 0
 check "mrtctl gone: no vif, no entry, ma0 and mb0 out of all-multicast" \
-	test "$(tail -n +2 /proc/bsdinet/vif | wc -l)$(mrt mfc.count)$(allmulti ma0)$(allmulti mb0)" = 0000
+	waitfor 30 test "$(tail -n +2 /proc/bsdinet/vif | wc -l)$(mrt mfc.count)$(allmulti ma0)$(allmulti mb0)" = 0000
 
 # Debian's smcroute, through the LD_PRELOAD library (Linux's MRT_* and
 # structures translated).
