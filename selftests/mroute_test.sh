@@ -34,7 +34,10 @@ trap cleanup EXIT
 
 G=239.2.2.2 G2=239.2.2.3 SRC=10.80.0.2
 mrt() { counter mrt "$1"; }
-allmulti() { ip link show dev "$1" | grep -c ALLMULTI; }
+# allmulti DEV: 1 while the device receives every multicast address
+# (IFF_ALLMULTI, 0x200, in the kernel's own flags: `ip link` shows only
+# the user's allmulticast setting)
+allmulti() { echo $(( ($(cat /sys/class/net/$1/flags) & 0x200) != 0 )); }
 # sendto GROUP TTL TEXT [PORT]: one datagram from namespace A's 10.80.0.2
 sendto() {
 	printf %s "$3" | $A socat -u - "UDP4-DATAGRAM:$1:${4:-6000},ip-multicast-if=$SRC,ip-multicast-ttl=$2"
