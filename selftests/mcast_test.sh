@@ -34,7 +34,7 @@ members() { awk -v i="$1" -v g="$2" '$1 == i && $2 == g { print $3 }' /proc/bsdi
 G=239.1.2.3 GMAC=01:00:5e:01:02:03
 
 ktap_print_header
-ktap_set_plan 17
+ktap_set_plan 16
 
 ip netns add $ns || exit 1
 ip link add mc0 type veth peer name mc1 netns $ns || exit 1

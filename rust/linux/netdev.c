@@ -298,7 +298,6 @@ void bsdinet_tx_flush(struct bsdinet_vnet *vn)
 	}
 }
 
-/* Takes device @name of @net, with a reference, as a future interface. */
 /*
  * The all-multicast count needs rtnl, which the stack's lock may not
  * take (rtnl comes first): a work item applies the stack's count. It
@@ -348,6 +347,7 @@ void bsdinet_netdev_mc(struct bsdinet_netdev *nd, int op, const u8 *addr)
 	}
 }
 
+/* Takes device @name of @net, with a reference, as a future interface. */
 int bsdinet_netdev_open(struct net *net, const char *name, struct bsdinet_netdev **ndp)
 {
 	struct bsdinet_netdev *nd = kzalloc(sizeof(*nd), GFP_KERNEL);
