@@ -89,8 +89,8 @@ printf '%s\n' "$out" | head -n 8 | sed 's/^/# /'
 check "netstat -s -p tcp: BSD's tcp statistics" \
 	test "$(head -n 3 <<<"$out" | sed -E 's/[0-9]+/N/g; s/(packet|byte)s?/\1s/g' | tr '\t\n' '>|')" = \
 	"tcp:|>N packets sent|>>N data packets (N bytes)|"
-check "netstat -s: tcp comes first, then udp, ip, icmp" \
-	test "$("$tools/netstat" -s | grep -E '^[a-z]+:$' | tr -d '\n')" = "tcp:udp:ip:icmp:"
+check "netstat -s: tcp comes first, then udp, ip, icmp, igmp (4.4BSD's order)" \
+	test "$("$tools/netstat" -s | grep -E '^[a-z]+:$' | tr -d '\n')" = "tcp:udp:ip:icmp:igmp:"
 
 # trpt: the trace ring (empty unless a socket has SO_DEBUG).
 out=$("$tools/trpt" -j)

@@ -537,7 +537,7 @@ static int wanted(const char *name)
 
 static void stats(void)
 {
-	/* 4.4BSD's order: tcp, udp, ip, icmp. */
+	/* 4.4BSD's order: tcp, udp, ip, icmp, igmp. */
 	if (wanted("tcp"))
 		tcp_stats();
 	if (wanted("udp"))
