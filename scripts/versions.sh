@@ -9,7 +9,7 @@ BINDGEN_VERSION=0.70.1                      # bindgen-cli from crates.io
 # Debian packages installed at whatever version bookworm has.
 DEB_PACKAGES="flex bison bc libelf-dev libssl-dev cpio kmod qemu-system-x86
   busybox-static iproute2 iputils-ping traceroute net-tools socat iperf3 python3 python3-scapy tshark
-  tcpdump gcc make curl netcat-openbsd nginx-light wrk libpcap-dev"
+  tcpdump gcc make curl netcat-openbsd nginx-light wrk libpcap-dev smcroute igmpproxy"
 
 TOOLS_DIR=${BSDINET_TOOLS_DIR:-/opt/bsdinet-tools}
 CACHE_DIR=${BSDINET_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bsdinet}

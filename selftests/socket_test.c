@@ -235,7 +235,7 @@ TEST_F(raw, unsupported_calls)
 	/* Options the book does not have (sockopt_test.c has the rest). */
 	EXPECT_EQ(-1, setsockopt(self->s, SOL_SOCKET, SO_PRIORITY, &v, sizeof(v)));
 	EXPECT_EQ(ENOPROTOOPT, errno);
-	EXPECT_EQ(-1, getsockopt(self->s, IPPROTO_IP, IP_MULTICAST_TTL, &v, &len));
+	EXPECT_EQ(-1, getsockopt(self->s, IPPROTO_IP, IP_PKTINFO, &v, &len));
 	EXPECT_EQ(ENOPROTOOPT, errno);
 	/* Linux's interface ioctls must not reach Linux's interfaces
 	 * (SIOCGIFCONF itself never reaches a protocol: Linux answers it). */

@@ -35,8 +35,8 @@ check "sockprobe: raw, UDP and TCP sockets open" \
 check "/proc/bsdinet/ip has ips_total" grep -qE '^ips_total [0-9]+$' /proc/bsdinet/ip
 modes=$(stat -c '%n %a' /proc/bsdinet/* 2>&1)
 printf '%s\n' "$modes" | sed 's/^/# /'
-check "/proc/bsdinet has its 12 files, each read-only (0444)" \
-	test "$(grep -cE '/(ip|icmp|udp|mbuf|if|pcb|route|arp|rtstat|sl|tcp|tcp_debug) 444$' <<<"$modes") $(wc -l <<<"$modes")" = "12 12"
+check "/proc/bsdinet has its 18 files, each read-only (0444)" \
+	test "$(grep -cE '/(ip|icmp|udp|mbuf|if|pcb|route|arp|rtstat|sl|tcp|tcp_debug|igmp|mcast|ether_multi|mrt|vif|mfc) 444$' <<<"$modes") $(wc -l <<<"$modes")" = "18 18"
 check "/proc/bsdinet/tcp starts with tcps_connattempt and has tcps_listendrop" \
 	eval 'head -n 1 /proc/bsdinet/tcp | grep -qE "^tcps_connattempt [0-9]+$" && grep -qE "^tcps_listendrop [0-9]+$" /proc/bsdinet/tcp'
 check "/proc/bsdinet/tcp_debug has its header" \
@@ -89,8 +89,8 @@ printf '%s\n' "$out" | head -n 8 | sed 's/^/# /'
 check "netstat -s -p tcp: BSD's tcp statistics" \
 	test "$(head -n 3 <<<"$out" | sed -E 's/[0-9]+/N/g; s/(packet|byte)s?/\1s/g' | tr '\t\n' '>|')" = \
 	"tcp:|>N packets sent|>>N data packets (N bytes)|"
-check "netstat -s: tcp comes first, then udp, ip, icmp" \
-	test "$("$tools/netstat" -s | grep -E '^[a-z]+:$' | tr -d '\n')" = "tcp:udp:ip:icmp:"
+check "netstat -s: tcp comes first, then udp, ip, icmp, igmp (4.4BSD's order)" \
+	test "$("$tools/netstat" -s | grep -E '^[a-z]+:$' | tr -d '\n')" = "tcp:udp:ip:icmp:igmp:"
 
 # trpt: the trace ring (empty unless a socket has SO_DEBUG).
 out=$("$tools/trpt" -j)

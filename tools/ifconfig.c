@@ -137,6 +137,22 @@ static void show_ether(const char *name)
 	free(buf);
 }
 
+/* The groups the interface is in (/proc/bsdinet/mcast; rows of
+ * "interface group refcount timer lastreporter"), one line each. */
+static void show_groups(const char *name)
+{
+	FILE *f = fopen("/proc/bsdinet/mcast", "r");
+	char line[256], ifn[64], group[64];
+	unsigned int refs;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %63s %u", ifn, group, &refs) == 3 && !strcmp(ifn, name))
+			printf("\tgroup %s refs %u\n", group, refs);
+	fclose(f);
+}
+
 static void show(const char *name)
 {
 	struct bsdinet_ifreq r;
@@ -183,6 +199,7 @@ static void show(const char *name)
 			printf(" --> %s", inet_ntop(AF_INET, &(struct in_addr){ sa_in(&q.bifr_addr).s_addr }, a, sizeof(a)));
 		printf("\n");
 	}
+	show_groups(name);
 }
 
 static void show_all(void)

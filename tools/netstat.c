@@ -48,7 +48,7 @@
 #define PROCDIR "/proc/bsdinet"
 
 static const char *procdir = PROCDIR;
-static int aflag, Aflag, iflag, mflag, rflag, sflag;
+static int aflag, Aflag, gflag, iflag, mflag, rflag, sflag;
 static const char *pflag;
 
 static void usage(void)
@@ -57,6 +57,7 @@ static void usage(void)
 		"usage: netstat [-aAn] [-p proto]\n"
 		"       netstat -s[s] [-p proto]\n"
 		"       netstat -i [-n]\n"
+		"       netstat -g [-s]\n"
 		"       netstat -m\n"
 		"       netstat -r [-n]\n");
 	exit(2);
@@ -302,6 +303,12 @@ static void inetprint(char *buf, size_t len, const char *addrport)
 		if (a_ || b_ || sflag <= 1)                               \
 			printf(m, a_, plural(a_), b_);                    \
 	} while (0)
+#define py(f, m)                                                          \
+	do {                                                              \
+		unsigned long long v_ = get(&c, f);                       \
+		if (v_ || sflag <= 1)                                     \
+			printf(m, v_, v_ != 1 ? "ies" : "y");             \
+	} while (0)
 #define p3(f, m)                                                          \
 	do {                                                              \
 		unsigned long long v_ = get(&c, f);                       \
@@ -392,6 +399,28 @@ static void udp_stats(void)
 	free(c.text);
 }
 
+/* 4.4BSD's igmp_stats(). */
+static void igmp_stats(void)
+{
+	struct counters c = counters("igmp");
+
+	printf("igmp:\n");
+	p("igps_rcv_total", "\t%llu message%s received\n");
+	p("igps_rcv_tooshort", "\t%llu message%s received with too few bytes\n");
+	p("igps_rcv_badsum", "\t%llu message%s received with bad checksum\n");
+	py("igps_rcv_queries", "\t%llu membership quer%s received\n");
+	py("igps_rcv_badqueries", "\t%llu membership quer%s received with invalid field(s)\n");
+	p("igps_rcv_reports", "\t%llu membership report%s received\n");
+	p("igps_rcv_badreports", "\t%llu membership report%s received with invalid field(s)\n");
+	p("igps_rcv_ourreports", "\t%llu membership report%s received for groups to which we belong\n");
+	p("igps_snd_reports", "\t%llu membership report%s sent\n");
+	/* bsdinet's: RFC 2236 and unknown types. */
+	py("igps_rcv_v2queries", "\t%llu version 2 quer%s received\n");
+	p("igps_snd_leaves", "\t%llu leave message%s sent\n");
+	p("igps_rcv_unknown", "\t%llu message%s of unknown type received\n");
+	free(c.text);
+}
+
 static void ip_stats(void)
 {
 	struct counters c = counters("ip");
@@ -470,11 +499,35 @@ static void icmp_stats(void)
 	free(c.text);
 }
 
+/* 4.4BSD's mrt_stats(). */
+static void mrt_stats(void)
+{
+	struct counters c = counters("mrt");
+
+	printf("multicast forwarding:\n");
+	p("mrts_mfc_lookups", "\t%llu multicast forwarding cache lookup%s\n");
+	p("mrts_mfc_misses", "\t%llu multicast forwarding cache miss%s\n");
+	p("mrts_upcalls", "\t%llu upcall%s to mrouted\n");
+	p("mrts_upq_ovflw", "\t%llu upcall queue overflow%s\n");
+	p("mrts_upq_sockfull", "\t%llu upcall%s dropped due to full socket buffer\n");
+	p("mrts_cache_cleanups", "\t%llu cache cleanup%s\n");
+	p("mrts_no_route", "\t%llu datagram%s with no route for origin\n");
+	p("mrts_bad_tunnel", "\t%llu datagram%s arrived with bad tunneling\n");
+	p("mrts_cant_tunnel", "\t%llu datagram%s could not be tunneled\n");
+	p("mrts_wrong_if", "\t%llu datagram%s arrived on wrong interface\n");
+	p("mrts_drop_sel", "\t%llu datagram%s selectively dropped\n");
+	p("mrts_q_overflow", "\t%llu datagram%s dropped due to queue overflow\n");
+	p("mrts_pkt2large", "\t%llu datagram%s dropped for being too large\n");
+	p("mrts_ttl_thresh", "\t%llu datagram%s below the TTL threshold (bsdinet)\n");
+	free(c.text);
+}
+
 #undef p
 #undef p1
 #undef p2
 #undef p2a
 #undef p3
+#undef py
 
 /* Whether -p allows protocol `name`. */
 static int wanted(const char *name)
@@ -484,7 +537,7 @@ static int wanted(const char *name)
 
 static void stats(void)
 {
-	/* 4.4BSD's order: tcp, udp, ip, icmp. */
+	/* 4.4BSD's order: tcp, udp, ip, icmp, igmp. */
 	if (wanted("tcp"))
 		tcp_stats();
 	if (wanted("udp"))
@@ -493,6 +546,63 @@ static void stats(void)
 		ip_stats();
 	if (wanted("icmp"))
 		icmp_stats();
+	if (wanted("igmp"))
+		igmp_stats();
+}
+
+/* ---- netstat -g: group memberships, and multicast routing ---- */
+
+/* The vif table and the forwarding cache (4.4BSD's mroutepr()), when
+ * the stack has them. */
+static void mroutepr(void)
+{
+	struct table v, m;
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/vif", procdir);
+	if (access(path, F_OK))
+		return;
+	v = table("vif");
+	printf("\nVirtual Interface Table\n Vif   Thresh   Rate_limit   Local-Address   Remote-Address   Pkts_in   Pkts_out\n");
+	for (int r = 0; r < v.nrow; r++)
+		printf(" %3s   %6s   %10s   %-15s %-15s  %8s   %8s\n", field(&v, r, "vif"),
+		       field(&v, r, "threshold"), field(&v, r, "rate_limit"), field(&v, r, "local"),
+		       field(&v, r, "remote"), field(&v, r, "pkt_in"), field(&v, r, "pkt_out"));
+	if (!v.nrow)
+		printf(" (no vifs)\n");
+	m = table("mfc");
+	printf("\nMulticast Forwarding Cache\n Origin          Group            Parent   Pkts   Waiting   TTLs\n");
+	for (int r = 0; r < m.nrow; r++)
+		printf(" %-15s %-15s  %6s %6s %9s   %s\n", field(&m, r, "origin"), field(&m, r, "group"),
+		       field(&m, r, "parent"), field(&m, r, "pkt_cnt"), field(&m, r, "waiting"),
+		       field(&m, r, "ttls"));
+	if (!m.nrow)
+		printf(" (no entries)\n");
+	free(v.text);
+	free(v.row);
+	free(m.text);
+	free(m.row);
+}
+
+static void mcastpr(void)
+{
+	struct table t = table("mcast");
+	struct table e = table("ether_multi");
+
+	printf("Group Memberships\n%-8s %-15s %5s %5s\n", "Iface", "Group", "Refs", "Timer");
+	for (int r = 0; r < t.nrow; r++)
+		printf("%-8s %-15s %5s %5s\n", field(&t, r, "interface"), field(&t, r, "group"),
+		       field(&t, r, "refcount"), field(&t, r, "timer"));
+	printf("\nLink-layer Multicast Addresses\n%-8s %-17s %-17s %5s\n", "Iface", "Low",
+	       "High", "Refs");
+	for (int r = 0; r < e.nrow; r++)
+		printf("%-8s %-17s %-17s %5s\n", field(&e, r, "interface"), field(&e, r, "addrlo"),
+		       field(&e, r, "addrhi"), field(&e, r, "refcount"));
+	free(t.text);
+	free(t.row);
+	free(e.text);
+	free(e.row);
+	mroutepr();
 }
 
 /* ---- netstat [-a]: the sockets ---- */
@@ -710,10 +820,11 @@ int main(int argc, char **argv)
 	const char *env = getenv("BSDINET_PROCDIR");
 	int c;
 
-	while ((c = getopt(argc, argv, "aAimnp:rs")) != -1) {
+	while ((c = getopt(argc, argv, "aAgimnp:rs")) != -1) {
 		switch (c) {
 		case 'a': aflag = 1; break;
 		case 'A': Aflag = 1; break;
+		case 'g': gflag = 1; break;
 		case 'i': iflag = 1; break;
 		case 'm': mflag = 1; break;
 		case 'n': break;
@@ -726,7 +837,7 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	if (pflag && strcmp(pflag, "tcp") && strcmp(pflag, "udp") && strcmp(pflag, "ip") &&
-	    strcmp(pflag, "icmp") && strcmp(pflag, "raw")) {
+	    strcmp(pflag, "icmp") && strcmp(pflag, "igmp") && strcmp(pflag, "raw")) {
 		fprintf(stderr, "netstat: %s: unknown or uninstrumented protocol\n", pflag);
 		exit(2);
 	}
@@ -739,7 +850,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "netstat: %s: %s\n", procdir, strerror(errno));
 		exit(1);
 	}
-	if (mflag)
+	if (gflag && sflag)
+		mrt_stats();
+	else if (gflag)
+		mcastpr();
+	else if (mflag)
 		mbpr();
 	else if (iflag)
 		intpr();

@@ -121,6 +121,24 @@ pub struct Stack {
     /// Upcall arguments of sockets whose owner gets SIGURG once the
     /// current request returns (`sohasoutofband`'s `gsignal`).
     sigurgs: Vec<usize>,
+    /// Group memberships of the interfaces (`in_multihead`), by index.
+    pub in_multi: Slab<crate::bsd::netinet::in_mcast::InMulti>,
+    /// Changes to the Linux devices' multicast filters that the
+    /// platform has yet to make (`if_mcreq`): what the book's drivers do
+    /// when SIOCADDMULTI answers ENETRESET.
+    pub if_mcreqs: Vec<crate::bsd::net::if_::McReq>,
+    /// IGMP statistics (`igmpstat`).
+    pub igmpstat: crate::bsd::netinet::igmp::Igmpstat,
+    /// IGMP's timers and querier memory.
+    pub igmp: crate::bsd::netinet::igmp::IgmpVars,
+    /// Whether IGMP answers version-2 queriers by RFC 2236
+    /// (`net.bsdinet.igmp.v2`; off gives the book's IGMPv1 only).
+    pub igmp_v2: bool,
+    /// The multicast routing daemon's socket (`ip_mrouter`), if one did
+    /// MRT_INIT.
+    pub ip_mrouter: Option<usize>,
+    /// Multicast routing: vifs, the forwarding cache and `mrtstat`.
+    pub mrt: crate::bsd::netinet::ip_mroute::Mrt,
     /// The BPF descriptors (`net/bpf.c`).
     pub bpf: crate::bsd::net::bpf::Bpf,
     /// Invariants found broken (`Stack::bug`): a stale index met by an
@@ -206,11 +224,19 @@ impl Stack {
             ticks: 0,
             wakeups: Vec::new(),
             sigurgs: Vec::new(),
+            in_multi: Slab::new(),
+            if_mcreqs: Vec::new(),
+            igmpstat: Default::default(),
+            igmp: Default::default(),
+            igmp_v2: true,
+            ip_mrouter: None,
+            mrt: Default::default(),
             bpf: Default::default(),
             invariant_failures: 0,
             spares: Spares::new(),
         };
         st.tcp.tcp_iss_secret = core::array::from_fn(|_| crate::platform::random_u32());
+        crate::bsd::netinet::igmp::igmp_init(&mut st);
         st
     }
 

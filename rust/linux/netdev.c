@@ -45,6 +45,10 @@ struct bsdinet_netdev {
 	atomic_t rx_drops;	/* not yet counted in the interface's ifi_iqdrops */
 	atomic_t tx_errors;	/* not yet counted in its ifi_oerrors */
 	atomic_t bpf_promisc;	/* BPF descriptors in BIOCPROMISC (bpf.c) */
+	atomic_t allmulti_want;	/* the stack's all-multicast count (vifs) */
+	int allmulti_set;	/* what dev_set_allmulti() was given, under rtnl */
+	bool mc_closed;		/* unhooked: allmulti_set given back, under rtnl */
+	struct work_struct mc_work;	/* applies allmulti_want under rtnl */
 };
 
 /*
@@ -299,6 +303,55 @@ void bsdinet_tx_flush(struct bsdinet_vnet *vn)
 	}
 }
 
+/*
+ * The all-multicast count needs rtnl, which the stack's lock may not
+ * take (rtnl comes first): a work item applies the stack's count. It
+ * holds a reference to @nd; once unhooked it does nothing.
+ */
+static struct workqueue_struct *bsdinet_mc_wq;	/* drained at module exit */
+
+static void bsdinet_mc_work_fn(struct work_struct *work)
+{
+	struct bsdinet_netdev *nd = container_of(work, struct bsdinet_netdev, mc_work);
+	int want;
+
+	rtnl_lock();
+	want = atomic_read(&nd->allmulti_want);
+	if (!nd->mc_closed && want != nd->allmulti_set &&
+	    !dev_set_allmulti(nd->dev, want - nd->allmulti_set))
+		nd->allmulti_set = want;
+	rtnl_unlock();
+	bsdinet_netdev_put(nd);
+}
+
+/*
+ * Under the stack lock, for an attached device: the stack's multicast
+ * filter changes (SIOCADDMULTI's ENETRESET in the book's drivers).
+ * dev_mc_add/dev_mc_del take only the device's address-list lock;
+ * the address is counted as Linux counts its own users of it.
+ */
+void bsdinet_netdev_mc(struct bsdinet_netdev *nd, int op, const u8 *addr)
+{
+	switch (op) {
+	case BSDINET_MC_ADD:
+		dev_mc_add(nd->dev, addr);
+		break;
+	case BSDINET_MC_DEL:
+		dev_mc_del(nd->dev, addr);
+		break;
+	case BSDINET_MC_ALLMULTI_ON:
+	case BSDINET_MC_ALLMULTI_OFF:
+		if (op == BSDINET_MC_ALLMULTI_ON)
+			atomic_inc(&nd->allmulti_want);
+		else
+			atomic_dec_if_positive(&nd->allmulti_want);
+		refcount_inc(&nd->ref);
+		if (!queue_work(bsdinet_mc_wq, &nd->mc_work))
+			bsdinet_netdev_put(nd);
+		break;
+	}
+}
+
 /* Takes device @name of @net, with a reference, as a future interface. */
 int bsdinet_netdev_open(struct net *net, const char *name, struct bsdinet_netdev **ndp)
 {
@@ -316,6 +369,7 @@ int bsdinet_netdev_open(struct net *net, const char *name, struct bsdinet_netdev
 	skb_queue_head_init(&nd->rxq);
 	__skb_queue_head_init(&nd->batch);
 	INIT_WORK(&nd->rx_work, bsdinet_rx_work_fn);
+	INIT_WORK(&nd->mc_work, bsdinet_mc_work_fn);
 	*ndp = nd;
 	return 0;
 }
@@ -407,6 +461,11 @@ int bsdinet_netdev_hook(struct bsdinet_netdev *nd)
 void bsdinet_netdev_unhook(struct bsdinet_netdev *nd)
 {
 	netdev_rx_handler_unregister(nd->dev);
+	/* The all-multicast count the stack set goes back. */
+	nd->mc_closed = true;
+	if (nd->allmulti_set)
+		dev_set_allmulti(nd->dev, -nd->allmulti_set);
+	nd->allmulti_set = 0;
 }
 
 void bsdinet_rtnl_lock(void)
@@ -461,7 +520,15 @@ static struct notifier_block bsdinet_netdev_nb = {
 
 int bsdinet_netdev_init(void)
 {
-	return register_netdevice_notifier(&bsdinet_netdev_nb);
+	int err;
+
+	bsdinet_mc_wq = alloc_workqueue("bsdinet_mc", 0, 0);
+	if (!bsdinet_mc_wq)
+		return -ENOMEM;
+	err = register_netdevice_notifier(&bsdinet_netdev_nb);
+	if (err)
+		destroy_workqueue(bsdinet_mc_wq);
+	return err;
 }
 
 /*
@@ -471,6 +538,7 @@ int bsdinet_netdev_init(void)
 void bsdinet_netdev_exit(void)
 {
 	unregister_netdevice_notifier(&bsdinet_netdev_nb);
+	destroy_workqueue(bsdinet_mc_wq);	/* runs what is queued */
 }
 
 /*

@@ -30,7 +30,14 @@ struct bsdinet_netdev_info {
 #define BSDINET_NETDEV_ADDR	0x4
 #define BSDINET_NETDEV_NAME	0x8
 
+/* bsdinet_netdev_mc()'s operations. */
+#define BSDINET_MC_ADD		0
+#define BSDINET_MC_DEL		1
+#define BSDINET_MC_ALLMULTI_ON	2
+#define BSDINET_MC_ALLMULTI_OFF	3
+
 /* In netdev.c. */
+void bsdinet_netdev_mc(struct bsdinet_netdev *nd, int op, const u8 *addr);
 int bsdinet_netdev_init(void);
 void bsdinet_netdev_exit(void);
 int bsdinet_netdev_open(struct net *net, const char *name, struct bsdinet_netdev **ndp);

@@ -29,7 +29,7 @@ use kernel::ffi::{c_char, c_int, c_uint};
 use kernel::prelude::*;
 
 use crate::bsd::kern::uipc_mbuf::{m_copydata, m_devget, Mbuf};
-use crate::bsd::net::if_::{if_detach, ifunit, IfKind, IfName};
+use crate::bsd::net::if_::{if_detach, ifunit, IfKind, IfName, McOp};
 use crate::bsd::net::if_ethersubr::{ether_ifattach, ether_input, if_link_state};
 use crate::bsd::net::if_tun::{tunattach, tuninput};
 use crate::bsd::stack::Stack;
@@ -122,6 +122,7 @@ extern "C" {
     ) -> *mut bindings::sk_buff;
     fn bsdinet_tx_free(skb: *mut bindings::sk_buff);
     fn bsdinet_tx(nd: *mut BsdinetNetdev, skb: *mut bindings::sk_buff) -> c_int;
+    fn bsdinet_netdev_mc(nd: *mut BsdinetNetdev, op: c_int, addr: *const u8);
     fn bsdinet_rtnl_lock();
     fn bsdinet_rtnl_unlock();
 }
@@ -348,6 +349,21 @@ fn input(st: &mut Stack, nd: *mut BsdinetNetdev, frame: &[u8]) {
 /// empties once the lock is dropped; counts the frames the devices
 /// refused since the last call.
 pub(crate) fn if_start(st: &mut Stack) {
+    // The multicast filters first: a report for a group just joined
+    // should not wait for them, but the group's frames may follow.
+    st.take_mcreqs(|r| {
+        let (op, addr) = match r.op {
+            McOp::Add(a) => (0, a),
+            McOp::Del(a) => (1, a),
+            McOp::AllmultiOn => (2, [0; 6]),
+            McOp::AllmultiOff => (3, [0; 6]),
+        };
+        // SAFETY: the softc of an interface that had it when the request
+        // was queued: requests are taken before the lock is dropped, and
+        // detach frees a device only after a later hold of the lock, so
+        // the device is alive; `addr` lives across the call.
+        unsafe { bsdinet_netdev_mc(r.softc as *mut BsdinetNetdev, op, addr.as_ptr()) };
+    });
     for (_, ifp) in st.ifnet.iter_mut() {
         if ifp.if_softc != 0 && ifp.if_kind != IfKind::Slip {
             // SAFETY: the softc of an interface: an attached device.

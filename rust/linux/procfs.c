@@ -56,6 +56,9 @@ static const struct ctl_table bsdinet_icmp_table[] = {
 static const struct ctl_table bsdinet_udp_table[] = {
 	BSDINET_BOOL("checksum", udp_checksum),
 };
+static const struct ctl_table bsdinet_igmp_table[] = {
+	BSDINET_BOOL("v2", igmp_v2),
+};
 static const struct ctl_table bsdinet_socket_table[] = {
 	BSDINET_BOOL("send_clears_error", socket_send_clears_error),
 	BSDINET_INT("somaxconn", socket_somaxconn, SYSCTL_ONE, &bsdinet_somaxconn_max),
@@ -91,6 +94,7 @@ static const struct {
 	{ "net/bsdinet/udp", bsdinet_udp_table, ARRAY_SIZE(bsdinet_udp_table) },
 	{ "net/bsdinet/socket", bsdinet_socket_table, ARRAY_SIZE(bsdinet_socket_table) },
 	{ "net/bsdinet/tcp", bsdinet_tcp_table, ARRAY_SIZE(bsdinet_tcp_table) },
+	{ "net/bsdinet/igmp", bsdinet_igmp_table, ARRAY_SIZE(bsdinet_igmp_table) },
 };
 
 static void bsdinet_sysctl_exit(struct bsdinet_vnet *vn)

@@ -1,7 +1,8 @@
 //! `/proc/net/bsdinet/` of each namespace (and `/proc/bsdinet`, a symlink
 //! to it): the stack's statistics and tables as text, one read-only file
 //! each (`ip`, `icmp`, `udp`, `mbuf`, `if`, `pcb`, `route`, `arp`,
-//! `rtstat`, `sl`, `tcp`, `tcp_debug`). `procfs.c` makes the files and the
+//! `rtstat`, `sl`, `tcp`, `tcp_debug`, `igmp`, `mcast`, `ether_multi`,
+//! `mrt`, `vif`, `mfc`). `procfs.c` makes the files and the
 //! sysctls; their text, and its format, are `bsd/kern/kern_stats.rs`'s.
 //! `tools/netstat.c` reads them, and `tools/trpt.c` reads `tcp_debug`.
 

@@ -67,6 +67,7 @@ static int __net_init bsdinet_net_init(struct net *net)
 		.icmp_maskrepl = 1,
 		.udp_checksum = 1,
 		.socket_send_clears_error = 0,
+		.igmp_v2 = 1,	/* RFC 2236's rules (bsdinet's choice) */
 	};
 	/* somaxconn and TCP's: the Stack's own defaults (vnet.rs). */
 	bsdinet_sysctl_defaults(&vn->sysctl);

@@ -40,9 +40,10 @@ struct bsdinet_sysctl {
 	int tcp_iss_rfc6528;
 	int tcp_rfc5961;
 	int tcp_timer_walk;
+	int igmp_v2;		/* answer IGMPv2 queriers by RFC 2236 */
 };
 
-#define BSDINET_SYSCTL_DIRS 5	/* ip, icmp, udp, socket, tcp */
+#define BSDINET_SYSCTL_DIRS 6	/* ip, icmp, udp, socket, tcp, igmp */
 
 /*
  * A network namespace's bsdinet, in its net_generic() slot from the

@@ -50,6 +50,7 @@ struct Sysctl {
     tcp_iss_rfc6528: c_int,
     tcp_rfc5961: c_int,
     tcp_timer_walk: c_int,
+    igmp_v2: c_int,
 }
 
 /// Milliseconds in a slow tick (500: `PR_SLOWHZ` ticks a second).
@@ -197,6 +198,7 @@ impl Vnet {
             st.ipport_randomized = v(core::ptr::addr_of!((*s).ip_portrange_randomized)) != 0;
             st.icmpmaskrepl = v(core::ptr::addr_of!((*s).icmp_maskrepl)) != 0;
             st.udpcksum = v(core::ptr::addr_of!((*s).udp_checksum)) != 0;
+            st.igmp_v2 = v(core::ptr::addr_of!((*s).igmp_v2)) != 0;
             st.sosend_clears_error = v(core::ptr::addr_of!((*s).socket_send_clears_error)) != 0;
             st.somaxconn = v(core::ptr::addr_of!((*s).socket_somaxconn)).max(1);
             st.sb_max = (v(core::ptr::addr_of!((*s).socket_maxsockbuf)).max(0) as usize)

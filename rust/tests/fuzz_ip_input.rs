@@ -2076,7 +2076,7 @@ fn ip_fragment_frees_the_fragment_it_was_building() {
     let m = m_devget(&mut st.mbpool, &b, 0, None).unwrap();
     // Room for a fragment's header mbuf, not for the one of its data.
     st.mbpool.nmbufs = st.mbpool.mbstat.m_mbufs + 1;
-    assert_eq!(ip_output(&mut st, m, None, 0), Err(ENOBUFS));
+    assert_eq!(ip_output(&mut st, m, None, 0, None), Err(ENOBUFS));
     st.mbpool.nmbufs = usize::MAX;
     st.softint();
     assert_eq!(st.mbpool.mbstat.m_mbufs, 0, "a fragment header leaked");

@@ -109,11 +109,17 @@ fn file_names_and_numbers() {
             "rtstat",
             "sl",
             "tcp",
-            "tcp_debug"
+            "tcp_debug",
+            "igmp",
+            "mcast",
+            "ether_multi",
+            "mrt",
+            "vif",
+            "mfc"
         ]
     );
     assert_eq!(StatsFile::from_index(-1), None);
-    assert_eq!(StatsFile::from_index(12), None);
+    assert_eq!(StatsFile::from_index(STATS_FILES.len() as i32), None);
     assert_eq!(StatsFile::from_index(i32::MAX), None);
     assert_eq!(StatsFile::from_name("tcpstat"), None);
 }

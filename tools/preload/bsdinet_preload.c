@@ -27,6 +27,15 @@
  * pointer faults here instead of returning EFAULT, since the family is
  * read before the call.
  *
+ * Multicast routing daemons (smcroute, igmpproxy) use Linux's MRT_*
+ * options (200 ...) and structures on their raw IGMP socket: setsockopt
+ * and getsockopt translate them to bsdinet's (BSDINET_MRT_*, 4.4BSD's
+ * vifctl and mfcctl). A vif given by Linux interface index
+ * (VIFF_USE_IFINDEX) gets the address bsdinet has on the interface of
+ * that name; register vifs (PIM) and MRT_TABLE and the other later
+ * options are ENOPROTOOPT. Upcalls need no translation: struct igmpmsg
+ * is the same.
+ *
  * BSDINET_PRELOAD_DEBUG=1 prints each mapping on stderr.
  */
 #define _GNU_SOURCE
@@ -41,6 +50,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/bsdinet.h>
@@ -58,6 +72,7 @@
 	X(getsockname, int, (int, struct sockaddr *, socklen_t *))	\
 	X(getpeername, int, (int, struct sockaddr *, socklen_t *))	\
 	X(getsockopt, int, (int, int, int, void *, socklen_t *))	\
+	X(setsockopt, int, (int, int, int, const void *, socklen_t))	\
 	X(sendto, ssize_t, (int, const void *, size_t, int,		\
 			    const struct sockaddr *, socklen_t))	\
 	X(sendmsg, ssize_t, (int, const struct msghdr *, int))		\
@@ -480,9 +495,125 @@ EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 	return ret;
 }
 
+/* Linux's multicast routing options (<linux/mroute.h>). */
+#define LINUX_MRT_INIT		200
+#define LINUX_MRT_DONE		201
+#define LINUX_MRT_ADD_VIF	202
+#define LINUX_MRT_DEL_VIF	203
+#define LINUX_MRT_ADD_MFC	204
+#define LINUX_MRT_DEL_MFC	205
+#define LINUX_MRT_VERSION	206
+#define LINUX_MRT_ASSERT	207
+#define LINUX_MRT_MAX		215
+#define LINUX_VIFF_TUNNEL	0x1
+#define LINUX_VIFF_REGISTER	0x4
+#define LINUX_VIFF_USE_IFINDEX	0x8
+
+struct linux_vifctl {
+	unsigned short vifc_vifi;
+	unsigned char vifc_flags;
+	unsigned char vifc_threshold;
+	unsigned int vifc_rate_limit;
+	union {
+		uint32_t vifc_lcl_addr;
+		int vifc_lcl_ifindex;
+	};
+	uint32_t vifc_rmt_addr;
+};
+
+/* Linux's struct mfcctl starts as 4.4BSD's: origin, group, parent, ttls. */
+#define LINUX_MFCCTL_HEAD 42
+
+/* bsdinet's address on the interface whose Linux index is @ifindex. */
+static int ifindex_addr(int fd, int ifindex, uint32_t *addr)
+{
+	struct bsdinet_ifreq r;
+	char name[IF_NAMESIZE];
+
+	if (!if_indextoname(ifindex, name))
+		return -1;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.bifr_name, sizeof(r.bifr_name), "%s", name);
+	if (ioctl(fd, BSDINET_SIOCGIFADDR, &r) < 0)
+		return -1;
+	memcpy(addr, (char *)&r.bifr_addr + 4, 4);
+	return 0;
+}
+
+/* setsockopt of a Linux MRT_* option on a bsdinet socket. */
+static int mrt_setsockopt(int fd, int name, const void *val, socklen_t len)
+{
+	struct bsdinet_vifctl vc;
+	struct bsdinet_mfcctl mc;
+	struct linux_vifctl lv;
+
+	switch (name) {
+	case LINUX_MRT_INIT:
+	case LINUX_MRT_DONE:
+	case LINUX_MRT_ASSERT:
+		DBG("setsockopt(%d, MRT %d) -> BSDINET_MRT %d", fd, name, name - 200 + BSDINET_MRT_INIT);
+		return real_setsockopt(fd, IPPROTO_IP, name - 200 + BSDINET_MRT_INIT, val, len);
+	case LINUX_MRT_ADD_VIF:
+	case LINUX_MRT_DEL_VIF:
+		if (!val || len < sizeof(lv)) {
+			errno = EINVAL;
+			return -1;
+		}
+		memcpy(&lv, val, sizeof(lv));
+		if (lv.vifc_flags & LINUX_VIFF_REGISTER) {
+			errno = EOPNOTSUPP;
+			return -1;
+		}
+		memset(&vc, 0, sizeof(vc));
+		vc.vifc_vifi = lv.vifc_vifi;
+		vc.vifc_flags = lv.vifc_flags & LINUX_VIFF_TUNNEL ? BSDINET_VIFF_TUNNEL : 0;
+		vc.vifc_threshold = lv.vifc_threshold;
+		vc.vifc_rmt_addr = lv.vifc_rmt_addr;
+		vc.vifc_lcl_addr = lv.vifc_lcl_addr;
+		if ((lv.vifc_flags & LINUX_VIFF_USE_IFINDEX) && name == LINUX_MRT_ADD_VIF &&
+		    ifindex_addr(fd, lv.vifc_lcl_ifindex, &vc.vifc_lcl_addr) < 0) {
+			errno = EADDRNOTAVAIL;
+			return -1;
+		}
+		DBG("setsockopt(%d, MRT %s_VIF %u) -> bsdinet vifctl", fd,
+		    name == LINUX_MRT_ADD_VIF ? "ADD" : "DEL", vc.vifc_vifi);
+		return real_setsockopt(fd, IPPROTO_IP, name - 200 + BSDINET_MRT_INIT, &vc, sizeof(vc));
+	case LINUX_MRT_ADD_MFC:
+	case LINUX_MRT_DEL_MFC:
+		if (!val || len < LINUX_MFCCTL_HEAD) {
+			errno = EINVAL;
+			return -1;
+		}
+		memset(&mc, 0, sizeof(mc));
+		memcpy(&mc, val, LINUX_MFCCTL_HEAD);
+		DBG("setsockopt(%d, MRT %s_MFC) -> bsdinet mfcctl", fd,
+		    name == LINUX_MRT_ADD_MFC ? "ADD" : "DEL");
+		return real_setsockopt(fd, IPPROTO_IP, name - 200 + BSDINET_MRT_INIT, &mc, sizeof(mc));
+	default:
+		DBG("setsockopt(%d, MRT %d): not in bsdinet", fd, name);
+		errno = ENOPROTOOPT;
+		return -1;
+	}
+}
+
+EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	NEED(setsockopt, -1);
+	if (level == IPPROTO_IP && name >= LINUX_MRT_INIT && name <= LINUX_MRT_MAX && is_bsd(fd))
+		return mrt_setsockopt(fd, name, val, len);
+	return real_setsockopt(fd, level, name, val, len);
+}
+
 EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
 	NEED(getsockopt, -1);
+	if (level == IPPROTO_IP && name >= LINUX_MRT_INIT && name <= LINUX_MRT_MAX && is_bsd(fd)) {
+		if (name != LINUX_MRT_VERSION && name != LINUX_MRT_ASSERT) {
+			errno = ENOPROTOOPT;
+			return -1;
+		}
+		return real_getsockopt(fd, level, name - 200 + BSDINET_MRT_INIT, val, len);
+	}
 	int ret = real_getsockopt(fd, level, name, val, len);
 	if (ret == 0 && level == SOL_SOCKET && name == SO_DOMAIN && val && len &&
 	    *len >= sizeof(int)) {

@@ -121,6 +121,10 @@ struct bsdinet_ifconf {
 #define BSDINET_SIOCGIFNETMASK	_IOWR('i', 37, struct bsdinet_ifreq)
 #define BSDINET_SIOCGIFMTU	_IOWR('i', 51, struct bsdinet_ifreq)
 #define BSDINET_SIOCSIFMTU	_IOW('i', 52, struct bsdinet_ifreq)
+/* Receive a group on an interface (bifr_addr: the group, or INADDR_ANY
+ * for all of them), and stop; CAP_NET_ADMIN. */
+#define BSDINET_SIOCADDMULTI	_IOW('i', 49, struct bsdinet_ifreq)
+#define BSDINET_SIOCDELMULTI	_IOW('i', 50, struct bsdinet_ifreq)
 
 /*
  * Linux network devices as bsdinet interfaces (BSD's SIOCIFCREATE and
@@ -204,8 +208,9 @@ struct bsdinet_ifconf {
  *	IPPROTO_IP: IP_OPTIONS (at most 40 bytes; read back as set),
  *	IP_TOS (0..255), IP_TTL (1..255, or -1 for the default),
  *	IP_RECVOPTS, IP_RETOPTS (4.4BSD's IP_RECVRETOPTS),
- *	BSDINET_IP_RECVDSTADDR, and IP_HDRINCL on raw sockets. Multicast
- *	options are ENOPROTOOPT until multicast is built.
+ *	BSDINET_IP_RECVDSTADDR, and IP_HDRINCL on raw sockets; the
+ *	multicast options of chapter 12 (below), and on a raw IGMP socket
+ *	the multicast routing daemon's BSDINET_MRT_* (below).
  *
  * An int option needs 4 bytes or more (EINVAL otherwise); getsockopt cuts
  * a value short to the caller's optlen.
@@ -218,6 +223,89 @@ struct bsdinet_ifconf {
  * netfilter's 64..131, MRT_* 200..213, IP_VS from 1152).
  */
 #define BSDINET_IP_RECVDSTADDR	1007
+
+/*
+ * Multicast (chapter 12), with Linux's option numbers (<netinet/in.h>),
+ * level IPPROTO_IP, on UDP and raw sockets:
+ *	IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP  struct ip_mreq { group,
+ *		address of the interface (INADDR_ANY: the route's to the
+ *		group) }, or struct ip_mreqn whose imr_ifindex, when not 0,
+ *		is bsdinet's interface index (/proc/bsdinet/if's "index").
+ *		EINVAL: not a class D group, or shorter than ip_mreq;
+ *		EADDRNOTAVAIL: no such interface, or it cannot multicast,
+ *		or (drop) not a member; EADDRINUSE: a member already;
+ *		ETOOMANYREFS: more than 20 groups on one socket.
+ *	IP_MULTICAST_IF  struct in_addr (or ip_mreqn): the interface to send
+ *		on; INADDR_ANY: routing's choice. EADDRNOTAVAIL as above.
+ *	IP_MULTICAST_TTL  unsigned char or int, 0..255 (-1: 1, the default)
+ *	IP_MULTICAST_LOOP  unsigned char or int: loop a copy back when this
+ *		host is in the group (default 1)
+ * getsockopt gives TTL and LOOP as an int, or as one byte when optlen is
+ * less than an int; IP_ADD/DROP_MEMBERSHIP cannot be read (EOPNOTSUPP).
+ */
+
+/*
+ * Multicast routing (chapter 14): the routing daemon's options on a raw
+ * IGMP socket (socket(AF_BSDINET, SOCK_RAW, IPPROTO_IGMP)), level
+ * IPPROTO_IP, with 4.4BSD's structures; 1000 + the book's numbers, clear
+ * of Linux's MRT_* (200...), whose structures differ (the LD_PRELOAD
+ * library translates Linux's). They need CAP_NET_ADMIN (EACCES), and all
+ * but MRT_INIT must come from the socket that did MRT_INIT (EACCES).
+ * Closing that socket is MRT_DONE.
+ *	BSDINET_MRT_INIT	int 1: this socket is the daemon's (EADDRINUSE:
+ *				there is one; EOPNOTSUPP: not raw IGMP)
+ *	BSDINET_MRT_DONE	end: every vif and cache entry goes
+ *	BSDINET_MRT_ADD_VIF	struct bsdinet_vifctl (EINVAL: number >= 32;
+ *				EADDRINUSE: taken; EADDRNOTAVAIL: not our
+ *				address; EOPNOTSUPP: no multicast there)
+ *	BSDINET_MRT_DEL_VIF	struct bsdinet_vifctl (its number)
+ *	BSDINET_MRT_ADD_MFC	struct bsdinet_mfcctl: add or change an entry
+ *	BSDINET_MRT_DEL_MFC	struct bsdinet_mfcctl (ESRCH: no such entry)
+ *	BSDINET_MRT_VERSION	getsockopt, int: 0x0305
+ *	BSDINET_MRT_ASSERT	int: send IGMPMSG_WRONGVIF upcalls
+ * Upcalls are read from the socket (recvfrom, from the datagram's
+ * source) as struct bsdinet_igmpmsg, 20 bytes, whose second 8 bits are 0
+ * where an IGMP datagram's header has its protocol (2).
+ */
+#define BSDINET_MRT_INIT	1100
+#define BSDINET_MRT_DONE	1101
+#define BSDINET_MRT_ADD_VIF	1102
+#define BSDINET_MRT_DEL_VIF	1103
+#define BSDINET_MRT_ADD_MFC	1104
+#define BSDINET_MRT_DEL_MFC	1105
+#define BSDINET_MRT_VERSION	1106
+#define BSDINET_MRT_ASSERT	1107
+
+#define BSDINET_MAXVIFS		32
+#define BSDINET_VIFF_TUNNEL	0x1	/* IP-in-IP to vifc_rmt_addr */
+
+struct bsdinet_vifctl {
+	__u16 vifc_vifi;		/* 0..31 */
+	__u8 vifc_flags;		/* BSDINET_VIFF_TUNNEL */
+	__u8 vifc_threshold;		/* shown in /proc/bsdinet/vif */
+	__be32 vifc_lcl_addr;		/* our address: the interface */
+	__be32 vifc_rmt_addr;		/* a tunnel's other end */
+};
+
+struct bsdinet_mfcctl {
+	__be32 mfcc_origin;
+	__be32 mfcc_mcastgrp;
+	__u16 mfcc_parent;			/* the vif it must come in by */
+	__u8 mfcc_ttls[BSDINET_MAXVIFS];	/* per vif: forward when the
+						 * TTL is above it; 0 never */
+};
+
+#define BSDINET_IGMPMSG_NOCACHE		1	/* no cache entry */
+#define BSDINET_IGMPMSG_WRONGVIF	2	/* came in on another vif */
+
+struct bsdinet_igmpmsg {
+	__u32 unused1, unused2;
+	__u8 im_msgtype;
+	__u8 im_mbz;			/* 0 */
+	__u8 im_vif;			/* the vif it came in by (32: none) */
+	__u8 unused3;
+	__be32 im_src, im_dst;
+};
 
 /*
  * Control messages. recvmsg() on a UDP or raw socket delivers, at level

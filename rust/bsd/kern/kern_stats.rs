@@ -18,7 +18,8 @@
 //! come in the order below, but readers should look counters up by name
 //! and ignore names they do not know: new counters may be added anywhere.
 //!
-//! Table files (`if`, `pcb`, `route`, `sl`, `tcp_debug`) start with one header line naming
+//! Table files (`if`, `pcb`, `route`, `sl`, `tcp_debug`, `mcast`,
+//! `ether_multi`, `vif`, `mfc`) start with one header line naming
 //! the columns, then one row per line with as many fields as the header.
 //! Readers should find columns by their header names: new columns may be
 //! appended at the end of the rows.
@@ -45,6 +46,35 @@
 //!   (segments dropped for flags their state does not take); then `tcb.count` (TCP
 //!   control blocks in existence now) and `tcp_debug.entries` (entries in
 //!   the trace ring).
+//! - `igmp`: `struct igmpstat` (`netinet/igmp.rs`): the book's
+//!   `igps_rcv_total` ... `igps_snd_reports`, then bsdinet's
+//!   `igps_snd_leaves`, `igps_rcv_v2queries` and `igps_rcv_unknown`
+//!   (RFC 2236 leaves sent, v2 queries heard, messages of unknown type);
+//!   then `igmp_v2` (1 when v2 queriers are answered by RFC 2236).
+//! - `mcast`: columns `interface group refcount timer lastreporter`,
+//!   one row per group membership of an interface (`struct in_multi`,
+//!   `netinet/in_mcast.rs`): references held (sockets, addresses for
+//!   224.0.0.1, multicast routing), IGMP's report timer in 200 ms ticks
+//!   (0: none pending), and 1 when our report was the last one heard.
+//! - `ether_multi`: columns `interface addrlo addrhi refcount`, one row
+//!   per Ethernet multicast range an interface receives (`struct
+//!   ether_multi`); `addrlo` = `addrhi` for one group's address,
+//!   `01:00:5e:00:00:00`-`01:00:5e:7f:ff:ff` for all (a vif).
+//! - `mrt`: `struct mrtstat` (`netinet/ip_mroute.rs`): the book's
+//!   `mrts_mfc_lookups` ... `mrts_upq_sockfull`, then bsdinet's
+//!   `mrts_ttl_thresh` (copies held back by a vif's TTL threshold); then
+//!   `ip_mrouter` (1 while a routing daemon holds MRT_INIT), `mfc.count`
+//!   (cache entries) and `unresolved.count` (entries waiting for the
+//!   daemon).
+//! - `vif`: columns `vif flags threshold rate_limit local remote
+//!   interface pkt_in pkt_out bytes_in bytes_out`, one row per virtual
+//!   interface in use (`viftable[]`); `flags` in hex (`0x1`: a tunnel,
+//!   whose `remote` is the other end), `rate_limit` always 0 (none).
+//! - `mfc`: columns `origin group parent pkt_cnt byte_cnt wrong_if
+//!   waiting ttls`, one row per forwarding cache entry, then one per
+//!   unresolved (origin, group) with `parent` `-` and `waiting` the
+//!   datagrams held for the daemon's answer; `ttls` lists `vif:threshold`
+//!   for each vif the group goes out of, comma-separated, or `-`.
 //! - `arp`: FreeBSD's `struct arpstat` (`netinet/if_ether.rs`), with
 //!   `holddrops` (datagrams ARP's one-packet hold replaced).
 //! - `rtstat`: `struct rtstat` (`net/route.rs`), then `rtentries`
@@ -123,7 +153,7 @@ use crate::platform::Vec;
 
 /// The files, in the order of their numbers (`StatsFile as i32`), which
 /// the module uses to tell its `/proc` files apart.
-pub const STATS_FILES: [StatsFile; 12] = [
+pub const STATS_FILES: [StatsFile; 18] = [
     StatsFile::Ip,
     StatsFile::Icmp,
     StatsFile::Udp,
@@ -136,6 +166,12 @@ pub const STATS_FILES: [StatsFile; 12] = [
     StatsFile::Sl,
     StatsFile::Tcp,
     StatsFile::TcpDebug,
+    StatsFile::Igmp,
+    StatsFile::Mcast,
+    StatsFile::EtherMulti,
+    StatsFile::Mrt,
+    StatsFile::Vif,
+    StatsFile::Mfc,
 ];
 
 /// One file of statistics or of a table.
@@ -153,6 +189,12 @@ pub enum StatsFile {
     Sl = 9,
     Tcp = 10,
     TcpDebug = 11,
+    Igmp = 12,
+    Mcast = 13,
+    EtherMulti = 14,
+    Mrt = 15,
+    Vif = 16,
+    Mfc = 17,
 }
 
 impl StatsFile {
@@ -171,6 +213,12 @@ impl StatsFile {
             StatsFile::Sl => "sl",
             StatsFile::Tcp => "tcp",
             StatsFile::TcpDebug => "tcp_debug",
+            StatsFile::Igmp => "igmp",
+            StatsFile::Mcast => "mcast",
+            StatsFile::EtherMulti => "ether_multi",
+            StatsFile::Mrt => "mrt",
+            StatsFile::Vif => "vif",
+            StatsFile::Mfc => "mfc",
         }
     }
 
@@ -202,6 +250,12 @@ pub fn render(st: &Stack, which: StatsFile) -> Result<Vec<u8>> {
         StatsFile::Sl => sl_text(st, &mut out),
         StatsFile::Tcp => tcp_text(st, &mut out),
         StatsFile::TcpDebug => tcp_debug_text(st, &mut out),
+        StatsFile::Igmp => igmp_text(st, &mut out),
+        StatsFile::Mcast => mcast_text(st, &mut out),
+        StatsFile::EtherMulti => ether_multi_text(st, &mut out),
+        StatsFile::Mrt => mrt_text(st, &mut out),
+        StatsFile::Vif => vif_text(st, &mut out),
+        StatsFile::Mfc => mfc_text(st, &mut out),
     };
     // Formatting only fails when the buffer cannot grow.
     r.map_err(|_| ENOBUFS)?;
@@ -325,6 +379,151 @@ fn udp_text(st: &Stack, w: &mut Out) -> fmt::Result {
         udpps_pcbcachemiss,
         udps_opackets,
     );
+    Ok(())
+}
+
+fn igmp_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    let s = &st.igmpstat;
+    counters!(
+        w,
+        s,
+        igps_rcv_total,
+        igps_rcv_tooshort,
+        igps_rcv_badsum,
+        igps_rcv_queries,
+        igps_rcv_badqueries,
+        igps_rcv_reports,
+        igps_rcv_badreports,
+        igps_rcv_ourreports,
+        igps_snd_reports,
+        igps_snd_leaves,
+        igps_rcv_v2queries,
+        igps_rcv_unknown,
+    );
+    writeln!(w, "igmp_v2 {}", u8::from(st.igmp_v2))
+}
+
+/// The name of interface `ifp`, `?` if it is gone.
+fn ifname(st: &Stack, ifp: usize) -> Name<'_> {
+    static NONE: IfName = IfName([0; crate::bsd::sys::sockio::IFNAMSIZ]);
+    Name(st.ifnet.get(ifp).map_or(&NONE, |i| &i.if_name))
+}
+
+fn mcast_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    writeln!(w, "interface group refcount timer lastreporter")?;
+    for (_, m) in st.in_multi.iter() {
+        writeln!(
+            w,
+            "{} {} {} {} {}",
+            ifname(st, m.inm_ifp),
+            Dotted(m.inm_addr),
+            m.inm_refcount,
+            m.inm_timer,
+            u8::from(m.inm_lastreporter)
+        )?;
+    }
+    Ok(())
+}
+
+/// An Ethernet address, colon-separated hex.
+struct Mac([u8; 6]);
+
+impl fmt::Display for Mac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0;
+        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", a[0], a[1], a[2], a[3], a[4], a[5])
+    }
+}
+
+fn ether_multi_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    writeln!(w, "interface addrlo addrhi refcount")?;
+    for (_, ifp) in st.ifnet.iter() {
+        for e in ifp.ac_multiaddrs.iter() {
+            writeln!(
+                w,
+                "{} {} {} {}",
+                Name(&ifp.if_name),
+                Mac(e.enm_addrlo),
+                Mac(e.enm_addrhi),
+                e.enm_refcount
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn mrt_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    let s = &st.mrt.mrtstat;
+    counters!(
+        w,
+        s,
+        mrts_mfc_lookups,
+        mrts_mfc_misses,
+        mrts_upcalls,
+        mrts_no_route,
+        mrts_bad_tunnel,
+        mrts_cant_tunnel,
+        mrts_wrong_if,
+        mrts_upq_ovflw,
+        mrts_cache_cleanups,
+        mrts_drop_sel,
+        mrts_q_overflow,
+        mrts_pkt2large,
+        mrts_upq_sockfull,
+        mrts_ttl_thresh,
+    );
+    writeln!(w, "ip_mrouter {}", u8::from(st.ip_mrouter.is_some()))?;
+    writeln!(w, "mfc.count {}", st.mrt.mfctable.len())?;
+    writeln!(w, "unresolved.count {}", st.mrt.unres.len())
+}
+
+fn vif_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    writeln!(
+        w,
+        "vif flags threshold rate_limit local remote interface pkt_in pkt_out bytes_in bytes_out"
+    )?;
+    for (i, v) in st.mrt.viftable.iter().enumerate() {
+        let Some(v) = v else { continue };
+        writeln!(
+            w,
+            "{i} {:#x} {} 0 {} {} {} {} {} {} {}",
+            v.v_flags,
+            v.v_threshold,
+            Dotted(v.v_lcl_addr),
+            Dotted(v.v_rmt_addr),
+            ifname(st, v.v_ifp),
+            v.v_pkt_in,
+            v.v_pkt_out,
+            v.v_bytes_in,
+            v.v_bytes_out
+        )?;
+    }
+    Ok(())
+}
+
+fn mfc_text(st: &Stack, w: &mut Out) -> fmt::Result {
+    writeln!(w, "origin group parent pkt_cnt byte_cnt wrong_if waiting ttls")?;
+    for m in st.mrt.mfctable.iter() {
+        write!(
+            w,
+            "{} {} {} {} {} {} 0 ",
+            Dotted(m.mfc_origin),
+            Dotted(m.mfc_mcastgrp),
+            m.mfc_parent,
+            m.mfc_pkt_cnt,
+            m.mfc_byte_cnt,
+            m.mfc_wrong_if
+        )?;
+        let mut sep = "";
+        for (i, &t) in m.mfc_ttls.iter().enumerate().filter(|(_, &t)| t > 0) {
+            write!(w, "{sep}{i}:{t}")?;
+            sep = ",";
+        }
+        writeln!(w, "{}", if sep.is_empty() { "-" } else { "" })?;
+    }
+    for u in st.mrt.unres.iter() {
+        writeln!(w, "{} {} - 0 0 0 {} -", Dotted(u.origin), Dotted(u.group), u.pkts.len())?;
+    }
     Ok(())
 }
 

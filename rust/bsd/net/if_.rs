@@ -10,7 +10,7 @@ use crate::bsd::net::if_loop::looutput;
 use crate::bsd::net::if_sl::sloutput;
 use crate::bsd::net::if_tun::tunoutput;
 use crate::bsd::net::route::rt_ifdetach;
-use crate::bsd::netinet::in_::{in_ifscrub, InAddr, InIfaddr, SockaddrIn};
+use crate::bsd::netinet::in_::{InAddr, InIfaddr, SockaddrIn};
 use crate::bsd::stack::Stack;
 use crate::bsd::sys::errno::*;
 use crate::bsd::sys::sockio::*;
@@ -194,6 +194,40 @@ pub struct Ifnet {
     /// BPF's share of the interface, set by the driver's attach
     /// (`bpfattach`; the book's `if_bpf` points to the descriptors).
     pub if_bpf: Option<BpfIf>,
+    /// The Ethernet multicast addresses the interface receives
+    /// (`arpcom.ac_multiaddrs`, a list of `ether_multi`).
+    pub ac_multiaddrs: Vec<EtherMulti>,
+}
+
+/// One Ethernet multicast address range an interface receives (`struct
+/// ether_multi`): a single address, or every IP multicast address when
+/// SIOCADDMULTI named the wildcard (a multicast router's vif).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EtherMulti {
+    pub enm_addrlo: [u8; 6],
+    pub enm_addrhi: [u8; 6],
+    pub enm_refcount: u32,
+}
+
+/// What a Linux device's multicast filter must be told (`McReq`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum McOp {
+    /// Receive this address (`dev_mc_add`).
+    Add([u8; 6]),
+    /// No longer (`dev_mc_del`).
+    Del([u8; 6]),
+    /// Receive every multicast address, one more time
+    /// (`dev_set_allmulti(dev, 1)`).
+    AllmultiOn,
+    /// One time fewer (`dev_set_allmulti(dev, -1)`).
+    AllmultiOff,
+}
+
+/// A change to device `softc`'s multicast filter, for the platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct McReq {
+    pub softc: usize,
+    pub op: McOp,
 }
 
 impl Ifnet {
@@ -210,6 +244,7 @@ impl Ifnet {
             if_snd: Ifqueue::new(IFQ_MAXLEN),
             if_softc: 0,
             if_bpf: None,
+            ac_multiaddrs: Vec::new(),
         }
     }
 }
@@ -365,7 +400,54 @@ pub fn ifioctl(st: &mut Stack, so: usize, cmd: u32, data: &mut [u8], admin: bool
             st.ifp(ifp).if_data.ifi_mtu = mtu as u32;
             Ok(())
         }
+        SIOCADDMULTI | SIOCDELMULTI => {
+            if !admin {
+                return Err(EPERM);
+            }
+            let sin = sockaddr_at(data, u)?;
+            if sin.sin_family != crate::bsd::netinet::in_::AF_BSDINET {
+                return Err(EAFNOSUPPORT);
+            }
+            if cmd == SIOCADDMULTI {
+                if_addmulti(st, ifp, sin.sin_addr)
+            } else {
+                if_delmulti(st, ifp, sin.sin_addr)
+            }
+        }
         _ => usrreq(st, so, Pru::Control { cmd, data, ifp: Some(ifp), admin }),
+    }
+}
+
+/// SIOCADDMULTI to interface `ifp` for internet address `group` (the
+/// book's `(*ifp->if_ioctl)(ifp, SIOCADDMULTI, &ifr)`; the wildcard
+/// means every group): an Ethernet counts it in `ac_multiaddrs` and
+/// has its device's filter follow; lo0, SLIP lines and tun devices take
+/// every group and keep no list (the book's `loioctl` and `slioctl`
+/// accept any AF_INET address).
+pub fn if_addmulti(st: &mut Stack, ifp: usize, group: InAddr) -> Result {
+    match st.ifnet.get(ifp).map(|i| i.if_kind) {
+        Some(IfKind::Ether) => crate::bsd::net::if_ethersubr::ether_addmulti(st, ifp, group),
+        Some(_) => Ok(()),
+        None => Err(ENXIO),
+    }
+}
+
+/// SIOCDELMULTI, the undoing of `if_addmulti`.
+pub fn if_delmulti(st: &mut Stack, ifp: usize, group: InAddr) -> Result {
+    match st.ifnet.get(ifp).map(|i| i.if_kind) {
+        Some(IfKind::Ether) => crate::bsd::net::if_ethersubr::ether_delmulti(st, ifp, group),
+        Some(_) => Ok(()),
+        None => Err(ENXIO),
+    }
+}
+
+impl Stack {
+    /// Takes the pending changes to the devices' multicast filters, for
+    /// the platform to make (`dev_mc_add` ...), in order.
+    pub fn take_mcreqs(&mut self, mut f: impl FnMut(McReq)) {
+        while let Some(r) = self.if_mcreqs.remove(0) {
+            f(r);
+        }
     }
 }
 
@@ -448,9 +530,33 @@ pub fn if_detach(st: &mut Stack, ifp: usize) {
     }
     if_down(st, ifp);
     bpfdetach(st, ifp);
+    // Multicast routing's vifs on it, the sockets' memberships there,
+    // then each address (with its all-hosts membership).
+    crate::bsd::netinet::ip_mroute::mrt_ifdetach(st, ifp);
+    crate::bsd::netinet::in_mcast::in_pcbpurgeif(st, ifp);
     while let Some(ia) = st.in_ifaddr.iter().position(|ia| ia.ia_ifp == ifp) {
-        in_ifscrub(st, ia);
-        st.in_ifaddr.remove(ia);
+        crate::bsd::netinet::in_::in_ifaddr_remove(st, ia);
+    }
+    // Whatever membership is left (a bug) goes too, and the device's
+    // filter forgets every address the stack gave it.
+    loop {
+        let left = st.in_multi.iter().find(|(_, m)| m.inm_ifp == ifp).map(|(i, _)| i);
+        let Some(i) = left else { break };
+        st.bug("if_detach: membership left");
+        st.in_multi.remove(i);
+    }
+    let softc = st.ifp(ifp).if_softc;
+    if softc != 0 {
+        while let Some(enm) = st.ifp(ifp).ac_multiaddrs.pop() {
+            let op = if enm.enm_addrlo == enm.enm_addrhi {
+                McOp::Del(enm.enm_addrlo)
+            } else {
+                McOp::AllmultiOff
+            };
+            for _ in 0..enm.enm_refcount.min(1) {
+                let _ = st.if_mcreqs.push(McReq { softc, op });
+            }
+        }
     }
     rt_ifdetach(st, ifp);
     let (ipq, mp, ipstat) = (&mut st.ipq, &mut st.mbpool, &mut st.ipstat);

@@ -116,6 +116,71 @@ pub fn ether_map_ip_multicast(a: InAddr) -> EtherAddr {
     [0x01, 0x00, 0x5e, b[1] & 0x7f, b[2], b[3]]
 }
 
+/// The Ethernet address range of SIOCADDMULTI's internet address `a`
+/// (`ETHER_MAP_IP_MULTICAST`, or every IP multicast address for the
+/// wildcard); EADDRNOTAVAIL for anything but a group.
+fn ether_multi_range(a: InAddr) -> Result<(EtherAddr, EtherAddr)> {
+    if a.0 == 0 {
+        return Ok(([0x01, 0x00, 0x5e, 0, 0, 0], [0x01, 0x00, 0x5e, 0x7f, 0xff, 0xff]));
+    }
+    if !in_multicast(a) {
+        return Err(EADDRNOTAVAIL);
+    }
+    let e = ether_map_ip_multicast(a);
+    Ok((e, e))
+}
+
+/// SIOCADDMULTI on an Ethernet (`ether_addmulti`; book section 12.6):
+/// one more reference to the address range, or a new one, which the
+/// device's filter is told of (the book's ENETRESET to the driver).
+pub fn ether_addmulti(st: &mut Stack, ifp: usize, a: InAddr) -> Result {
+    let (lo, hi) = ether_multi_range(a)?;
+    let ifnet = st.ifp(ifp);
+    if let Some(enm) =
+        ifnet.ac_multiaddrs.iter_mut().find(|e| e.enm_addrlo == lo && e.enm_addrhi == hi)
+    {
+        enm.enm_refcount = enm.enm_refcount.saturating_add(1);
+        return Ok(());
+    }
+    st.if_mcreqs.reserve(1).map_err(|_| ENOBUFS)?;
+    let ifnet = st.ifp(ifp);
+    ifnet
+        .ac_multiaddrs
+        .push(EtherMulti { enm_addrlo: lo, enm_addrhi: hi, enm_refcount: 1 })
+        .map_err(|_| ENOBUFS)?;
+    let softc = ifnet.if_softc;
+    let op = if lo == hi { McOp::Add(lo) } else { McOp::AllmultiOn };
+    if softc != 0 {
+        let _ = st.if_mcreqs.push(McReq { softc, op }); // room was reserved
+    }
+    Ok(())
+}
+
+/// SIOCDELMULTI on an Ethernet (`ether_delmulti`): ENXIO when the range
+/// was never added; the last reference takes it off the device's filter.
+pub fn ether_delmulti(st: &mut Stack, ifp: usize, a: InAddr) -> Result {
+    let (lo, hi) = ether_multi_range(a)?;
+    let ifnet = st.ifp(ifp);
+    let i = ifnet
+        .ac_multiaddrs
+        .iter()
+        .position(|e| e.enm_addrlo == lo && e.enm_addrhi == hi)
+        .ok_or(ENXIO)?;
+    let enm = &mut ifnet.ac_multiaddrs[i];
+    enm.enm_refcount = enm.enm_refcount.saturating_sub(1);
+    if enm.enm_refcount > 0 {
+        return Ok(());
+    }
+    ifnet.ac_multiaddrs.remove(i);
+    let softc = ifnet.if_softc;
+    let op = if lo == hi { McOp::Del(lo) } else { McOp::AllmultiOff };
+    if softc != 0 && st.if_mcreqs.push(McReq { softc, op }).is_err() {
+        // The filter keeps the address: harmless, IP input filters too.
+        st.ifp(ifp).if_data.ifi_oerrors += 1;
+    }
+    Ok(())
+}
+
 /// Ethernet input (`ether_input`): `m` is a whole frame from interface
 /// `ifp`, header first. Counts it, marks link broadcasts and multicasts,
 /// strips the header and hands the packet to IP or ARP. Frames for other

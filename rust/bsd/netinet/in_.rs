@@ -1,6 +1,6 @@
 //! Internet addresses (`netinet/in.h`, `netinet/in.c`; book chapter 6).
 
-use crate::bsd::net::if_::{IFF_BROADCAST, IFF_LOOPBACK, IFF_POINTOPOINT};
+use crate::bsd::net::if_::{IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_POINTOPOINT};
 use crate::bsd::net::route::rtinit;
 use crate::bsd::netinet::if_ether::arp_ifinit;
 use crate::bsd::stack::Stack;
@@ -124,6 +124,9 @@ pub struct InIfaddr {
     pub ia_flags: u16,
     /// The interface's metric when the address was set (`ifa_metric`).
     pub ia_metric: i32,
+    /// The all-hosts membership this address holds on its interface
+    /// (joined by `in_ifinit` on a multicast interface).
+    pub ia_allhosts: Option<usize>,
 }
 
 /// `ia_flags`: the address has its interface route (`IFA_ROUTE`).
@@ -226,7 +229,7 @@ pub fn in_control(
     };
     let r = in_control_apply(st, cmd, data, ia);
     if r.is_err() && created {
-        st.in_ifaddr.remove(ia);
+        in_ifaddr_remove(st, ia);
     }
     r
 }
@@ -315,8 +318,7 @@ fn in_control_apply(st: &mut Stack, cmd: u32, data: &mut [u8], ia: usize) -> Res
             Ok(())
         }
         SIOCDIFADDR => {
-            in_ifscrub(st, ia);
-            st.in_ifaddr.remove(ia);
+            in_ifaddr_remove(st, ia);
             Ok(())
         }
         _ => Err(EOPNOTSUPP),
@@ -354,7 +356,29 @@ pub fn in_ifinit(st: &mut Stack, ia: usize, sin: SockaddrIn, scrub: bool) -> Res
         a.ia_broadaddr = InAddr(a.ia_subnet | !a.ia_subnetmask);
         a.ia_netbroadcast = InAddr(a.ia_net | !a.ia_netmask);
     }
-    in_ifroute(st, ia)
+    in_ifroute(st, ia)?;
+    // A multicast interface is in the all-hosts group (book figure
+    // 6.19's end); each address holds one reference, once.
+    if flags & IFF_MULTICAST != 0 && st.in_ifaddr[ia].ia_allhosts.is_none() {
+        let group = crate::bsd::netinet::in_mcast::INADDR_ALLHOSTS_GROUP;
+        st.in_ifaddr[ia].ia_allhosts =
+            crate::bsd::netinet::in_mcast::in_addmulti(st, group, ifp).ok();
+    }
+    Ok(())
+}
+
+/// Removes address `ia` (SIOCDIFADDR, or its interface going): its
+/// route, then its all-hosts membership.
+pub fn in_ifaddr_remove(st: &mut Stack, ia: usize) {
+    if ia >= st.in_ifaddr.len() {
+        return;
+    }
+    in_ifscrub(st, ia);
+    if let Some(a) = st.in_ifaddr.remove(ia) {
+        if let Some(inm) = a.ia_allhosts {
+            crate::bsd::netinet::in_mcast::in_delmulti(st, inm);
+        }
+    }
 }
 
 /// The route an address implies (`rtinit` from `in_ifinit` and

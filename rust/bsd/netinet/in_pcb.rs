@@ -100,6 +100,9 @@ pub struct Inpcb {
     /// The protocol's own control block (`inp_ppcb`): TCP's `tcpcb`, an
     /// index into the stack's `tcpcbs`.
     pub inp_ppcb: Option<usize>,
+    /// The multicast options (`inp_moptions`; chapter 12), absent while
+    /// all have their defaults.
+    pub inp_moptions: Option<crate::bsd::netinet::in_mcast::IpMoptions>,
     /// The cached route to the foreign address (`inp_route`): a route
     /// index holding a reference, given back by `in_pcbdetach`, when the
     /// foreign address changes, and on redirects (`in_rtchange`). TCP
@@ -129,6 +132,7 @@ impl Inpcb {
             inp_ip_tos: 0,
             inp_ip_p: 0,
             inp_ppcb: None,
+            inp_moptions: None,
             inp_route: None,
             inp_gencnt: 0,
             inp_links: [HashLink::default(); 2],
@@ -374,6 +378,7 @@ pub fn in_pcbdetach(st: &mut Stack, inp: usize) {
     link_remove(inpcbs, info, inp, PORT);
     info.ipi_count = info.ipi_count.saturating_sub(1);
     if let Some(pcb) = inpcbs.remove(inp) {
+        crate::bsd::netinet::in_mcast::ip_freemoptions(st, pcb.inp_moptions);
         let so = pcb.inp_socket;
         st.so(so).so_pcb = None;
         sofree(st, so);
@@ -523,6 +528,15 @@ pub fn in_pcbladdr(st: &mut Stack, inp: usize, sin: &mut SockaddrIn) -> Result<I
             if st.ifnet.get(ifp).is_some_and(|i| i.if_flags & IFF_LOOPBACK == 0) {
                 src = Some(ifa);
             }
+        }
+    }
+    // A group with IP_MULTICAST_IF set: that interface's address (book
+    // figure 22.28's end).
+    if crate::bsd::netinet::in_::in_multicast(faddr) {
+        let mifp =
+            st.inpcbs.get(inp).and_then(|p| p.inp_moptions).and_then(|i| i.imo_multicast_ifp);
+        if let Some(ia) = mifp.and_then(|i| st.in_ifaddr.iter().find(|ia| ia.ia_ifp == i)) {
+            src = Some(ia.ia_addr);
         }
     }
     // Else an interface at the other end or on the same net, else the

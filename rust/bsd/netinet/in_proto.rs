@@ -9,9 +9,11 @@
 use crate::bsd::kern::uipc_domain::{
     Domain, Protosw, PR_ADDR, PR_ATOMIC, PR_CONNREQUIRED, PR_WANTRCVD,
 };
+use crate::bsd::netinet::igmp::{igmp_fasttimo, igmp_input};
 use crate::bsd::netinet::in_::*;
 use crate::bsd::netinet::ip_icmp::icmp_input;
 use crate::bsd::netinet::ip_input::{ip_drain, ip_slowtimo};
+use crate::bsd::netinet::ip_mroute::{ipip_input, IPPROTO_IPIP};
 use crate::bsd::netinet::ip_output::ip_ctloutput;
 use crate::bsd::netinet::raw_ip::{rip_ctloutput, rip_input, rip_usrreq};
 use crate::bsd::netinet::tcp_input::tcp_input;
@@ -32,7 +34,7 @@ const RAW: Protosw = Protosw {
 };
 
 /// `inetsw[]`.
-pub static INETSW: [Protosw; 7] = [
+pub static INETSW: [Protosw; 8] = [
     Protosw {
         pr_name: "ip",
         pr_slowtimo: Some(ip_slowtimo),
@@ -65,9 +67,23 @@ pub static INETSW: [Protosw; 7] = [
     },
     Protosw { pr_protocol: IPPROTO_RAW, pr_name: "raw", ..RAW },
     Protosw { pr_protocol: IPPROTO_ICMP, pr_name: "icmp", pr_input: Some(icmp_input), ..RAW },
-    // IGMP's input comes with multicast (chapter 13); until then raw
-    // sockets see IGMP datagrams.
-    Protosw { pr_protocol: IPPROTO_IGMP, pr_name: "igmp", ..RAW },
+    // IGMP (chapter 13): its input, then the raw IGMP sockets (the
+    // multicast routing daemon's, whose MRT_* options are
+    // `ip_mrouter_cmd`'s).
+    Protosw {
+        pr_protocol: IPPROTO_IGMP,
+        pr_name: "igmp",
+        pr_input: Some(igmp_input),
+        pr_fasttimo: Some(igmp_fasttimo),
+        ..RAW
+    },
+    // IP-in-IP: multicast routing's tunnels (`ipip_input`), else raw.
+    Protosw {
+        pr_protocol: IPPROTO_IPIP as i32,
+        pr_name: "ipip",
+        pr_input: Some(ipip_input),
+        ..RAW
+    },
     // The raw wildcard: every other protocol number.
     Protosw { pr_protocol: 0, pr_name: "raw wildcard", ..RAW },
 ];

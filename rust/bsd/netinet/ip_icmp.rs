@@ -415,5 +415,5 @@ fn icmp_send(st: &mut Stack, mut m: Mbuf, opts: Option<&Ipoption>) {
         put16(b, hlen + ICMP_CKSUM_OFF, sum);
     }
     // Errors about our replies are not reported to anyone.
-    let _ = ip_output(st, m, opts, 0);
+    let _ = ip_output(st, m, opts, 0, None);
 }

@@ -8,11 +8,14 @@ use crate::bsd::kern::uipc_mbuf::*;
 use crate::bsd::net::if_::IFF_BROADCAST;
 use crate::bsd::net::route::{rtalloc, rtfree, RTF_DYNAMIC, RTF_GATEWAY, RTF_MODIFIED};
 use crate::bsd::netinet::in_::in_canforward;
+use crate::bsd::netinet::in_::IPPROTO_IGMP;
 use crate::bsd::netinet::in_::{in_broadcast, in_multicast, InAddr, INADDR_ANY, INADDR_BROADCAST};
 use crate::bsd::netinet::in_cksum::in_cksum;
+use crate::bsd::netinet::in_mcast::in_lookup_multi;
 use crate::bsd::netinet::in_proto::ip_protox;
 use crate::bsd::netinet::ip::*;
 use crate::bsd::netinet::ip_icmp::*;
+use crate::bsd::netinet::ip_mroute::ip_mforward;
 use crate::bsd::netinet::ip_options::{ip_dooptions, DoOpt};
 use crate::bsd::netinet::ip_output::*;
 use crate::bsd::stack::Stack;
@@ -137,7 +140,25 @@ pub fn ip_input(st: &mut Stack, m: Mbuf) {
     }
 
     let dst = get_addr(m.mtod(), IP_DST_OFF);
-    if !ip_ours(st, dst, rcvif) {
+    if in_multicast(dst) {
+        // A multicast router forwards a copy first (ip_mforward); IGMP is
+        // the router's own business. Then the datagram is ours only if
+        // we belong to the group on the interface it came in on (book
+        // figure 12.39).
+        let igmp = i32::from(m.mtod()[9]) == IPPROTO_IGMP;
+        if st.ip_mrouter.is_some() {
+            if ip_mforward(st, &m, rcvif) != 0 {
+                return drop_counted(st, m, |s| s.ips_cantforward += 1);
+            }
+            if !igmp {
+                st.ipstat.ips_forward += 1;
+            }
+        }
+        let router_igmp = igmp && st.ip_mrouter.is_some();
+        if !router_igmp && rcvif.is_none_or(|i| in_lookup_multi(st, dst, i).is_none()) {
+            return drop_counted(st, m, |s| s.ips_cantforward += 1);
+        }
+    } else if !ip_ours(st, dst, rcvif) {
         return ip_forward(st, m, false);
     }
 
@@ -249,7 +270,7 @@ fn ip_forward(st: &mut Stack, mut m: Mbuf, srcrt: bool) {
         }
     }
     let mtu = st.ifnet.get(rt_ifp).map_or(0, |i| i.if_data.ifi_mtu);
-    let error = ip_output(st, m, None, IP_FORWARDING | IP_ALLOWBROADCAST);
+    let error = ip_output(st, m, None, IP_FORWARDING | IP_ALLOWBROADCAST, None);
     let (ty, code, word) = match error {
         Ok(()) => {
             st.ipstat.ips_forward += 1;
@@ -282,6 +303,7 @@ fn ip_forward(st: &mut Stack, mut m: Mbuf, srcrt: bool) {
 /// came gets ICMP time exceeded in reassembly (RFC 1122 3.3.2; the book
 /// sends nothing).
 pub fn ip_slowtimo(st: &mut Stack) {
+    crate::bsd::netinet::ip_mroute::mrt_slowtimo(st);
     let (ipq, mp, ipstat) = (&mut st.ipq, &mut st.mbpool, &mut st.ipstat);
     let mut expired = ipq.ip_slowtimo(mp, ipstat);
     while let Some(m) = expired.pop() {

@@ -6,10 +6,14 @@
 //! in `ip_len` in host order, ours in network order.
 
 use crate::bsd::kern::uipc_mbuf::*;
-use crate::bsd::net::if_::{if_output, IFF_BROADCAST, IFF_UP};
+use crate::bsd::net::if_::{if_output, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_UP};
 use crate::bsd::net::route::{rtalloc, rtfree, RTF_BLACKHOLE, RTF_GATEWAY, RTF_LLINFO, RTF_REJECT};
-use crate::bsd::netinet::in_::{in_broadcast, InAddr, INADDR_ANY};
+use crate::bsd::netinet::in_::{in_broadcast, in_multicast, InAddr, INADDR_ANY};
 use crate::bsd::netinet::in_cksum::in_cksum;
+use crate::bsd::netinet::in_mcast::{
+    in_lookup_multi, ip_getmoptions, ip_mloopback, ip_setmoptions, IpMoptions,
+    IP_DEFAULT_MULTICAST_TTL,
+};
 use crate::bsd::netinet::ip::*;
 use crate::bsd::netinet::ip_options::{ip_insertoptions, ip_optcopy, Ipoption};
 use crate::bsd::stack::Stack;
@@ -79,9 +83,24 @@ pub fn ip_sum(h: &mut [u8], hlen: usize) {
 
 /// Sends the datagram in `m`, whose header the caller filled in (protocol,
 /// addresses, length, TTL, TOS; `ip_src` may be the wildcard), with
-/// options `opt`. `flags` are the IP_* flags above. The mbuf is consumed
-/// whatever happens.
-pub fn ip_output(st: &mut Stack, m: Mbuf, opt: Option<&Ipoption>, flags: u32) -> Result {
+/// options `opt` and, for a multicast destination, the socket's
+/// multicast options `imo`. `flags` are the IP_* flags above. The mbuf
+/// is consumed whatever happens.
+///
+/// A multicast datagram (book section 12.15) goes out on IP_MULTICAST_IF's
+/// interface, else on the route's; with the socket's TTL (1 without
+/// options; a raw IP_HDRINCL header keeps its own, as in Linux); a copy
+/// loops back when we are in the group and the socket did not turn
+/// IP_MULTICAST_LOOP off; a multicast router forwards one we originate;
+/// TTL 0 or lo0 send nothing on the wire. Unlike the book (as FreeBSD),
+/// IP_MULTICAST_IF's interface needs no route to the group.
+pub fn ip_output(
+    st: &mut Stack,
+    m: Mbuf,
+    opt: Option<&Ipoption>,
+    flags: u32,
+    imo: Option<&IpMoptions>,
+) -> Result {
     let mut m = m;
     let mut hlen = IP_HDRLEN;
     if let Some(opt) = opt.filter(|o| o.ipopt_len > 0) {
@@ -107,8 +126,15 @@ pub fn ip_output(st: &mut Stack, m: Mbuf, opt: Option<&Ipoption>, flags: u32) ->
     }
     let dst = get_addr(h, IP_DST_OFF);
 
-    // Route: directly attached network only, or the routing table.
-    let (ifp, ifa, next_hop) = if flags & IP_ROUTETOIF != 0 {
+    // Route: IP_MULTICAST_IF's interface, a directly attached network
+    // only, or the routing table.
+    let mcast = in_multicast(dst);
+    let mifp = if mcast { imo.and_then(|i| i.imo_multicast_ifp) } else { None };
+    let (ifp, ifa, next_hop) = if let Some(ifp) = mifp {
+        let ifa =
+            st.in_ifaddr.iter().find(|ia| ia.ia_ifp == ifp).map_or(INADDR_ANY, |ia| ia.ia_addr);
+        (ifp, ifa, dst)
+    } else if flags & IP_ROUTETOIF != 0 {
         match st.ifa_ifwithdstaddr(dst).or_else(|| st.ifa_ifwithnet(dst)) {
             Some(ia) => (ia.ia_ifp, ia.ia_addr, dst),
             None => {
@@ -161,6 +187,51 @@ pub fn ip_output(st: &mut Stack, m: Mbuf, opt: Option<&Ipoption>, flags: u32) ->
     if m.m_pkthdr().map(|ph| ph.len) != Some(ip_len) || hlen < IP_HDRLEN || hlen > ip_len {
         m_freem(&mut st.mbpool, m);
         return Err(EINVAL);
+    }
+
+    if mcast {
+        m.set_flags(M_MCAST);
+        let next_hop = dst;
+        if flags & IP_RAWOUTPUT == 0 {
+            let ttl = imo.map_or(IP_DEFAULT_MULTICAST_TTL, |i| i.imo_multicast_ttl);
+            if let Ok(h) = m_writable(&mut st.mbpool, &mut m) {
+                h[IP_TTL_OFF] = ttl;
+            }
+        }
+        if if_flags & IFF_MULTICAST == 0 {
+            st.ipstat.ips_noroute += 1;
+            m_freem(&mut st.mbpool, m);
+            return Err(ENETUNREACH);
+        }
+        let loop_ = imo.is_none_or(|i| i.imo_multicast_loop);
+        if loop_ && in_lookup_multi(st, dst, ifp).is_some() {
+            ip_mloopback(st, ifp, &m, hlen);
+        } else if st.ip_mrouter.is_some() && flags & IP_FORWARDING == 0 {
+            // A multicast router forwards what this host originates too,
+            // as though it had come in on the interface it leaves by (a
+            // looped copy is forwarded by its input instead).
+            if crate::bsd::netinet::ip_mroute::ip_mforward(st, &m, Some(ifp)) != 0 {
+                m_freem(&mut st.mbpool, m);
+                return Ok(());
+            }
+        }
+        // TTL 0 keeps it on this host; lo0 has had its copy.
+        let ttl = m.mtod().get(IP_TTL_OFF).copied().unwrap_or(0);
+        if ttl == 0 || if_flags & IFF_LOOPBACK != 0 {
+            m_freem(&mut st.mbpool, m);
+            return Ok(());
+        }
+        if if_flags & IFF_UP == 0 {
+            m_freem(&mut st.mbpool, m);
+            return Err(ENETDOWN);
+        }
+        if ip_len <= mtu {
+            if let Ok(h) = m_writable(&mut st.mbpool, &mut m) {
+                ip_sum(h, hlen);
+            }
+            return if_output(st, ifp, m, next_hop);
+        }
+        return ip_fragment(st, m, hlen, ifp, mtu, next_hop);
     }
 
     // A broadcast must be allowed by the interface and by the socket, and
@@ -346,6 +417,11 @@ pub const IP_DROP_MEMBERSHIP: i32 = 13;
 /// of every IPPROTO_IP option number Linux uses (1..52 IP_*, 64..131
 /// netfilter, 200..213 MRT_*, 1152.. IP_VS).
 pub const BSDINET_IP_RECVDSTADDR: i32 = 1000 + IP_RECVDSTADDR;
+/// `BSDINET_MRT_INIT` ... `BSDINET_MRT_ASSERT`: the multicast routing
+/// daemon's options, 1000 + the book's numbers (Linux's own MRT_* are
+/// 200 ... and take Linux's structures: the LD_PRELOAD library
+/// translates them).
+pub const BSDINET_MRT_BASE: i32 = 1000 + crate::bsd::netinet::ip_mroute::MRT_INIT;
 
 /// The book's name for Linux's IPPROTO_IP option number `name`
 /// (`linux/in.h`, the ABI bsdinet keeps), or `None` for an option
@@ -365,6 +441,7 @@ pub fn linux_ip_optname(name: i32) -> Option<i32> {
         35 => IP_ADD_MEMBERSHIP,
         36 => IP_DROP_MEMBERSHIP,
         BSDINET_IP_RECVDSTADDR => IP_RECVDSTADDR,
+        n if (BSDINET_MRT_BASE..=BSDINET_MRT_BASE + 7).contains(&n) => n - 1000,
         _ => return None,
     })
 }
@@ -442,14 +519,26 @@ pub fn ip_optundo(opt: &Ipoption, out: &mut [u8; MAX_IPOPTLEN + 4]) -> usize {
     n + 4
 }
 
+/// Whether `name` is one of chapter 12's multicast options.
+fn is_moption(name: i32) -> bool {
+    matches!(
+        name,
+        IP_MULTICAST_IF
+            | IP_MULTICAST_TTL
+            | IP_MULTICAST_LOOP
+            | IP_ADD_MEMBERSHIP
+            | IP_DROP_MEMBERSHIP
+    )
+}
+
 /// The socket options of level IPPROTO_IP for UDP and raw sockets
 /// (`ip_ctloutput`; the protocol's `pr_ctloutput`). Values shorter than
 /// an int are EINVAL, longer ones are read for their first int.
 ///
 /// Differences from the book:
-/// - Another level, an unknown option and the multicast options (chapter
-///   12 is not built) are ENOPROTOOPT, as Linux answers (the book says
-///   EINVAL for setting them).
+/// - Another level and an unknown option are ENOPROTOOPT, as Linux
+///   answers (the book says EINVAL for setting them). The multicast
+///   options are `ip_setmoptions` and `ip_getmoptions` (`in_mcast.rs`).
 /// - IP_TTL must be 1..=255, or -1 for the default (`ip_defttl`), as in
 ///   Linux; IP_TOS must be 0..=255 (Linux keeps the low byte). The book
 ///   stores the low byte of anything.
@@ -461,6 +550,15 @@ pub fn ip_ctloutput(st: &mut Stack, so: usize, op: SockOpt<'_>) -> Result<usize>
         return Err(EINVAL);
     };
     let defttl = st.ip_defttl;
+    match op {
+        SockOpt::Set { level: IPPROTO_IP, name, val } if is_moption(name) => {
+            return ip_setmoptions(st, inp, name, val).map(|()| 0);
+        }
+        SockOpt::Get { level: IPPROTO_IP, name, out } if is_moption(name) => {
+            return ip_getmoptions(st, inp, name, out);
+        }
+        _ => {}
+    }
     let inp = st.pcb(inp);
     let flag = |name| match name {
         IP_RECVOPTS => Some(INP_RECVOPTS),

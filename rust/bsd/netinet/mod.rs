@@ -1,13 +1,16 @@
 //! `sys/netinet`: the internet protocols.
 
 pub mod if_ether;
+pub mod igmp;
 pub mod in_;
 pub mod in_cksum;
+pub mod in_mcast;
 pub mod in_pcb;
 pub mod in_proto;
 pub mod ip;
 pub mod ip_icmp;
 pub mod ip_input;
+pub mod ip_mroute;
 pub mod ip_options;
 pub mod ip_output;
 pub mod ip_reass;

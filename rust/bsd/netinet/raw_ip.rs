@@ -97,6 +97,7 @@ pub fn rip_output(st: &mut Stack, m: Mbuf, so: usize, dst: InAddr) -> Result {
     let (flags, p, laddr, ttl, tos) =
         (pcb.inp_flags, pcb.inp_ip_p, pcb.inp_laddr, pcb.inp_ip_ttl, pcb.inp_ip_tos);
     let opts = pcb.inp_options;
+    let imo = pcb.inp_moptions;
     let mut ipflags = u32::from(st.so(so).so_options & (SO_DONTROUTE | SO_BROADCAST));
     let mut m = m;
     if flags & INP_HDRINCL == 0 {
@@ -116,7 +117,7 @@ pub fn rip_output(st: &mut Stack, m: Mbuf, so: usize, dst: InAddr) -> Result {
         h[9] = p;
         put_addr(h, IP_SRC_OFF, laddr);
         put_addr(h, IP_DST_OFF, dst);
-        return ip_output(st, m, opts.as_ref(), ipflags);
+        return ip_output(st, m, opts.as_ref(), ipflags, imo.as_ref());
     }
     // The user's header: it must hold together. Like Linux, bsdinet fills
     // in the total length, and the identifier when it is 0.
@@ -142,7 +143,7 @@ pub fn rip_output(st: &mut Stack, m: Mbuf, so: usize, dst: InAddr) -> Result {
     }
     ipflags |= IP_RAWOUTPUT;
     st.ipstat.ips_rawout += 1;
-    ip_output(st, m, None, ipflags)
+    ip_output(st, m, None, ipflags, imo.as_ref())
 }
 
 /// The user requests of raw IP sockets.
@@ -167,7 +168,15 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
             // socket() accepted only 0..=255 (checked by the platform).
             st.pcb(inp).inp_ip_p = proto as u8;
         }
-        Pru::Detach => in_pcbdetach(st, inp),
+        Pru::Detach => {
+            // The routing daemon's socket closing ends multicast routing
+            // (the book's `rip_detach`: `if (so == ip_mrouter)
+            // ip_mrouter_done()`).
+            if st.ip_mrouter == Some(so) {
+                crate::bsd::netinet::ip_mroute::ip_mrouter_done(st);
+            }
+            in_pcbdetach(st, inp)
+        }
         Pru::Bind(nam) => {
             let sin = SockaddrIn::parse(nam)?;
             if st.ifnet.is_empty()
@@ -250,6 +259,7 @@ pub fn rip_usrreq(st: &mut Stack, so: usize, req: Pru<'_>) -> Result {
 use crate::bsd::kern::uipc_domain::SockOpt;
 use crate::bsd::kern::uipc_socket::{sooptcopyout, sooptint};
 use crate::bsd::netinet::in_::IPPROTO_IP;
+use crate::bsd::netinet::ip_mroute::{ip_mrouter_ctl, MRT_ASSERT, MRT_INIT};
 
 /// Socket options of raw IP sockets (`rip_ctloutput`): IP_HDRINCL here,
 /// everything else in `ip_ctloutput`. IP_HDRINCL reads as 0 or 1, as
@@ -258,6 +268,9 @@ pub fn rip_ctloutput(st: &mut Stack, so: usize, op: SockOpt<'_>) -> Result<usize
     let (level, name) = match &op {
         SockOpt::Set { level, name, .. } | SockOpt::Get { level, name, .. } => (*level, *name),
     };
+    if level == IPPROTO_IP && (MRT_INIT..=MRT_ASSERT).contains(&name) {
+        return ip_mrouter_ctl(st, so, op);
+    }
     if level != IPPROTO_IP || name != IP_HDRINCL {
         return ip_ctloutput(st, so, op);
     }

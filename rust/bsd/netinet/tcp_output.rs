@@ -437,7 +437,7 @@ pub fn tcp_output(st: &mut Stack, tp: usize) -> Result {
 
         // Figure 26.32: send it.
         let dontroute = u32::from(st.so(so).so_options & SO_DONTROUTE);
-        if let Err(e) = ip_output(st, m, ipopts.as_ref(), dontroute) {
+        if let Err(e) = ip_output(st, m, ipopts.as_ref(), dontroute, None) {
             return tcp_output_error(st, tp, inp, e);
         }
         st.tcpstat.tcps_sndtotal += 1;

@@ -149,7 +149,7 @@ pub fn tcp_respond(
         tcp_trace(st, TA_RESPOND, state, Some(t), Some((ti, th, 0)), 0);
     }
     // Nothing to tell anyone when it cannot go: the peer retransmits.
-    let _ = ip_output(st, m, None, 0);
+    let _ = ip_output(st, m, None, 0, None);
 }
 
 /// A control block for PCB `inp` (`tcp_newtcpcb`), hung off it.

@@ -307,7 +307,8 @@ fn udp_output(st: &mut Stack, inp: usize, m: Mbuf, to: Option<&[u8]>) -> Result 
     st.udpstat.udps_opackets += 1;
     let so = st.pcb(inp).inp_socket;
     let flags = u32::from(st.so(so).so_options & (SO_DONTROUTE | SO_BROADCAST));
-    ip_output(st, m, opts.as_ref(), flags)
+    let imo = st.pcb(inp).inp_moptions;
+    ip_output(st, m, opts.as_ref(), flags, imo.as_ref())
 }
 
 /// The user requests of UDP sockets (`udp_usrreq`).

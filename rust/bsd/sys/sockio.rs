@@ -60,6 +60,10 @@ pub const SIOCGIFDSTADDR: u32 = iowr(34, IFREQ_LEN);
 pub const SIOCGIFBRDADDR: u32 = iowr(35, IFREQ_LEN);
 pub const SIOCGIFCONF: u32 = iowr(36, IFCONF_LEN);
 pub const SIOCGIFNETMASK: u32 = iowr(37, IFREQ_LEN);
+/// Receive a multicast group on an interface (chapter 12; root only).
+pub const SIOCADDMULTI: u32 = iow(49, IFREQ_LEN);
+/// Stop receiving it.
+pub const SIOCDELMULTI: u32 = iow(50, IFREQ_LEN);
 /// Get the interface MTU (not in 4.4BSD-Lite; its later BSD number).
 pub const SIOCGIFMTU: u32 = iowr(51, IFREQ_LEN);
 /// Set the interface MTU.
