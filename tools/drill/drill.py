@@ -245,6 +245,17 @@ class Or:
         self.parts = parts
 
 
+def parse_values(tk, close):
+    """Values separated by commas up to `close` (taken)."""
+    items = []
+    if not tk.take(close):
+        items.append(parse_value(tk))
+        while tk.take(","):
+            items.append(parse_value(tk))
+        tk.expect(close)
+    return items
+
+
 def parse_value(tk):
     parts = [parse_atom(tk)]
     while tk.take("|"):
@@ -269,13 +280,7 @@ def parse_atom(tk):
         return v
     if v == "[":
         tk.next()
-        items = []
-        if not tk.take("]"):
-            items.append(parse_value(tk))
-            while tk.take(","):
-                items.append(parse_value(tk))
-            tk.expect("]")
-        return items
+        return parse_values(tk, "]")
     if v == "{":
         tk.next()
         fields = {}
@@ -291,13 +296,7 @@ def parse_atom(tk):
     if kind == "id":
         tk.next()
         if tk.take("("):
-            args = []
-            if not tk.take(")"):
-                args.append(parse_value(tk))
-                while tk.take(","):
-                    args.append(parse_value(tk))
-                tk.expect(")")
-            return Call(v, args)
+            return Call(v, parse_values(tk, ")"))
         return Sym(v)
     tk.err(f"unexpected {v!r} in the arguments")
 
@@ -322,12 +321,7 @@ def parse_syscall(text, err):
     if name not in SYSCALLS:
         err(f"unknown system call {name!r}")
     tk.expect("(")
-    args = []
-    if not tk.take(")"):
-        args.append(parse_value(tk))
-        while tk.take(","):
-            args.append(parse_value(tk))
-        tk.expect(")")
+    args = parse_values(tk, ")")
     want = SYSCALLS[name]
     if len(args) not in (want if isinstance(want, tuple) else (want,)):
         err(f"{name} takes {want} arguments, not {len(args)}")
