@@ -221,17 +221,7 @@ pub fn ip_output(
             m_freem(&mut st.mbpool, m);
             return Ok(());
         }
-        if if_flags & IFF_UP == 0 {
-            m_freem(&mut st.mbpool, m);
-            return Err(ENETDOWN);
-        }
-        if ip_len <= mtu {
-            if let Ok(h) = m_writable(&mut st.mbpool, &mut m) {
-                ip_sum(h, hlen);
-            }
-            return if_output(st, ifp, m, next_hop);
-        }
-        return ip_fragment(st, m, hlen, ifp, mtu, next_hop);
+        return ip_sendit(st, m, hlen, ifp, if_flags, mtu, next_hop);
     }
 
     // A broadcast must be allowed by the interface and by the socket, and
@@ -254,11 +244,25 @@ pub fn ip_output(
     } else {
         m.clear_flags(M_BCAST);
     }
+    ip_sendit(st, m, hlen, ifp, if_flags, mtu, next_hop)
+}
+
+/// The book's `sendit` label: a datagram for interface `ifp` (its flags
+/// `if_flags`) goes out whole with its checksum, or in fragments.
+fn ip_sendit(
+    st: &mut Stack,
+    mut m: Mbuf,
+    hlen: usize,
+    ifp: usize,
+    if_flags: u16,
+    mtu: usize,
+    next_hop: InAddr,
+) -> Result {
     if if_flags & IFF_UP == 0 {
         m_freem(&mut st.mbpool, m);
         return Err(ENETDOWN);
     }
-
+    let ip_len = m.m_pkthdr().map_or(0, |ph| ph.len);
     if ip_len <= mtu {
         if let Ok(h) = m_writable(&mut st.mbpool, &mut m) {
             ip_sum(h, hlen);
